@@ -1,0 +1,83 @@
+//! The environment, parsed into typed settings once at start-up. Every setting is both an
+//! environment variable and a command-line flag (`paperkeep serve --help` lists them).
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+pub const DEFAULT_BIND: &str = "127.0.0.1:8080";
+pub const DEFAULT_DATA_DIR: &str = "./data";
+pub const DEFAULT_POOL_SIZE: u32 = 16;
+pub const DEFAULT_DB_WAIT_MS: u64 = 2_000;
+pub const DEFAULT_STATEMENT_TIMEOUT_MS: u64 = 10_000;
+pub const DEFAULT_MAX_BODY_BYTES: usize = 8 * 1024 * 1024;
+
+/// Where the data lives and how the service talks to it.
+#[derive(clap::Args, Debug, Clone)]
+pub struct DatabaseConfig {
+    /// PostgreSQL URL. Unset: a private PostgreSQL runs under the data directory.
+    #[arg(long, env = "DATABASE_URL", hide_env_values = true)]
+    pub database_url: Option<String>,
+
+    /// Directory of the private PostgreSQL used when DATABASE_URL is unset.
+    #[arg(long, env = "PAPERKEEP_DATA_DIR", default_value = DEFAULT_DATA_DIR)]
+    pub data_dir: PathBuf,
+
+    #[command(flatten)]
+    pub pool: PoolConfig,
+}
+
+#[derive(clap::Args, Debug, Clone)]
+pub struct PoolConfig {
+    /// Database connections kept open; requests beyond it wait for a free one.
+    #[arg(long = "db-pool-size", env = "PAPERKEEP_DB_POOL_SIZE", default_value_t = DEFAULT_POOL_SIZE,
+          value_parser = clap::value_parser!(u32).range(1..=500))]
+    pub size: u32,
+
+    /// How long a request waits for a database connection before it is answered 503.
+    #[arg(long = "db-wait-ms", env = "PAPERKEEP_DB_WAIT_MS", default_value_t = DEFAULT_DB_WAIT_MS,
+          value_parser = clap::value_parser!(u64).range(100..=60_000))]
+    pub wait_ms: u64,
+
+    /// Upper bound on any single SQL statement.
+    #[arg(long = "statement-timeout-ms", env = "PAPERKEEP_STATEMENT_TIMEOUT_MS",
+          default_value_t = DEFAULT_STATEMENT_TIMEOUT_MS, value_parser = clap::value_parser!(u64).range(100..=3_600_000))]
+    pub statement_timeout_ms: u64,
+}
+
+impl PoolConfig {
+    pub fn wait(&self) -> Duration {
+        Duration::from_millis(self.wait_ms)
+    }
+}
+
+impl Default for PoolConfig {
+    fn default() -> Self {
+        Self {
+            size: DEFAULT_POOL_SIZE,
+            wait_ms: DEFAULT_DB_WAIT_MS,
+            statement_timeout_ms: DEFAULT_STATEMENT_TIMEOUT_MS,
+        }
+    }
+}
+
+/// How the HTTP side listens and what it accepts.
+#[derive(clap::Args, Debug, Clone)]
+pub struct HttpConfig {
+    /// Address and port to listen on.
+    #[arg(long, env = "PAPERKEEP_BIND", default_value = DEFAULT_BIND)]
+    pub bind: String,
+
+    /// Largest request body accepted; bigger ones are answered 413.
+    #[arg(long, env = "PAPERKEEP_MAX_BODY_BYTES", default_value_t = DEFAULT_MAX_BODY_BYTES)]
+    pub max_body_bytes: usize,
+
+    /// HTTP worker threads (default: one per CPU core).
+    #[arg(long, env = "PAPERKEEP_WORKERS")]
+    pub workers: Option<usize>,
+}
+
+impl Default for HttpConfig {
+    fn default() -> Self {
+        Self { bind: DEFAULT_BIND.into(), max_body_bytes: DEFAULT_MAX_BODY_BYTES, workers: None }
+    }
+}

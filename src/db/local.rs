@@ -1,0 +1,370 @@
+//! A private PostgreSQL server for one data directory, run from the installed server binaries.
+//!
+//! `paperkeep serve` uses it when `DATABASE_URL` is unset (the data persists), and the test
+//! harness uses it with a throw-away directory. The server listens only on a Unix socket inside
+//! its data directory, so it never collides with another server or exposes a port. PostgreSQL
+//! refuses to run as root; when we are root, it runs as the `postgres` OS user.
+
+use std::fs::{self, File, OpenOptions};
+use std::io::{Read, Seek, SeekFrom};
+use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::mpsc;
+use std::thread;
+use std::time::{Duration, Instant};
+
+use diesel::pg::PgConnection;
+use diesel::{Connection, RunQueryDsl};
+use nix::sys::signal::{Signal, kill};
+use nix::unistd::{Pid, User, chown, geteuid};
+
+const SOCKET_PORT: u16 = 5432;
+/// Longest path a Unix socket address can hold (sun_path is 108 bytes with the final NUL).
+const MAX_SOCKET_PATH: usize = 107;
+const START_TIMEOUT: Duration = Duration::from_secs(60);
+const STOP_TIMEOUT: Duration = Duration::from_secs(30);
+
+#[derive(Debug, thiserror::Error)]
+pub enum LocalError {
+    #[error(
+        "no DATABASE_URL is set and no PostgreSQL server binaries (initdb, postgres) were found on PATH \
+         or under /usr/lib/postgresql/*/bin. Install the PostgreSQL server (Debian/Ubuntu: \
+         `apt-get install postgresql`; Fedora: `dnf install postgresql-server`; macOS: \
+         `brew install postgresql`) or set DATABASE_URL to an existing database."
+    )]
+    NoServerBinaries,
+    #[error(
+        "running as root, but there is no `postgres` OS user to run the database server as \
+         (PostgreSQL refuses root). Create it (the PostgreSQL package does), run paperkeep as an \
+         ordinary user, or set DATABASE_URL."
+    )]
+    NoPostgresUser,
+    #[error(
+        "the data directory path {0} is too long for a Unix socket; set PAPERKEEP_DATA_DIR to a \
+         shorter path"
+    )]
+    PathTooLong(PathBuf),
+    #[error("{0}")]
+    Io(String),
+    #[error("initdb failed: {0}")]
+    Initdb(String),
+    #[error("PostgreSQL did not start: {reason}. Its log is {log}:\n{tail}")]
+    Start { reason: String, log: String, tail: String },
+    #[error("cannot prepare database {0}: {1}")]
+    Setup(String, String),
+}
+
+/// What kind of server to run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Durability {
+    /// Every commit reaches the disk: the service's own data.
+    Durable,
+    /// fsync off and the directory removed at stop: for tests only.
+    Scratch,
+}
+
+pub struct LocalPostgres {
+    data_dir: PathBuf,
+    cluster_dir: PathBuf,
+    durability: Durability,
+    /// The server we started; `None` when another process of ours already runs it.
+    server: Option<RunningServer>,
+}
+
+struct RunningServer {
+    pid: Pid,
+    exited: mpsc::Receiver<()>,
+}
+
+impl LocalPostgres {
+    /// Starts the server for `data_dir`, creating the cluster on first use. When a server
+    /// already runs on that directory (another `paperkeep` command), it is joined, not started.
+    pub fn start(data_dir: &Path) -> Result<Self, LocalError> {
+        Self::launch(data_dir.to_path_buf(), Durability::Durable)
+    }
+
+    /// Starts a throw-away server in a fresh temporary directory; `stop` removes it.
+    pub fn start_scratch() -> Result<Self, LocalError> {
+        let template = std::env::temp_dir().join("paperkeep-pg-XXXXXX");
+        let dir = nix::unistd::mkdtemp(&template).map_err(|e| io_error("cannot create a temporary directory", e))?;
+        Self::launch(dir, Durability::Scratch)
+    }
+
+    fn launch(data_dir: PathBuf, durability: Durability) -> Result<Self, LocalError> {
+        let binaries = find_server_binaries().ok_or(LocalError::NoServerBinaries)?;
+        let run_as = if geteuid().is_root() {
+            Some(User::from_name("postgres").ok().flatten().ok_or(LocalError::NoPostgresUser)?)
+        } else {
+            None
+        };
+        fs::create_dir_all(&data_dir).map_err(|e| io_error("cannot create the data directory", e))?;
+        let data_dir = data_dir.canonicalize().map_err(|e| io_error("cannot resolve the data directory", e))?;
+        let cluster_dir = data_dir.join("postgres");
+        let socket = cluster_dir.join(format!(".s.PGSQL.{SOCKET_PORT}"));
+        if socket.as_os_str().len() > MAX_SOCKET_PATH {
+            return Err(LocalError::PathTooLong(data_dir));
+        }
+        let mut local = Self { data_dir, cluster_dir, durability, server: None };
+        if let Some(user) = &run_as {
+            // The server user must own its directories; we (root) can still read them.
+            for dir in [&local.data_dir, &local.cluster_dir] {
+                fs::create_dir_all(dir).map_err(|e| io_error("cannot create the cluster directory", e))?;
+                chown(dir, Some(user.uid), Some(user.gid))
+                    .map_err(|e| io_error("cannot hand the directory to postgres", e))?;
+            }
+        }
+        if !local.cluster_dir.join("PG_VERSION").exists() {
+            local.initdb(&binaries, run_as.as_ref())?;
+        }
+        if local.accepts_connections() {
+            log::info!("joining the PostgreSQL server already running in {}", local.cluster_dir.display());
+            return Ok(local);
+        }
+        local.server = Some(local.spawn_server(&binaries, run_as.as_ref())?);
+        Ok(local)
+    }
+
+    /// A libpq URL for `database` on this server, reaching it through its socket.
+    pub fn url(&self, database: &str) -> String {
+        format!(
+            "postgresql://postgres@localhost:{SOCKET_PORT}/{database}?host={}",
+            percent_encode(&self.cluster_dir.to_string_lossy())
+        )
+    }
+
+    /// Creates `database` unless it exists.
+    pub fn ensure_database(&self, database: &str) -> Result<(), LocalError> {
+        let setup = |e: &dyn std::fmt::Display| LocalError::Setup(database.into(), e.to_string());
+        let mut conn = PgConnection::establish(&self.url("postgres")).map_err(|e| setup(&e))?;
+        let exists = diesel::sql_query("SELECT 1 FROM pg_database WHERE datname = $1")
+            .bind::<diesel::sql_types::Text, _>(database)
+            .execute(&mut conn)
+            .map_err(|e| setup(&e))?;
+        if exists == 0 {
+            diesel::sql_query(format!("CREATE DATABASE \"{database}\"")).execute(&mut conn).map_err(|e| setup(&e))?;
+        }
+        Ok(())
+    }
+
+    /// Stops the server if we started it (fast shutdown: open transactions roll back), and
+    /// removes a scratch directory. Joined servers are left to their owner.
+    pub fn stop(&mut self) {
+        if let Some(server) = self.server.take() {
+            let _ = kill(server.pid, Signal::SIGINT);
+            if server.exited.recv_timeout(STOP_TIMEOUT).is_err() {
+                log::warn!("PostgreSQL did not stop within {STOP_TIMEOUT:?}; forcing it");
+                let _ = kill(server.pid, Signal::SIGQUIT);
+                let _ = server.exited.recv_timeout(STOP_TIMEOUT);
+            }
+            log::info!("PostgreSQL stopped");
+        }
+        if self.durability == Durability::Scratch {
+            let _ = fs::remove_dir_all(&self.data_dir);
+        }
+    }
+
+    fn log_path(&self) -> PathBuf {
+        self.data_dir.join("postgres.log")
+    }
+
+    fn initdb(&self, binaries: &Path, run_as: Option<&User>) -> Result<(), LocalError> {
+        log::info!("creating a PostgreSQL cluster in {}", self.cluster_dir.display());
+        let mut command = Command::new(binaries.join("initdb"));
+        command
+            .arg("--pgdata")
+            .arg(&self.cluster_dir)
+            .args(["--username=postgres", "--auth=trust", "--encoding=UTF8", "--locale=C.UTF-8"])
+            .stdin(Stdio::null());
+        if self.durability == Durability::Scratch {
+            command.arg("--no-sync");
+        }
+        as_user(&mut command, run_as);
+        let output = command.output().map_err(|e| LocalError::Initdb(e.to_string()))?;
+        if !output.status.success() {
+            return Err(LocalError::Initdb(String::from_utf8_lossy(&output.stderr).trim().to_string()));
+        }
+        Ok(())
+    }
+
+    fn spawn_server(&self, binaries: &Path, run_as: Option<&User>) -> Result<RunningServer, LocalError> {
+        let log_path = self.log_path();
+        let log = OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&log_path)
+            .map_err(|e| io_error("cannot open the PostgreSQL log", e))?;
+        let log_start = log.metadata().map(|m| m.len()).unwrap_or(0);
+        let mut command = Command::new(binaries.join("postgres"));
+        command
+            .arg("-D")
+            .arg(&self.cluster_dir)
+            .arg("-k")
+            .arg(&self.cluster_dir)
+            .args(["-p", &SOCKET_PORT.to_string()])
+            .args(["-c", "listen_addresses=", "-c", "unix_socket_permissions=0700"])
+            .args(["-c", "max_connections=200", "-c", "shared_buffers=128MB"])
+            .stdin(Stdio::null())
+            .stdout(log.try_clone().map_err(|e| io_error("cannot open the PostgreSQL log", e))?)
+            .stderr(log)
+            // Its own process group: a Ctrl-C in the terminal reaches us, and we stop it in order.
+            .process_group(0);
+        if self.durability == Durability::Scratch {
+            command.args(["-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off"]);
+        }
+        as_user(&mut command, run_as);
+        // SAFETY: prctl is async-signal-safe and touches no memory of the parent.
+        unsafe {
+            command.pre_exec(|| {
+                // If our process dies without stopping the server (kill -9), the server stops too.
+                nix::sys::prctl::set_pdeathsig(Signal::SIGINT).map_err(std::io::Error::from)
+            });
+        }
+        // The parent-death signal follows the thread that spawned the child, so a thread that
+        // lives exactly as long as the server spawns and reaps it.
+        let (started_tx, started_rx) = mpsc::channel();
+        let (exited_tx, exited_rx) = mpsc::channel();
+        thread::Builder::new()
+            .name("postgres".into())
+            .spawn(move || match command.spawn() {
+                Ok(mut child) => {
+                    let _ = started_tx.send(Ok(child.id()));
+                    let _ = child.wait();
+                    let _ = exited_tx.send(());
+                }
+                Err(err) => {
+                    let _ = started_tx.send(Err(err));
+                }
+            })
+            .map_err(|e| io_error("cannot start a thread", e))?;
+        let pid = started_rx
+            .recv()
+            .map_err(|e| io_error("the server thread ended", e))?
+            .map_err(|e| io_error("cannot run postgres", e))?;
+        let server = RunningServer { pid: Pid::from_raw(pid as i32), exited: exited_rx };
+
+        let deadline = Instant::now() + START_TIMEOUT;
+        loop {
+            if server.exited.try_recv().is_ok() {
+                return Err(self.start_error("it exited during start-up", log_start));
+            }
+            if self.accepts_connections() {
+                log::info!("PostgreSQL running in {} (log: {})", self.cluster_dir.display(), log_path.display());
+                return Ok(server);
+            }
+            if Instant::now() > deadline {
+                let _ = kill(server.pid, Signal::SIGQUIT);
+                return Err(self.start_error("it did not accept connections within a minute", log_start));
+            }
+            thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    fn accepts_connections(&self) -> bool {
+        self.cluster_dir.join(format!(".s.PGSQL.{SOCKET_PORT}")).exists()
+            && PgConnection::establish(&self.url("postgres")).is_ok()
+    }
+
+    fn start_error(&self, reason: &str, log_start: u64) -> LocalError {
+        let log = self.log_path();
+        let mut tail = String::new();
+        if let Ok(mut file) = File::open(&log) {
+            let _ = file.seek(SeekFrom::Start(log_start));
+            let _ = file.read_to_string(&mut tail);
+        }
+        let tail: Vec<&str> = tail.lines().rev().take(15).collect();
+        LocalError::Start {
+            reason: reason.into(),
+            log: log.display().to_string(),
+            tail: tail.into_iter().rev().collect::<Vec<_>>().join("\n"),
+        }
+    }
+}
+
+impl Drop for LocalPostgres {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+/// Runs `command` as `user` (when we are root), with a home directory it can enter.
+fn as_user(command: &mut Command, user: Option<&User>) {
+    if let Some(user) = user {
+        command.uid(user.uid.as_raw()).gid(user.gid.as_raw()).current_dir("/").env("HOME", &user.dir);
+    }
+}
+
+/// Where packages put the server binaries: `<root>/<version>/bin`.
+const PACKAGE_ROOTS: [&str; 3] = ["/usr/lib/postgresql", "/usr/local/lib/postgresql", "/opt/homebrew/opt"];
+const FIXED_DIRS: [&str; 1] = ["/usr/local/pgsql/bin"];
+
+/// The directory holding both `initdb` and `postgres`: from PATH first, then the usual
+/// package locations, newest version first.
+fn find_server_binaries() -> Option<PathBuf> {
+    let path = std::env::var_os("PATH").map(|p| std::env::split_paths(&p).collect()).unwrap_or_default();
+    search_server_binaries(path, &PACKAGE_ROOTS, &FIXED_DIRS)
+}
+
+fn search_server_binaries(path: Vec<PathBuf>, package_roots: &[&str], fixed: &[&str]) -> Option<PathBuf> {
+    let has_both = |dir: &Path| dir.join("initdb").is_file() && dir.join("postgres").is_file();
+    let mut packaged: Vec<PathBuf> = package_roots
+        .iter()
+        .filter_map(|root| fs::read_dir(root).ok())
+        .flat_map(|entries| entries.filter_map(|e| e.ok()).map(|e| e.path().join("bin")))
+        .collect();
+    packaged.sort_by_key(|dir| std::cmp::Reverse(version_of(dir)));
+    path.into_iter().chain(packaged).chain(fixed.iter().map(PathBuf::from)).find(|dir| has_both(dir))
+}
+
+/// The major version in a path such as `/usr/lib/postgresql/15/bin`, for ordering.
+fn version_of(dir: &Path) -> u32 {
+    dir.parent()
+        .and_then(|d| d.file_name())
+        .and_then(|name| name.to_string_lossy().trim_start_matches("postgresql@").parse().ok())
+        .unwrap_or(0)
+}
+
+fn percent_encode(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+fn io_error(what: &str, err: impl std::fmt::Display) -> LocalError {
+    LocalError::Io(format!("{what}: {err}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fake_install(root: &Path, version: &str) -> PathBuf {
+        let bin = root.join(version).join("bin");
+        fs::create_dir_all(&bin).unwrap();
+        for program in ["initdb", "postgres"] {
+            fs::write(bin.join(program), "").unwrap();
+        }
+        bin
+    }
+
+    #[test]
+    fn the_newest_packaged_server_is_found_after_path() {
+        let root = std::env::temp_dir().join(format!("paperkeep-bins-{}", std::process::id()));
+        let old = fake_install(&root, "13");
+        let new = fake_install(&root, "16");
+        let root_text = root.to_str().unwrap();
+        assert_eq!(search_server_binaries(vec![], &[root_text], &[]), Some(new));
+        assert_eq!(search_server_binaries(vec![old.clone()], &[root_text], &[]), Some(old));
+        fs::remove_dir_all(root).unwrap();
+    }
+
+    #[test]
+    fn without_server_binaries_the_message_says_what_to_install_or_set() {
+        assert_eq!(search_server_binaries(vec![PathBuf::from("/nonexistent")], &["/nonexistent"], &[]), None);
+        let message = LocalError::NoServerBinaries.to_string();
+        assert!(message.contains("apt-get install postgresql") && message.contains("DATABASE_URL"), "{message}");
+    }
+}

@@ -1,0 +1,110 @@
+//! The database: connection pool, migrations, and the private PostgreSQL used when no
+//! `DATABASE_URL` is given.
+
+mod enums;
+pub mod local;
+
+use std::time::Duration;
+
+use diesel::connection::SimpleConnection;
+use diesel::pg::PgConnection;
+use diesel::r2d2::{ConnectionManager, CustomizeConnection, PooledConnection};
+use diesel::sql_types::BigInt;
+use diesel::{Connection, RunQueryDsl};
+use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
+
+use crate::config::{DatabaseConfig, PoolConfig};
+pub(crate) use enums::text_enum;
+use local::LocalPostgres;
+
+pub type Pool = r2d2::Pool<ConnectionManager<PgConnection>>;
+pub type PooledConn = PooledConnection<ConnectionManager<PgConnection>>;
+
+pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations");
+/// Name of the database the private PostgreSQL serves.
+pub const LOCAL_DATABASE: &str = "paperkeep";
+/// Advisory lock key held while migrating, so that instances starting together take turns.
+const MIGRATION_LOCK: i64 = 0x7061_7065_726b_6570; // "paperkep"
+
+/// Why the service could not get to its database at start-up. Each message says what to do.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error(transparent)]
+    Local(#[from] local::LocalError),
+    #[error("cannot connect to the database: {0}")]
+    Connect(#[from] diesel::ConnectionError),
+    #[error("database migration failed: {0}")]
+    Migrate(String),
+    #[error("cannot open the connection pool: {0}")]
+    Pool(#[from] r2d2::Error),
+    #[error("database error: {0}")]
+    Query(#[from] diesel::result::Error),
+}
+
+/// The configured database, migrated and ready, with the private server (if any) kept
+/// running for as long as this value lives.
+pub struct Database {
+    pub pool: Pool,
+    pub url: String,
+    // Declared last: dropped after the pool has closed its connections.
+    _server: Option<LocalPostgres>,
+}
+
+impl Database {
+    pub fn open(config: &DatabaseConfig) -> Result<Self, StartError> {
+        let (url, server) = match &config.database_url {
+            Some(url) => (url.clone(), None),
+            None => {
+                let server = LocalPostgres::start(&config.data_dir)?;
+                server.ensure_database(LOCAL_DATABASE)?;
+                (server.url(LOCAL_DATABASE), Some(server))
+            }
+        };
+        let applied = migrate(&mut PgConnection::establish(&url)?)?;
+        for name in &applied {
+            log::info!("applied migration {name}");
+        }
+        let pool = pool(&url, &config.pool)?;
+        Ok(Self { pool, url, _server: server })
+    }
+}
+
+/// Applies pending migrations under an advisory lock; returns the names of those applied.
+pub fn migrate(conn: &mut PgConnection) -> Result<Vec<String>, StartError> {
+    diesel::sql_query("SELECT pg_advisory_lock($1)").bind::<BigInt, _>(MIGRATION_LOCK).execute(conn)?;
+    let applied = conn
+        .run_pending_migrations(MIGRATIONS)
+        .map(|versions| versions.iter().map(ToString::to_string).collect())
+        .map_err(|err| StartError::Migrate(err.to_string()));
+    diesel::sql_query("SELECT pg_advisory_unlock($1)").bind::<BigInt, _>(MIGRATION_LOCK).execute(conn)?;
+    applied
+}
+
+/// A pool whose connections bound every statement and whose callers wait at most
+/// `wait_ms` for a connection, so a database outage becomes a fast 503 rather than a hang.
+pub fn pool(url: &str, config: &PoolConfig) -> Result<Pool, r2d2::Error> {
+    r2d2::Pool::builder()
+        .max_size(config.size)
+        .min_idle(Some(config.size.min(4)))
+        .connection_timeout(config.wait())
+        .connection_customizer(Box::new(SessionSettings {
+            statement_timeout: Duration::from_millis(config.statement_timeout_ms),
+        }))
+        .build(ConnectionManager::new(url))
+}
+
+#[derive(Debug)]
+struct SessionSettings {
+    statement_timeout: Duration,
+}
+
+impl CustomizeConnection<PgConnection, diesel::r2d2::Error> for SessionSettings {
+    fn on_acquire(&self, conn: &mut PgConnection) -> Result<(), diesel::r2d2::Error> {
+        let timeout = self.statement_timeout.as_millis();
+        conn.batch_execute(&format!(
+            "SET statement_timeout = {timeout}; SET idle_in_transaction_session_timeout = {timeout}; \
+             SET TIME ZONE 'UTC'"
+        ))
+        .map_err(diesel::r2d2::Error::QueryError)
+    }
+}

@@ -1,0 +1,73 @@
+//! The errors the domain code reports. They name what went wrong, not how HTTP says it:
+//! `http::problem` maps each to a status code and a problem+json body.
+
+use serde::Serialize;
+use utoipa::ToSchema;
+
+/// One invalid input: where it is (`code`, `moves[3].barcode`, a query parameter) and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct FieldError {
+    pub field: String,
+    pub message: String,
+}
+
+impl FieldError {
+    pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Self { field: field.into(), message: message.into() }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The resource addressed by the request does not exist.
+    #[error("{0}")]
+    NotFound(String),
+    /// The request is well-formed but contradicts the stored state (duplicate, still in use…).
+    #[error("{0}")]
+    Conflict(String),
+    /// The input is well-formed but some values are not acceptable; every bad field is listed.
+    #[error("invalid input")]
+    Invalid(Vec<FieldError>),
+    /// The client's `If-Match` names a version that is no longer current.
+    #[error("the resource has changed: current version is {current}")]
+    Stale { current: i32 },
+    /// The database cannot be reached or did not answer in time.
+    #[error("{0}")]
+    Unavailable(String),
+    #[error(transparent)]
+    Database(diesel::result::Error),
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+impl Error {
+    pub fn invalid(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Error::Invalid(vec![FieldError::new(field, message)])
+    }
+}
+
+impl From<diesel::result::Error> for Error {
+    fn from(err: diesel::result::Error) -> Self {
+        use diesel::result::{DatabaseErrorKind as Kind, Error as D};
+        match &err {
+            D::DatabaseError(Kind::ClosedConnection | Kind::UnableToSendCommand, _) => {
+                Error::Unavailable("the database connection was lost".into())
+            }
+            D::DatabaseError(Kind::SerializationFailure, _) => {
+                Error::Unavailable("a concurrent change got in the way; retry the request".into())
+            }
+            // PostgreSQL reports SQLSTATE 57014; Diesel only passes the message on.
+            D::DatabaseError(_, info) if info.message().contains("statement timeout") => {
+                Error::Unavailable("the database did not answer in time".into())
+            }
+            _ => Error::Database(err),
+        }
+    }
+}
+
+impl From<r2d2::Error> for Error {
+    fn from(err: r2d2::Error) -> Self {
+        log::warn!("no database connection: {err}");
+        Error::Unavailable("the database is unavailable; retry shortly".into())
+    }
+}

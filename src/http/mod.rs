@@ -1,0 +1,90 @@
+//! The HTTP side: the App every deployment and every test runs, and the pieces each endpoint
+//! shares (errors, auth, bodies, queries, ETags, routing that is also the contract).
+
+pub mod auth;
+pub mod body;
+mod contract;
+pub mod etag;
+mod meta;
+pub mod problem;
+pub mod query;
+pub mod router;
+
+use std::net::TcpListener;
+
+use actix_web::dev::Server;
+use actix_web::middleware::Logger;
+use actix_web::{App, HttpRequest, HttpServer, web};
+use actix_web_prom::PrometheusMetricsBuilder;
+use utoipa::openapi::OpenApi;
+use utoipa_swagger_ui::{Config, SwaggerUi};
+
+use crate::config::HttpConfig;
+use crate::db::Pool;
+use body::BodyLimit;
+use problem::{ApiError, problem_middleware};
+use router::Router;
+
+/// What every request handler can reach.
+pub struct AppState {
+    pub pool: Pool,
+    /// The OpenAPI document, rendered once.
+    pub openapi_yaml: String,
+}
+
+/// Every operation of the service. The OpenAPI document is generated from this list.
+fn operations(router: &mut Router) {
+    meta::register(router);
+    crate::keys::routes::register(router);
+    crate::storage::routes::register(router);
+}
+
+/// The OpenAPI document of the running service (what `GET /openapi.yaml` serves).
+pub fn openapi() -> OpenApi {
+    let mut router = Router::default();
+    operations(&mut router);
+    let (paths, schemas) = router.into_contract();
+    contract::document(paths, schemas)
+}
+
+/// Starts serving on `listener`. The returned server runs until stopped or signalled
+/// (SIGINT/SIGTERM finish the requests in flight, then stop).
+pub fn serve(listener: TcpListener, pool: Pool, config: &HttpConfig) -> std::io::Result<Server> {
+    let openapi_yaml = openapi().to_yaml().map_err(std::io::Error::other)?;
+    let state = web::Data::new(AppState { pool, openapi_yaml });
+    let metrics = PrometheusMetricsBuilder::new("paperkeep")
+        .mask_unmatched_patterns("UNMATCHED")
+        .build()
+        .map_err(std::io::Error::other)?;
+    let registry = web::Data::new(metrics.registry.clone());
+    let limit = config.max_body_bytes;
+    let workers = config.workers.unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()));
+    let server = HttpServer::new(move || {
+        let mut router = Router::default();
+        operations(&mut router);
+        App::new()
+            .app_data(state.clone())
+            .app_data(registry.clone())
+            .app_data(BodyLimit(limit))
+            .app_data(web::PayloadConfig::new(limit))
+            .app_data(web::PathConfig::default().error_handler(path_error))
+            .wrap(problem_middleware())
+            .wrap(metrics.clone())
+            .wrap(Logger::new("%a \"%r\" %s %b %Dms"))
+            .configure(|config| router.mount(config))
+            .service(SwaggerUi::new("/docs/{_:.*}").config(Config::new(["/openapi.yaml"])))
+            .default_service(web::to(|| async { Err::<&str, _>(ApiError::NoRoute) }))
+    })
+    .workers(workers)
+    .shutdown_timeout(10)
+    .listen(listener)?
+    .run();
+    Ok(server)
+}
+
+fn path_error(err: actix_web::error::PathError, req: &HttpRequest) -> actix_web::Error {
+    let names: Vec<&str> = req.match_info().iter().map(|(name, _)| name).collect();
+    let reason = err.to_string();
+    let reason = reason.strip_prefix("Path deserialize error: ").unwrap_or(&reason);
+    ApiError::malformed(&names.join(", "), reason).into()
+}

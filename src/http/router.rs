@@ -1,0 +1,132 @@
+//! Route registration that is also the API contract: each handler is registered from its
+//! `#[utoipa::path]` description (method and path come from there), so a route cannot exist
+//! without being in the OpenAPI document, nor the reverse.
+
+use std::collections::BTreeMap;
+
+use actix_web::http::Method;
+use actix_web::{FromRequest, Handler, Responder, Route, web};
+use utoipa::__dev::{SchemaReferences, Tags};
+use utoipa::openapi::path::{HttpMethod, Operation, ParameterBuilder, ParameterIn, Paths};
+use utoipa::openapi::{RefOr, Required, Schema};
+
+use super::problem::ApiError;
+
+/// Operations collected by [`Router::add`], by path.
+#[derive(Default)]
+pub struct Router {
+    resources: BTreeMap<String, Vec<(Method, Route)>>,
+    order: Vec<String>,
+    paths: Paths,
+    schemas: Vec<(String, RefOr<Schema>)>,
+}
+
+impl Router {
+    /// Registers `handler` at the method and path its OpenAPI description `_doc` states.
+    pub fn add<Doc, F, Args>(&mut self, _doc: Doc, handler: F)
+    where
+        Doc: utoipa::Path + SchemaReferences + for<'t> Tags<'t>,
+        F: Handler<Args>,
+        Args: FromRequest + 'static,
+        F::Output: Responder + 'static,
+    {
+        let path = Doc::path();
+        for method in Doc::methods() {
+            let actix_method = to_actix(&method);
+            let mut operation = Doc::operation();
+            operation.tags.get_or_insert_with(Vec::new).extend(Doc::tags().into_iter().map(String::from));
+            let operation = with_standard_answers(operation, &path, &actix_method);
+            self.paths.add_path_operation(&path, vec![method], operation);
+            if !self.resources.contains_key(&path) {
+                self.order.push(path.clone());
+            }
+            self.resources
+                .entry(path.clone())
+                .or_default()
+                .push((actix_method.clone(), web::method(actix_method).to(handler.clone())));
+        }
+        Doc::schemas(&mut self.schemas);
+    }
+
+    /// Mounts every operation; a known path with an unregistered method answers 405.
+    pub fn mount(mut self, config: &mut web::ServiceConfig) {
+        for path in self.order {
+            let routes = self.resources.remove(&path).unwrap_or_default();
+            let allowed: Vec<Method> = routes.iter().map(|(method, _)| method.clone()).collect();
+            let mut resource = web::resource(path.as_str());
+            for (_, route) in routes {
+                resource = resource.route(route);
+            }
+            resource = resource.default_service(web::to(move || {
+                let allowed = allowed.clone();
+                async move { Err::<&str, _>(ApiError::MethodNotAllowed(allowed)) }
+            }));
+            config.service(resource);
+        }
+    }
+
+    /// The paths and schemas collected, for the OpenAPI document.
+    pub fn into_contract(self) -> (Paths, Vec<(String, RefOr<Schema>)>) {
+        (self.paths, self.schemas)
+    }
+}
+
+fn to_actix(method: &HttpMethod) -> Method {
+    match method {
+        HttpMethod::Get => Method::GET,
+        HttpMethod::Post => Method::POST,
+        HttpMethod::Put => Method::PUT,
+        HttpMethod::Delete => Method::DELETE,
+        HttpMethod::Options => Method::OPTIONS,
+        HttpMethod::Head => Method::HEAD,
+        HttpMethod::Patch => Method::PATCH,
+        HttpMethod::Trace => Method::TRACE,
+    }
+}
+
+/// Adds the answers every operation of its kind can give, so that each handler documents only
+/// what is its own: 401/403/503 behind authentication, 400 for bad path segments, 400/413/415/422
+/// for bodies, 404 for addressed resources, 428/412 and the `If-Match` header for PATCH.
+fn with_standard_answers(mut operation: Operation, path: &str, method: &Method) -> Operation {
+    let mut answers = vec![("500", "Internal")];
+    if path.starts_with("/api/") {
+        answers.extend([("401", "Unauthorized"), ("403", "Forbidden"), ("503", "Unavailable")]);
+    }
+    if path.contains('{') {
+        answers.extend([("400", "Malformed"), ("404", "NotFound")]);
+    }
+    if operation.parameters.iter().flatten().any(is_query_parameter) {
+        answers.push(("422", "Invalid"));
+    }
+    if operation.request_body.is_some() {
+        answers.extend([
+            ("400", "Malformed"),
+            ("413", "PayloadTooLarge"),
+            ("415", "UnsupportedMediaType"),
+            ("422", "Invalid"),
+        ]);
+    }
+    if method == Method::PATCH {
+        answers.extend([("400", "Malformed"), ("412", "PreconditionFailed"), ("428", "PreconditionRequired")]);
+        let if_match = ParameterBuilder::new()
+            .name("If-Match")
+            .parameter_in(ParameterIn::Header)
+            .required(Required::True)
+            .description(Some("The ETag of the version being changed, e.g. \"3\"."))
+            .schema(Some(utoipa::openapi::schema::ObjectBuilder::new().schema_type(utoipa::openapi::Type::String)))
+            .build();
+        operation.parameters.get_or_insert_with(Vec::new).push(RefOr::T(if_match));
+    }
+    for (status, name) in answers {
+        operation
+            .responses
+            .responses
+            .entry(status.to_string())
+            .or_insert_with(|| RefOr::Ref(utoipa::openapi::Ref::from_response_name(name)));
+    }
+    operation
+}
+
+fn is_query_parameter(parameter: &RefOr<utoipa::openapi::path::Parameter>) -> bool {
+    matches!(parameter, RefOr::T(p) if p.parameter_in == ParameterIn::Query)
+}

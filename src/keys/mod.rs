@@ -1,0 +1,5 @@
+//! API keys: who may call the service, and as what role.
+
+pub mod model;
+pub mod repo;
+pub mod routes;

@@ -1,0 +1,101 @@
+use diesel::prelude::*;
+
+use super::model::{Actor, ApiKey, Role, Secret};
+use crate::error::{Error, Result};
+use crate::schema::api_keys;
+
+/// The active key with this hash, if any.
+pub fn authenticate(conn: &mut PgConnection, key_hash: &[u8]) -> Result<Option<Actor>> {
+    let found = api_keys::table
+        .filter(api_keys::key_hash.eq(key_hash))
+        .filter(api_keys::revoked_at.is_null())
+        .select((api_keys::id, api_keys::role))
+        .first::<(i64, Role)>(conn)
+        .optional()?;
+    Ok(found.map(|(key_id, role)| Actor { key_id, role }))
+}
+
+pub fn create(
+    conn: &mut PgConnection,
+    name: &str,
+    role: Role,
+    secret: &Secret,
+    created_by: Option<i64>,
+) -> Result<ApiKey> {
+    diesel::insert_into(api_keys::table)
+        .values((
+            api_keys::name.eq(name),
+            api_keys::role.eq(role),
+            api_keys::prefix.eq(secret.prefix()),
+            api_keys::key_hash.eq(secret.hash()),
+            api_keys::created_by.eq(created_by),
+        ))
+        .returning(ApiKey::as_returning())
+        .get_result(conn)
+        .map_err(|err| match err {
+            diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _) => {
+                Error::Conflict("this key already exists".into())
+            }
+            other => other.into(),
+        })
+}
+
+/// On an empty database, creates the first admin key; returns its secret to show once.
+/// `given` (PAPERKEEP_BOOTSTRAP_KEY) replaces the random key, for automation.
+pub fn bootstrap(conn: &mut PgConnection, given: Option<&str>) -> Result<Option<String>> {
+    conn.transaction(|conn| {
+        // Instances starting together must not both create a first key.
+        diesel::sql_query("LOCK TABLE api_keys IN SHARE ROW EXCLUSIVE MODE").execute(conn)?;
+        let any: i64 = api_keys::table.count().get_result(conn)?;
+        if any > 0 {
+            return Ok(None);
+        }
+        let secret = given.map_or_else(Secret::generate, Secret::given);
+        create(conn, "bootstrap admin", Role::Admin, &secret, None)?;
+        Ok(Some(secret.reveal()))
+    })
+}
+
+/// Keys in creation order, after the key with id `after`; `limit + 1` rows at most.
+pub fn list(conn: &mut PgConnection, after: Option<i64>, limit: i64) -> Result<Vec<ApiKey>> {
+    Ok(api_keys::table
+        .filter(api_keys::id.gt(after.unwrap_or(0)))
+        .order(api_keys::id)
+        .limit(limit + 1)
+        .select(ApiKey::as_select())
+        .load(conn)?)
+}
+
+pub fn get(conn: &mut PgConnection, id: i64) -> Result<ApiKey> {
+    api_keys::table
+        .find(id)
+        .select(ApiKey::as_select())
+        .first(conn)
+        .optional()?
+        .ok_or_else(|| Error::NotFound(format!("no API key has id {id}")))
+}
+
+/// Revokes a key at once. Revoking a revoked key changes nothing; the last active admin key
+/// cannot be revoked, so the archive can never lock itself out.
+pub fn revoke(conn: &mut PgConnection, id: i64, actor: &Actor) -> Result<()> {
+    let key = get(conn, id)?;
+    if key.revoked_at.is_some() {
+        return Ok(());
+    }
+    if key.role == Role::Admin {
+        // Serialises concurrent revocations of admin keys.
+        diesel::sql_query("LOCK TABLE api_keys IN SHARE ROW EXCLUSIVE MODE").execute(conn)?;
+        let admins: i64 = api_keys::table
+            .filter(api_keys::role.eq(Role::Admin))
+            .filter(api_keys::revoked_at.is_null())
+            .count()
+            .get_result(conn)?;
+        if admins <= 1 {
+            return Err(Error::Conflict("this is the last active admin key; create another admin key first".into()));
+        }
+    }
+    diesel::update(api_keys::table.find(id))
+        .set((api_keys::revoked_at.eq(diesel::dsl::now), api_keys::revoked_by.eq(actor.key_id)))
+        .execute(conn)?;
+    Ok(())
+}

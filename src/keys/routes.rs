@@ -1,0 +1,67 @@
+//! Admin management of API keys.
+
+use actix_web::{HttpResponse, web};
+
+use super::model::{ApiKey, CreatedApiKey, NewApiKey, Permission, Secret};
+use super::repo;
+use crate::http::auth::Caller;
+use crate::http::body::Json;
+use crate::http::problem::{ApiError, Problem};
+use crate::http::query::{ListQuery, NoFilter, Page, PageParams};
+use crate::http::router::Router;
+
+pub fn register(router: &mut Router) {
+    router.add(__path_create_key, create_key);
+    router.add(__path_list_keys, list_keys);
+    router.add(__path_get_key, get_key);
+    router.add(__path_revoke_key, revoke_key);
+}
+
+/// Creates an API key. The secret is in this response only.
+#[utoipa::path(post, path = "/api/v1/api-keys", tag = "api keys", request_body = NewApiKey,
+    responses((status = 201, description = "The key, with its secret shown once", body = CreatedApiKey)))]
+async fn create_key(caller: Caller, body: Json<NewApiKey>) -> Result<HttpResponse, ApiError> {
+    let NewApiKey { name, role } = body.0;
+    let created = caller
+        .run(Permission::ManageKeys, move |conn, actor| {
+            let secret = Secret::generate();
+            let api_key = repo::create(conn, &name, role, &secret, Some(actor.key_id))?;
+            Ok(CreatedApiKey { api_key, key: secret.reveal() })
+        })
+        .await?;
+    Ok(HttpResponse::Created()
+        .insert_header(("Location", format!("/api/v1/api-keys/{}", created.api_key.id)))
+        .json(created))
+}
+
+/// Lists API keys, revoked ones included, oldest first. Secrets are never listed.
+#[utoipa::path(get, path = "/api/v1/api-keys", tag = "api keys", params(PageParams),
+    responses((status = 200, description = "A page of keys", body = Page<ApiKey>)))]
+async fn list_keys(caller: Caller, query: ListQuery<NoFilter>) -> Result<web::Json<Page<ApiKey>>, ApiError> {
+    let page = query.page;
+    let after = page.after::<i64>()?;
+    let limit = page.limit();
+    let rows = caller.run(Permission::ManageKeys, move |conn, _| repo::list(conn, after, limit)).await?;
+    Ok(web::Json(Page::from_rows(rows, &page, |key| key.id)))
+}
+
+/// One API key.
+#[utoipa::path(get, path = "/api/v1/api-keys/{id}", tag = "api keys",
+    params(("id" = i64, Path, description = "Key id")),
+    responses((status = 200, description = "The key", body = ApiKey)))]
+async fn get_key(caller: Caller, id: web::Path<i64>) -> Result<web::Json<ApiKey>, ApiError> {
+    let id = id.into_inner();
+    let key = caller.run(Permission::ManageKeys, move |conn, _| repo::get(conn, id)).await?;
+    Ok(web::Json(key))
+}
+
+/// Revokes an API key; requests with it are refused from now on. Revoking twice is harmless.
+#[utoipa::path(delete, path = "/api/v1/api-keys/{id}", tag = "api keys",
+    params(("id" = i64, Path, description = "Key id")),
+    responses((status = 204, description = "Revoked"),
+              (status = 409, description = "It is the last active admin key", body = Problem, content_type = "application/problem+json")))]
+async fn revoke_key(caller: Caller, id: web::Path<i64>) -> Result<HttpResponse, ApiError> {
+    let id = id.into_inner();
+    caller.run(Permission::ManageKeys, move |conn, actor| repo::revoke(conn, id, actor)).await?;
+    Ok(HttpResponse::NoContent().finish())
+}

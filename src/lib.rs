@@ -1,0 +1,13 @@
+//! paperkeep: conservation and shelf-inventory service for archives.
+//!
+//! The binary (`main.rs`) only parses the command line; everything it runs lives here so that
+//! the tests drive exactly the same application.
+
+pub mod config;
+pub mod db;
+pub mod error;
+pub mod http;
+pub mod keys;
+pub mod schema;
+pub mod storage;
+pub mod text;

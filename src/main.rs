@@ -1,0 +1,120 @@
+//! The `paperkeep` command: parses the command line and runs what it names.
+
+use std::net::TcpListener;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use paperkeep::config::{DatabaseConfig, HttpConfig};
+use paperkeep::db::Database;
+use paperkeep::keys::model::{Role, Secret};
+use paperkeep::keys::repo as keys;
+
+#[derive(Parser)]
+#[command(name = "paperkeep", version, about = "Conservation and shelf-inventory service for archives")]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the service (the default).
+    Serve {
+        #[command(flatten)]
+        database: DatabaseConfig,
+        #[command(flatten)]
+        http: HttpConfig,
+        /// Becomes the first admin key on an empty database, instead of a random one.
+        #[arg(long, env = "PAPERKEEP_BOOTSTRAP_KEY", hide_env_values = true)]
+        bootstrap_key: Option<String>,
+    },
+    /// Apply pending database migrations and exit.
+    Migrate {
+        #[command(flatten)]
+        database: DatabaseConfig,
+    },
+    /// Manage API keys.
+    Keys {
+        #[command(subcommand)]
+        command: KeysCommand,
+    },
+    /// Print the OpenAPI document (what GET /openapi.yaml serves).
+    Openapi,
+}
+
+#[derive(Subcommand)]
+enum KeysCommand {
+    /// Create a key and print it (shown once).
+    Create {
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        role: Role,
+        #[command(flatten)]
+        database: DatabaseConfig,
+    },
+}
+
+fn main() -> ExitCode {
+    env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("info")).init();
+    // No command means `serve`, with its settings from the environment.
+    let command = match Cli::parse().command {
+        Some(command) => command,
+        None => Cli::parse_from(["paperkeep", "serve"]).command.expect("serve was given"),
+    };
+    match run(command) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("paperkeep: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(command: Command) -> Result<(), String> {
+    match command {
+        Command::Serve { database, http, bootstrap_key } => serve(&database, &http, bootstrap_key.as_deref()),
+        Command::Migrate { database } => {
+            Database::open(&database).map_err(|e| e.to_string())?;
+            println!("database is up to date");
+            Ok(())
+        }
+        Command::Keys { command: KeysCommand::Create { name, role, database } } => {
+            let database = Database::open(&database).map_err(|e| e.to_string())?;
+            let mut conn = database.pool.get().map_err(|e| e.to_string())?;
+            let secret = Secret::generate();
+            let key = keys::create(&mut conn, &name, role, &secret, None).map_err(|e| e.to_string())?;
+            println!("created API key {} ({}, role {}):\n{}", key.id, key.name, key.role, secret.reveal());
+            Ok(())
+        }
+        Command::Openapi => {
+            print!("{}", paperkeep::http::openapi().to_yaml().map_err(|e| e.to_string())?);
+            Ok(())
+        }
+    }
+}
+
+fn serve(database: &DatabaseConfig, http: &HttpConfig, bootstrap_key: Option<&str>) -> Result<(), String> {
+    let database = Database::open(database).map_err(|e| e.to_string())?;
+    let mut conn = database.pool.get().map_err(|e| e.to_string())?;
+    match keys::bootstrap(&mut conn, bootstrap_key).map_err(|e| e.to_string())? {
+        Some(key) if bootstrap_key.is_none() => println!(
+            "\nFirst start: created an admin API key. It is shown only this once; keep it safe:\n\n    {key}\n\n\
+             Use it as `Authorization: Bearer <key>`. More keys: POST /api/v1/api-keys, or\n    \
+             paperkeep keys create --name NAME --role ROLE\n"
+        ),
+        Some(_) => {
+            println!("First start: the admin API key is the one given in PAPERKEEP_BOOTSTRAP_KEY.")
+        }
+        None => println!("To get an API key: paperkeep keys create --name NAME --role admin"),
+    }
+    drop(conn);
+    let listener = TcpListener::bind(&http.bind).map_err(|e| format!("cannot listen on {}: {e}", http.bind))?;
+    let address = listener.local_addr().map_err(|e| e.to_string())?;
+    println!("paperkeep serving on http://{address} (API docs: http://{address}/docs/)");
+    let server = paperkeep::http::serve(listener, database.pool.clone(), http).map_err(|e| e.to_string())?;
+    actix_web::rt::System::new().block_on(server).map_err(|e| e.to_string())?;
+    log::info!("stopped serving; closing the database");
+    drop(database);
+    Ok(())
+}

@@ -1,0 +1,262 @@
+//! All SQL of the storage tree.
+
+use diesel::dsl::{now, sql};
+use diesel::prelude::*;
+use diesel::result::{DatabaseErrorKind, Error as DieselError};
+use diesel::sql_types::{BigInt, Bool, Text};
+
+use super::model::{
+    Location, LocationDetail, LocationFilter, LocationKind, LocationPatch, LocationRef, NewLocation, PATH_SEPARATOR,
+    Shelving, ShelvingRequest, foreign_fields,
+};
+use crate::error::{Error, Result};
+use crate::keys::model::Actor;
+use crate::schema::locations;
+
+/// Serialises changes to the tree's shape (inserts, renames, deletes) so that path codes are
+/// always derived from committed ancestors. Only setting up shelving takes it; boxes never do.
+fn lock_tree(conn: &mut PgConnection) -> Result<()> {
+    const TREE_LOCK: i64 = 0x6c6f_6374_7265_6500; // "loctree"
+    diesel::sql_query("SELECT pg_advisory_xact_lock($1)").bind::<BigInt, _>(TREE_LOCK).execute(conn)?;
+    Ok(())
+}
+
+/// What a new child needs to know of its parent.
+struct Parent {
+    id: i64,
+    kind: LocationKind,
+    path_code: String,
+    ancestor_ids: Vec<i64>,
+}
+
+fn load_parent(conn: &mut PgConnection, id: i64) -> Result<Option<Parent>> {
+    let row = locations::table
+        .find(id)
+        .select((locations::kind, locations::path_code, locations::ancestor_ids))
+        .first::<(LocationKind, String, Vec<Option<i64>>)>(conn)
+        .optional()?;
+    Ok(row.map(|(kind, path_code, ancestors)| Parent {
+        id,
+        kind,
+        path_code,
+        ancestor_ids: ancestors.into_iter().flatten().collect(),
+    }))
+}
+
+pub fn create(conn: &mut PgConnection, new: &NewLocation, actor: &Actor) -> Result<Location> {
+    lock_tree(conn)?;
+    let parent = match new.parent_id {
+        Some(id) => Some(
+            load_parent(conn, id)?.ok_or_else(|| Error::invalid("parent_id", format!("no location has id {id}")))?,
+        ),
+        None => None,
+    };
+    match &parent {
+        Some(parent) if !parent.kind.may_contain(new.kind) => {
+            return Err(Error::invalid("kind", format!("a {} cannot be placed in a {}", new.kind, parent.kind)));
+        }
+        None if new.kind != LocationKind::Building => {
+            return Err(Error::invalid(
+                "parent_id",
+                format!("is required: only a building stands on its own, not a {}", new.kind),
+            ));
+        }
+        _ => {}
+    }
+    let (path_code, ancestor_ids) = match &parent {
+        Some(parent) => (
+            format!("{}{PATH_SEPARATOR}{}", parent.path_code, new.code),
+            parent.ancestor_ids.iter().copied().chain([parent.id]).collect(),
+        ),
+        None => (new.code.clone(), Vec::new()),
+    };
+    diesel::insert_into(locations::table)
+        .values((
+            locations::parent_id.eq(new.parent_id),
+            locations::kind.eq(new.kind),
+            locations::code.eq(&new.code),
+            locations::name.eq(&new.name),
+            locations::path_code.eq(path_code),
+            locations::ancestor_ids.eq(ancestor_ids.into_iter().map(Some).collect::<Vec<_>>()),
+            locations::capacity_mm.eq(new.capacity_mm),
+            locations::purpose.eq(new.purpose),
+            locations::notes.eq(&new.notes),
+            locations::created_by.eq(actor.key_id),
+            locations::updated_by.eq(actor.key_id),
+        ))
+        .returning(Location::as_returning())
+        .get_result(conn)
+        .map_err(|err| duplicate_code(err, &new.code))
+}
+
+fn duplicate_code(err: DieselError, code: &str) -> Error {
+    match err {
+        DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _) => {
+            Error::Conflict(format!("a location with code `{code}` already exists here"))
+        }
+        other => other.into(),
+    }
+}
+
+pub fn get(conn: &mut PgConnection, id: i64) -> Result<Location> {
+    locations::table.find(id).select(Location::as_select()).first(conn).optional()?.ok_or_else(|| not_found(id))
+}
+
+fn not_found(id: i64) -> Error {
+    Error::NotFound(format!("no location has id {id}"))
+}
+
+pub fn get_detail(conn: &mut PgConnection, id: i64) -> Result<LocationDetail> {
+    let (location, ancestor_ids) = locations::table
+        .find(id)
+        .select((Location::as_select(), locations::ancestor_ids))
+        .first::<(Location, Vec<Option<i64>>)>(conn)
+        .optional()?
+        .ok_or_else(|| not_found(id))?;
+    let ancestor_ids: Vec<i64> = ancestor_ids.into_iter().flatten().collect();
+    let mut ancestors: Vec<LocationRef> =
+        locations::table.filter(locations::id.eq_any(&ancestor_ids)).select(LocationRef::as_select()).load(conn)?;
+    ancestors.sort_by_key(|a| ancestor_ids.iter().position(|id| *id == a.id));
+    Ok(LocationDetail { location, ancestors })
+}
+
+/// Locations in path order after `after` (a path code and id); `limit + 1` rows at most.
+pub fn list(
+    conn: &mut PgConnection,
+    filter: &LocationFilter,
+    after: Option<(String, i64)>,
+    limit: i64,
+) -> Result<Vec<Location>> {
+    let mut query = locations::table.select(Location::as_select()).into_boxed();
+    if let Some(parent_id) = filter.parent_id {
+        query = query.filter(locations::parent_id.eq(parent_id));
+    }
+    if let Some(kind) = filter.kind {
+        query = query.filter(locations::kind.eq(kind));
+    }
+    if let Some(q) = &filter.q {
+        query = query
+            .filter(sql::<Bool>("search_key LIKE '%' || pk_fold(").bind::<Text, _>(escape_like(q)).sql(") || '%'"));
+    }
+    if let Some((path_code, id)) = after {
+        query = query.filter(
+            sql::<Bool>("(path_code, id) > (").bind::<Text, _>(path_code).sql(", ").bind::<BigInt, _>(id).sql(")"),
+        );
+    }
+    Ok(query.order((locations::path_code, locations::id)).limit(limit + 1).load(conn)?)
+}
+
+fn escape_like(text: &str) -> String {
+    text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
+}
+
+/// Applies `patch` if the location is still at version `expected` (`None`: any version).
+pub fn update(
+    conn: &mut PgConnection,
+    id: i64,
+    patch: &LocationPatch,
+    expected: Option<i32>,
+    actor: &Actor,
+) -> Result<Location> {
+    lock_tree(conn)?;
+    let current = locations::table
+        .find(id)
+        .select(Location::as_select())
+        .for_update()
+        .first(conn)
+        .optional()?
+        .ok_or_else(|| not_found(id))?;
+    if expected.is_some_and(|version| version != current.version) {
+        return Err(Error::Stale { current: current.version });
+    }
+    let errors = foreign_fields(current.kind, patch.capacity_mm.is_some(), patch.purpose.is_some());
+    if !errors.is_empty() {
+        return Err(Error::Invalid(errors));
+    }
+    let updated = diesel::update(locations::table.find(id))
+        .set((
+            patch,
+            locations::version.eq(locations::version + 1),
+            locations::updated_at.eq(now),
+            locations::updated_by.eq(actor.key_id),
+        ))
+        .returning(Location::as_returning())
+        .get_result(conn)
+        .map_err(|err| duplicate_code(err, patch.code.as_deref().unwrap_or_default()))?;
+    if updated.code != current.code {
+        rename_subtree(conn, &current, &updated.code)?;
+        return get(conn, id);
+    }
+    Ok(updated)
+}
+
+/// Gives `location` and everything below it path codes built from its new code.
+fn rename_subtree(conn: &mut PgConnection, location: &Location, new_code: &str) -> Result<()> {
+    let parent_path = location.path_code.strip_suffix(location.code.as_str()).unwrap_or_default();
+    let new_path = format!("{parent_path}{new_code}");
+    diesel::sql_query(
+        "UPDATE locations SET path_code = $1 || substr(path_code, length($2) + 1) \
+         WHERE id = $3 OR ancestor_ids @> ARRAY[$3]",
+    )
+    .bind::<Text, _>(new_path)
+    .bind::<Text, _>(&location.path_code)
+    .bind::<BigInt, _>(location.id)
+    .execute(conn)?;
+    Ok(())
+}
+
+/// Deletes a location that holds nothing and never has.
+pub fn delete(conn: &mut PgConnection, id: i64) -> Result<()> {
+    lock_tree(conn)?;
+    get(conn, id)?;
+    let children: i64 = locations::table.filter(locations::parent_id.eq(id)).count().get_result(conn)?;
+    if children > 0 {
+        return Err(Error::Conflict(format!("it contains {children} location(s); delete or keep them first")));
+    }
+    diesel::delete(locations::table.find(id)).execute(conn).map_err(|err| match err {
+        DieselError::DatabaseError(DatabaseErrorKind::ForeignKeyViolation, _) => {
+            Error::Conflict("it has held boxes; its history must be kept".into())
+        }
+        other => other.into(),
+    })?;
+    Ok(())
+}
+
+/// Creates the bays and shelves of a unit with numbered codes, all or nothing.
+pub fn add_shelving(
+    conn: &mut PgConnection,
+    unit_id: i64,
+    request: &ShelvingRequest,
+    actor: &Actor,
+) -> Result<Shelving> {
+    let unit = get(conn, unit_id)?;
+    if unit.kind != LocationKind::Unit {
+        return Err(Error::invalid("id", format!("shelving is added to a unit; this location is a {}", unit.kind)));
+    }
+    let bay_prefix = request.bay_code_prefix.as_deref().unwrap_or_default();
+    let shelf_prefix = request.shelf_code_prefix.as_deref().unwrap_or_default();
+    let first_bay = request.first_bay.unwrap_or(1);
+    let mut created = Shelving { bays: Vec::new(), shelves: Vec::new() };
+    // With no bays, the shelves stand directly in the unit.
+    let parents: Vec<i64> = if request.bays == 0 {
+        vec![unit.id]
+    } else {
+        for number in first_bay..first_bay + request.bays {
+            let bay = child(unit.id, LocationKind::Bay, format!("{bay_prefix}{number}"), None);
+            created.bays.push(create(conn, &bay, actor)?);
+        }
+        created.bays.iter().map(|bay| bay.id).collect()
+    };
+    for parent in parents {
+        for number in 1..=request.shelves_per_bay {
+            let shelf =
+                child(parent, LocationKind::Shelf, format!("{shelf_prefix}{number}"), Some(request.capacity_mm));
+            created.shelves.push(create(conn, &shelf, actor)?);
+        }
+    }
+    Ok(created)
+}
+
+fn child(parent_id: i64, kind: LocationKind, code: String, capacity_mm: Option<i32>) -> NewLocation {
+    NewLocation { parent_id: Some(parent_id), kind, code, name: None, capacity_mm, purpose: None, notes: None }
+}

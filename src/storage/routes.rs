@@ -1,0 +1,114 @@
+use actix_web::{HttpResponse, web};
+
+use super::model::{Location, LocationDetail, LocationFilter, LocationPatch, NewLocation, Shelving, ShelvingRequest};
+use super::repo;
+use crate::http::auth::Caller;
+use crate::http::body::Json;
+use crate::http::etag::{IfMatch, Tagged};
+use crate::http::problem::{ApiError, Problem};
+use crate::http::query::{ListQuery, Page, PageParams};
+use crate::http::router::Router;
+use crate::keys::model::Permission;
+
+pub fn register(router: &mut Router) {
+    router.add(__path_create_location, create_location);
+    router.add(__path_list_locations, list_locations);
+    router.add(__path_get_location, get_location);
+    router.add(__path_update_location, update_location);
+    router.add(__path_delete_location, delete_location);
+    router.add(__path_add_shelving, add_shelving);
+}
+
+/// Adds a building, stack room, shelving unit, bay, shelf or workspace.
+#[utoipa::path(post, path = "/api/v1/locations", tag = "locations", request_body = NewLocation,
+    responses(
+        (status = 201, description = "Created", body = LocationDetail, headers(("ETag" = String), ("Location" = String))),
+        (status = 409, description = "A sibling already has this code", body = Problem, content_type = "application/problem+json")))]
+async fn create_location(caller: Caller, body: Json<NewLocation>) -> Result<Tagged<LocationDetail>, ApiError> {
+    let new = body.0;
+    let detail = caller
+        .run(Permission::WriteLocations, move |conn, actor| {
+            let location = repo::create(conn, &new, actor)?;
+            repo::get_detail(conn, location.id)
+        })
+        .await?;
+    let url = format!("/api/v1/locations/{}", detail.location.id);
+    Ok(Tagged::created(detail, url))
+}
+
+/// Lists locations in path order; `q` searches codes, path codes and names ignoring case and accents.
+#[utoipa::path(get, path = "/api/v1/locations", tag = "locations", params(LocationFilter, PageParams),
+    responses((status = 200, description = "A page of locations", body = Page<Location>)))]
+async fn list_locations(
+    caller: Caller,
+    query: ListQuery<LocationFilter>,
+) -> Result<web::Json<Page<Location>>, ApiError> {
+    let ListQuery { filter, page } = query;
+    let after = page.after::<(String, i64)>()?;
+    let limit = page.limit();
+    let rows = caller.read(move |conn| repo::list(conn, &filter, after, limit)).await?;
+    Ok(web::Json(Page::from_rows(rows, &page, |l| (l.path_code.clone(), l.id))))
+}
+
+/// One location with the chain of places above it.
+#[utoipa::path(get, path = "/api/v1/locations/{id}", tag = "locations",
+    params(("id" = i64, Path, description = "Location id")),
+    responses((status = 200, description = "The location", body = LocationDetail, headers(("ETag" = String)))))]
+async fn get_location(caller: Caller, id: web::Path<i64>) -> Result<Tagged<LocationDetail>, ApiError> {
+    let id = id.into_inner();
+    Ok(Tagged::ok(caller.read(move |conn| repo::get_detail(conn, id)).await?))
+}
+
+/// Changes a location's code, name, capacity, purpose or notes. Renaming a code renames the
+/// path codes below it.
+#[utoipa::path(patch, path = "/api/v1/locations/{id}", tag = "locations", request_body = LocationPatch,
+    params(("id" = i64, Path, description = "Location id")),
+    responses(
+        (status = 200, description = "Changed", body = LocationDetail, headers(("ETag" = String))),
+        (status = 409, description = "A sibling already has this code", body = Problem, content_type = "application/problem+json")))]
+async fn update_location(
+    caller: Caller,
+    id: web::Path<i64>,
+    if_match: IfMatch,
+    body: Json<LocationPatch>,
+) -> Result<Tagged<LocationDetail>, ApiError> {
+    let (id, patch, expected) = (id.into_inner(), body.0, if_match.required()?);
+    let detail = caller
+        .run(Permission::WriteLocations, move |conn, actor| {
+            repo::update(conn, id, &patch, expected, actor)?;
+            repo::get_detail(conn, id)
+        })
+        .await?;
+    Ok(Tagged::ok(detail))
+}
+
+/// Deletes a location that has no children and has never held anything.
+#[utoipa::path(delete, path = "/api/v1/locations/{id}", tag = "locations",
+    params(("id" = i64, Path, description = "Location id")),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 409, description = "It has children or a history", body = Problem, content_type = "application/problem+json")))]
+async fn delete_location(caller: Caller, id: web::Path<i64>) -> Result<HttpResponse, ApiError> {
+    let id = id.into_inner();
+    caller.run(Permission::WriteLocations, move |conn, _| repo::delete(conn, id)).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Creates a unit's bays and shelves in one go, with numbered codes (bays `1`, `2`…, shelves
+/// `1`…`n` in each), all or nothing.
+#[utoipa::path(post, path = "/api/v1/locations/{id}/shelving", tag = "locations", request_body = ShelvingRequest,
+    params(("id" = i64, Path, description = "Id of the shelving unit")),
+    responses(
+        (status = 201, description = "The bays and shelves created", body = Shelving),
+        (status = 409, description = "A generated code already exists in the unit", body = Problem, content_type = "application/problem+json")))]
+async fn add_shelving(
+    caller: Caller,
+    id: web::Path<i64>,
+    body: Json<ShelvingRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let (id, request) = (id.into_inner(), body.0);
+    let created = caller
+        .run(Permission::WriteLocations, move |conn, actor| repo::add_shelving(conn, id, &request, actor))
+        .await?;
+    Ok(HttpResponse::Created().json(created))
+}

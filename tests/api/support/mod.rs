@@ -1,0 +1,240 @@
+//! The test harness. One private PostgreSQL per test binary (stopped by an exit hook), one
+//! migrated template database, and per test a database cloned from it with the real App
+//! serving it on 127.0.0.1:0, driven over real HTTP.
+
+pub mod fixtures;
+
+use std::net::TcpListener;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Mutex, Once};
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+use actix_web::dev::ServerHandle;
+use diesel::{Connection, PgConnection, RunQueryDsl};
+use paperkeep::config::{HttpConfig, PoolConfig};
+use paperkeep::db::local::LocalPostgres;
+use paperkeep::db::{self, Pool, PooledConn};
+use reqwest::Method;
+use reqwest::blocking::{Client, RequestBuilder, Response};
+use reqwest::header::HeaderMap;
+use serde_json::Value;
+
+const TEMPLATE: &str = "paperkeep_template";
+
+/// The server, kept where the exit hook can stop it (statics are never dropped).
+static SERVER: Mutex<Option<LocalPostgres>> = Mutex::new(None);
+static STARTED: Once = Once::new();
+static NEXT_DATABASE: AtomicUsize = AtomicUsize::new(0);
+
+extern "C" fn stop_cluster() {
+    if let Ok(mut server) = SERVER.lock()
+        && let Some(mut server) = server.take()
+    {
+        server.stop();
+    }
+}
+
+/// The URL of `database` on the test cluster, starting the cluster on first use.
+pub fn database_url(database: &str) -> String {
+    STARTED.call_once(|| {
+        let server = LocalPostgres::start_scratch().expect("the test PostgreSQL starts");
+        server.ensure_database(TEMPLATE).expect("the template database is created");
+        let mut conn = PgConnection::establish(&server.url(TEMPLATE)).expect("the template accepts connections");
+        db::migrate(&mut conn).expect("migrations apply to the template");
+        *SERVER.lock().unwrap() = Some(server);
+        // SAFETY: registers a plain extern "C" function that captures nothing.
+        unsafe { libc::atexit(stop_cluster) };
+    });
+    SERVER.lock().unwrap().as_ref().expect("the test cluster runs").url(database)
+}
+
+fn admin_connection() -> PgConnection {
+    PgConnection::establish(&database_url("postgres")).expect("the test cluster accepts connections")
+}
+
+/// A database of its own, cloned from the migrated template (about 0.1 s).
+pub fn fresh_database() -> String {
+    let name = format!("test_{}", NEXT_DATABASE.fetch_add(1, Ordering::SeqCst));
+    diesel::sql_query(format!("CREATE DATABASE {name} TEMPLATE {TEMPLATE}"))
+        .execute(&mut admin_connection())
+        .expect("database cloned");
+    name
+}
+
+pub fn drop_database(name: &str) {
+    let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).execute(&mut admin_connection());
+}
+
+/// The real service, serving its own database.
+pub struct TestApp {
+    pub url: String,
+    /// The first admin key, as on a fresh installation.
+    pub admin_key: String,
+    pub database: String,
+    pub pool: Pool,
+    handle: ServerHandle,
+    thread: Option<JoinHandle<()>>,
+    http: Client,
+}
+
+impl TestApp {
+    pub fn spawn() -> Self {
+        Self::spawn_with(HttpConfig::default(), PoolConfig::default())
+    }
+
+    pub fn spawn_with(mut http_config: HttpConfig, pool_config: PoolConfig) -> Self {
+        let database = fresh_database();
+        let pool = db::pool(&database_url(&database), &pool_config).expect("pool opens");
+        let admin_key = paperkeep::keys::repo::bootstrap(&mut pool.get().unwrap(), None)
+            .expect("bootstrap works")
+            .expect("a fresh database gets a first admin key");
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        http_config.workers.get_or_insert(2);
+        let (handle_tx, handle_rx) = std::sync::mpsc::channel();
+        let server_pool = pool.clone();
+        let thread = std::thread::spawn(move || {
+            actix_web::rt::System::new().block_on(async move {
+                let server = paperkeep::http::serve(listener, server_pool, &http_config).expect("server starts");
+                handle_tx.send(server.handle()).unwrap();
+                let _ = server.await;
+            })
+        });
+        let handle = handle_rx.recv().expect("server handle");
+        let http = Client::builder().timeout(Duration::from_secs(30)).build().unwrap();
+        TestApp { url, admin_key, database, pool, handle, thread: Some(thread), http }
+    }
+
+    /// A direct connection to the app's database, to check what is stored.
+    pub fn db(&self) -> PooledConn {
+        self.pool.get().expect("a database connection")
+    }
+
+    /// A new key with `role`, created through the API.
+    pub fn key(&self, role: &str) -> String {
+        let answer = self.post("/api/v1/api-keys", serde_json::json!({"name": format!("{role} key"), "role": role}));
+        assert_eq!(answer.status, 201, "{}", answer.body);
+        answer.body["key"].as_str().unwrap().to_string()
+    }
+
+    /// A request as the admin.
+    pub fn request(&self, method: Method, path: &str) -> RequestBuilder {
+        self.request_as(Some(&self.admin_key), method, path)
+    }
+
+    /// A request with `key`, or without any key.
+    pub fn request_as(&self, key: Option<&str>, method: Method, path: &str) -> RequestBuilder {
+        let builder = self.http.request(method, format!("{}{path}", self.url));
+        match key {
+            Some(key) => builder.bearer_auth(key),
+            None => builder,
+        }
+    }
+
+    pub fn get(&self, path: &str) -> Answer {
+        self.request(Method::GET, path).send().into()
+    }
+
+    pub fn post(&self, path: &str, body: Value) -> Answer {
+        self.request(Method::POST, path).json(&body).send().into()
+    }
+
+    pub fn patch(&self, path: &str, if_match: &str, body: Value) -> Answer {
+        self.request(Method::PATCH, path).header("If-Match", if_match).json(&body).send().into()
+    }
+
+    pub fn delete(&self, path: &str) -> Answer {
+        self.request(Method::DELETE, path).send().into()
+    }
+
+    /// Every item of a list, following `next_cursor` page by page.
+    pub fn all_pages(&self, path: &str) -> Vec<Value> {
+        let separator = if path.contains('?') { '&' } else { '?' };
+        let mut items = Vec::new();
+        let mut next = path.to_string();
+        loop {
+            let page = self.get(&next);
+            assert_eq!(page.status, 200, "{}", page.text);
+            items.extend(page.items().iter().cloned());
+            match page.body["next_cursor"].as_str() {
+                Some(cursor) => next = format!("{path}{separator}cursor={cursor}"),
+                None => return items,
+            }
+        }
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        actix_web::rt::System::new().block_on(self.handle.stop(false));
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+        drop_database(&self.database);
+    }
+}
+
+/// What came back: status, headers and the body as JSON (`Value::Null` when empty or not JSON).
+#[derive(Debug)]
+pub struct Answer {
+    pub status: u16,
+    pub headers: HeaderMap,
+    pub body: Value,
+    pub text: String,
+}
+
+impl Answer {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    /// The `items` of a list answer.
+    #[track_caller]
+    pub fn items(&self) -> &Vec<Value> {
+        self.body["items"].as_array().unwrap_or_else(|| panic!("not a list: {}", self.text))
+    }
+
+    /// One text field of every item of a list answer.
+    #[track_caller]
+    pub fn strings(&self, field: &str) -> Vec<String> {
+        self.items().iter().map(|item| item[field].as_str().unwrap_or_default().to_string()).collect()
+    }
+
+    /// Asserts the answer is an RFC 9457 problem with `status`, and returns it.
+    #[track_caller]
+    pub fn problem(&self, status: u16) -> &Value {
+        assert_eq!(self.status, status, "expected {status}, got {}: {}", self.status, self.text);
+        assert_eq!(self.header("content-type"), Some("application/problem+json"), "{}", self.text);
+        for member in ["type", "title", "detail"] {
+            assert!(self.body[member].is_string(), "problem lacks `{member}`: {}", self.text);
+        }
+        assert_eq!(self.body["status"], status, "{}", self.text);
+        &self.body
+    }
+
+    /// The fields named in a 422 problem's `errors`, sorted.
+    #[track_caller]
+    pub fn invalid_fields(&self) -> Vec<String> {
+        let problem = self.problem(422);
+        let mut fields: Vec<String> = problem["errors"]
+            .as_array()
+            .expect("a 422 lists its errors")
+            .iter()
+            .map(|e| e["field"].as_str().unwrap().to_string())
+            .collect();
+        fields.sort();
+        fields
+    }
+}
+
+impl From<reqwest::Result<Response>> for Answer {
+    fn from(response: reqwest::Result<Response>) -> Self {
+        let response = response.expect("the service answers");
+        let status = response.status().as_u16();
+        let headers = response.headers().clone();
+        let text = response.text().unwrap_or_default();
+        let body = serde_json::from_str(&text).unwrap_or(Value::Null);
+        Answer { status, headers, body, text }
+    }
+}
