@@ -25,6 +25,12 @@ pub enum Error {
     /// The request is well-formed but contradicts the stored state (duplicate, still in use…).
     #[error("{0}")]
     Conflict(String),
+    /// Several parts of one request contradict the stored state; each is listed.
+    #[error("{} items conflict with the stored data", .0.len())]
+    Conflicts(Vec<FieldError>),
+    /// The key's role may not do this to this particular resource.
+    #[error("{0}")]
+    Forbidden(String),
     /// The input is well-formed but some values are not acceptable; every bad field is listed.
     #[error("invalid input")]
     Invalid(Vec<FieldError>),

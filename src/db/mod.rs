@@ -7,15 +7,34 @@ pub mod local;
 use std::time::Duration;
 
 use diesel::connection::SimpleConnection;
+use diesel::expression::BoxableExpression;
+use diesel::pg::Pg;
 use diesel::pg::PgConnection;
 use diesel::r2d2::{ConnectionManager, CustomizeConnection, PooledConnection};
-use diesel::sql_types::BigInt;
+use diesel::sql_types::{BigInt, Bool};
 use diesel::{Connection, RunQueryDsl};
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 
 use crate::config::{DatabaseConfig, PoolConfig};
 pub(crate) use enums::text_enum;
 use local::LocalPostgres;
+
+diesel::define_sql_function! {
+    /// PostgreSQL's `lower()`, so that case-insensitive comparisons use the same folding (and
+    /// the same indexes) as the database.
+    fn lower(text: diesel::sql_types::Text) -> diesel::sql_types::Text;
+}
+
+/// `<table>.search_key` contains the words of `q`, ignoring case and accents (both sides are
+/// folded by `pk_fold`); LIKE's wildcards in `q` are taken literally.
+pub fn search_key_contains<QS>(table: &str, q: &str) -> Box<dyn BoxableExpression<QS, Pg, SqlType = Bool>> {
+    let escaped = q.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+    Box::new(
+        diesel::dsl::sql::<Bool>(&format!("{table}.search_key LIKE '%' || pk_fold("))
+            .bind::<diesel::sql_types::Text, _>(escaped)
+            .sql(") || '%'"),
+    )
+}
 
 pub type Pool = r2d2::Pool<ConnectionManager<PgConnection>>;
 pub type PooledConn = PooledConnection<ConnectionManager<PgConnection>>;

@@ -74,6 +74,10 @@ pub fn parse<T: DeserializeOwned + Validate + Rules + ToSchema>(bytes: &[u8]) ->
     let mut value: Value = serde_json::from_slice(bytes)
         .map_err(|err| ApiError::Malformed(format!("the body is not valid JSON: {err}"), Vec::new()))?;
     text::normalize_json(&mut value);
+    let nul = text::paths_with_nul(&value);
+    if !nul.is_empty() {
+        return Err(Error::Invalid(nul.into_iter().map(|path| FieldError::new(path, NUL_MESSAGE)).collect()).into());
+    }
     let parsed: T = decode(value).map_err(Error::Invalid)?;
     let mut errors = parsed.validate().err().map(|e| validation_errors(&e)).unwrap_or_default();
     errors.extend(parsed.broken_rules());
@@ -84,6 +88,8 @@ pub fn parse<T: DeserializeOwned + Validate + Rules + ToSchema>(bytes: &[u8]) ->
         Err(Error::Invalid(errors).into())
     }
 }
+
+const NUL_MESSAGE: &str = "must not contain NUL characters";
 
 /// Deserialises `value`, collecting every structural error rather than stopping at the first:
 /// each field that fails is reported and removed, and deserialisation is tried again.

@@ -30,6 +30,11 @@ impl IfMatch {
     pub fn required(self) -> Result<Option<i32>, ApiError> {
         self.0.ok_or(ApiError::PreconditionRequired)
     }
+
+    /// Where the header is optional: the version expected, if one was named.
+    pub fn optional(self) -> Option<i32> {
+        self.0.flatten()
+    }
 }
 
 impl FromRequest for IfMatch {

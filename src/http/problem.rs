@@ -118,7 +118,9 @@ impl ApiError {
                 };
                 problem.errors = errors.clone();
             }
-            ApiError::Malformed(_, errors) => problem.errors = errors.clone(),
+            ApiError::Malformed(_, errors) | ApiError::Domain(Error::Conflicts(errors)) => {
+                problem.errors = errors.clone()
+            }
             ApiError::Domain(Error::Stale { current }) => problem.current_version = Some(*current),
             ApiError::Domain(Error::Database(err)) => {
                 log::error!("database error: {err}");
@@ -141,7 +143,8 @@ impl ResponseError for ApiError {
         match self {
             ApiError::Domain(err) => match err {
                 Error::NotFound(_) => StatusCode::NOT_FOUND,
-                Error::Conflict(_) => StatusCode::CONFLICT,
+                Error::Conflict(_) | Error::Conflicts(_) => StatusCode::CONFLICT,
+                Error::Forbidden(_) => StatusCode::FORBIDDEN,
                 Error::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
                 Error::Stale { .. } => StatusCode::PRECONDITION_FAILED,
                 Error::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,

@@ -29,7 +29,7 @@ impl<T: DeserializeOwned + Validate> FromRequest for Query<T> {
     type Future = Ready<Result<Self, ApiError>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        ready(decode(pairs(req)).and_then(validated).map(Query))
+        ready(pairs(req).and_then(decode).and_then(validated).map(Query))
     }
 }
 
@@ -44,8 +44,12 @@ impl<F: DeserializeOwned + Validate> FromRequest for ListQuery<F> {
     type Future = Ready<Result<Self, ApiError>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let pairs = match pairs(req) {
+            Ok(pairs) => pairs,
+            Err(err) => return ready(Err(err)),
+        };
         let (paging, filters): (Vec<_>, Vec<_>) =
-            pairs(req).into_iter().partition(|(key, _)| key == "limit" || key == "cursor");
+            pairs.into_iter().partition(|(key, _)| key == "limit" || key == "cursor");
         let parsed = match (decode::<PageParams>(paging), decode::<F>(filters).and_then(validated)) {
             (Ok(page), Ok(filter)) => page.validate().map(|page| ListQuery { filter, page }),
             (Err(a), Err(b)) => Err(merge(a, b)),
@@ -130,12 +134,20 @@ fn validated<T: Validate>(value: T) -> Result<T, ApiError> {
     Ok(value)
 }
 
-fn pairs(req: &HttpRequest) -> Vec<(String, String)> {
-    serde_urlencoded::from_str::<Vec<(String, String)>>(req.query_string())
-        .unwrap_or_default()
-        .into_iter()
-        .map(|(key, value)| (key, text::normalize(&value)))
-        .collect()
+/// The query's name–value pairs, values normalised; a value PostgreSQL cannot store (with a
+/// NUL or other control character) is refused here.
+fn pairs(req: &HttpRequest) -> Result<Vec<(String, String)>, ApiError> {
+    let pairs = serde_urlencoded::from_str::<Vec<(String, String)>>(req.query_string())
+        .map_err(|err| ApiError::Malformed(format!("the query string cannot be read: {err}"), Vec::new()))?;
+    let errors: Vec<FieldError> = pairs
+        .iter()
+        .filter(|(_, value)| value.chars().any(char::is_control))
+        .map(|(key, _)| FieldError::new(key, "must not contain control characters"))
+        .collect();
+    if !errors.is_empty() {
+        return Err(Error::Invalid(errors).into());
+    }
+    Ok(pairs.into_iter().map(|(key, value)| (key, text::normalize(&value))).collect())
 }
 
 /// Deserialises the pairs, naming every parameter that fails: each failing one is reported

@@ -27,13 +27,23 @@ pub enum Permission {
     Read,
     ManageKeys,
     WriteLocations,
+    /// Register and change boxes, move any box, audit shelves.
+    WriteBoxes,
+    /// Move boxes; without `WriteBoxes`, only into or out of a conservation lab.
+    MoveBoxes,
 }
 
 impl Role {
     /// The one place that says which role may do what.
     pub fn may(self, permission: Permission) -> bool {
         use Permission::*;
-        matches!((self, permission), (_, Read) | (Role::Admin, _) | (Role::StorageManager, WriteLocations))
+        matches!(
+            (self, permission),
+            (_, Read)
+                | (Role::Admin, _)
+                | (Role::StorageManager, WriteLocations | WriteBoxes | MoveBoxes)
+                | (Role::Conservator | Role::HeadConservator, MoveBoxes)
+        )
     }
 }
 

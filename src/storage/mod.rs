@@ -1,5 +1,5 @@
 //! Storage: the location tree (buildings, stack rooms, shelving units, bays, shelves and
-//! workspaces).
+//! workspaces), the boxes on it, every movement of a box, shelf audits and free space.
 
 pub mod model;
 pub mod repo;

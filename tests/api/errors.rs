@@ -4,7 +4,7 @@ use paperkeep::config::{HttpConfig, PoolConfig};
 use reqwest::Method;
 use serde_json::json;
 
-use crate::support::{Answer, TestApp, fixtures};
+use crate::support::{Answer, TestApp, count_rows, fixtures};
 
 #[test]
 fn unknown_route_is_a_404_problem() {
@@ -66,7 +66,7 @@ fn a_body_over_the_limit_is_a_413_problem() {
     let notes = "x".repeat(2000);
     let answer = app.post("/api/v1/locations", json!({"kind": "building", "code": "K1", "notes": notes}));
     answer.problem(413);
-    let count: i64 = count_locations(&app);
+    let count: i64 = count_rows(&app, "locations");
     assert_eq!(count, 0, "nothing was written");
 }
 
@@ -134,9 +134,4 @@ fn an_exhausted_pool_is_a_fast_503() {
     assert!(started.elapsed() < std::time::Duration::from_secs(2), "answered in {:?}", started.elapsed());
     drop(held);
     assert_eq!(app.get("/api/v1/locations").status, 200, "it recovers once a connection is free");
-}
-
-pub fn count_locations(app: &TestApp) -> i64 {
-    use diesel::prelude::*;
-    paperkeep::schema::locations::table.count().get_result(&mut app.db()).unwrap()
 }

@@ -2,9 +2,8 @@
 
 use serde_json::{Value, json};
 
-use crate::errors::count_locations;
-use crate::support::TestApp;
 use crate::support::fixtures::{building_room_unit, id, location};
+use crate::support::{TestApp, count_rows};
 
 #[test]
 fn a_tree_is_built_level_by_level_with_derived_path_codes() {
@@ -280,7 +279,7 @@ fn shelving_creates_two_hundred_shelves_in_one_call() {
     assert_eq!(shelves[0]["path_code"], "K1-P02-G05-1-D1");
     assert_eq!(shelves[199]["path_code"], "K1-P02-G05-40-D5");
     assert!(shelves.iter().all(|s| s["capacity_mm"] == 1000 && s["kind"] == "shelf"));
-    assert_eq!(count_locations(&app), 3 + 40 + 200);
+    assert_eq!(count_rows(&app, "locations"), 3 + 40 + 200);
 
     // Bays that already exist make the whole request fail, and nothing is half-written.
     let again = app.post(
@@ -288,7 +287,7 @@ fn shelving_creates_two_hundred_shelves_in_one_call() {
         json!({"bays": 3, "shelves_per_bay": 5, "capacity_mm": 1000, "first_bay": 39}),
     );
     again.problem(409);
-    assert_eq!(count_locations(&app), 243);
+    assert_eq!(count_rows(&app, "locations"), 243);
     let more = app.post(
         &format!("/api/v1/locations/{unit}/shelving"),
         json!({"bays": 2, "shelves_per_bay": 5, "capacity_mm": 1000, "first_bay": 41}),

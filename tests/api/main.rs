@@ -3,9 +3,13 @@
 mod support;
 
 mod api_keys;
+mod audits;
+mod boxes;
 mod contract;
 mod errors;
 mod locations;
+mod moves;
 mod operations;
 mod readme;
+mod space;
 mod startup;

@@ -27,3 +27,57 @@ pub fn building_room_unit(app: &TestApp) -> (i64, i64, i64) {
     let unit = id(&location(app, Some(room), "unit", "G05", json!({"name": "Giá 5"})));
     (building, room, unit)
 }
+
+/// A small repository: K1 → P02 → G05 with bays 1–2 of shelves 1–3 (1000 mm each), and in
+/// the building a conservation lab and a reading room.
+pub struct Repository {
+    pub room: i64,
+    pub unit: i64,
+    pub bays: Vec<i64>,
+    /// In path order: 1-1, 1-2, 1-3, 2-1, 2-2, 2-3.
+    pub shelves: Vec<i64>,
+    pub lab: i64,
+    pub reading_room: i64,
+}
+
+pub fn repository(app: &TestApp) -> Repository {
+    let (building, room, unit) = building_room_unit(app);
+    let shelving = app.post(
+        &format!("/api/v1/locations/{unit}/shelving"),
+        json!({"bays": 2, "shelves_per_bay": 3, "capacity_mm": 1000}),
+    );
+    assert_eq!(shelving.status, 201, "{}", shelving.text);
+    let ids = |key: &str| shelving.body[key].as_array().unwrap().iter().map(id).collect::<Vec<_>>();
+    let lab = id(&location(
+        app,
+        Some(building),
+        "workspace",
+        "LAB",
+        json!({"purpose": "conservation_lab", "name": "Phòng tu bổ"}),
+    ));
+    let reading_room =
+        id(&location(app, Some(building), "workspace", "RR", json!({"purpose": "reading_room", "name": "Phòng đọc"})));
+    Repository { room, unit, bays: ids("bays"), shelves: ids("shelves"), lab, reading_room }
+}
+
+/// Registers a box on `home`, asserting 201; extra fields are merged into the request.
+#[track_caller]
+pub fn new_box(app: &TestApp, barcode: &str, home: i64, extra: Value) -> Value {
+    let mut body = json!({"barcode": barcode, "home_location_id": home});
+    if let (Value::Object(body), Value::Object(extra)) = (&mut body, extra) {
+        body.extend(extra);
+    }
+    let answer = app.post("/api/v1/boxes", body);
+    assert_eq!(answer.status, 201, "{}", answer.text);
+    answer.body
+}
+
+/// Moves a box and returns the answer.
+pub fn move_box(app: &TestApp, box_id: i64, body: Value) -> super::Answer {
+    app.post(&format!("/api/v1/boxes/{box_id}/moves"), body)
+}
+
+/// The `space` of a location.
+pub fn space(app: &TestApp, location: i64) -> Value {
+    app.get(&format!("/api/v1/locations/{location}")).body["space"].clone()
+}

@@ -66,6 +66,19 @@ pub fn drop_database(name: &str) {
     let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).execute(&mut admin_connection());
 }
 
+/// Rows in `table` of the app's database.
+pub fn count_rows(app: &TestApp, table: &str) -> i64 {
+    #[derive(diesel::QueryableByName)]
+    struct Count {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        count: i64,
+    }
+    diesel::sql_query(format!("SELECT count(*) AS count FROM {table}"))
+        .get_result::<Count>(&mut app.db())
+        .unwrap()
+        .count
+}
+
 /// The real service, serving its own database.
 pub struct TestApp {
     pub url: String,

@@ -11,6 +11,7 @@ use crate::error::FieldError;
 use crate::http::body::{Rules, nullable};
 use crate::http::etag::Versioned;
 use crate::schema::locations;
+use crate::storage::model::{Space, SpaceTotals, pk_space};
 
 /// Joins the codes of a location's ancestors and its own into its `path_code`.
 pub const PATH_SEPARATOR: &str = "-";
@@ -96,6 +97,9 @@ pub struct Location {
     pub created_by: i64,
     pub updated_at: DateTime<Utc>,
     pub updated_by: i64,
+    /// Shelving it has and uses (for a shelf, its own; otherwise the shelves below it).
+    #[diesel(select_expression = pk_space(locations::id), deserialize_as = SpaceTotals)]
+    pub space: Space,
 }
 
 impl Versioned for Location {
@@ -120,7 +124,7 @@ impl Versioned for LocationDetail {
 }
 
 /// A short reference to a location.
-#[derive(Debug, Clone, Serialize, Queryable, Selectable, ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, Queryable, Selectable, ToSchema)]
 #[diesel(table_name = locations, check_for_backend(diesel::pg::Pg))]
 pub struct LocationRef {
     pub id: i64,

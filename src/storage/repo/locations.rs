@@ -5,13 +5,14 @@ use diesel::prelude::*;
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
 use diesel::sql_types::{BigInt, Bool, Text};
 
-use super::model::{
-    Location, LocationDetail, LocationFilter, LocationKind, LocationPatch, LocationRef, NewLocation, PATH_SEPARATOR,
-    Shelving, ShelvingRequest, foreign_fields,
-};
+use crate::db::search_key_contains;
 use crate::error::{Error, Result};
 use crate::keys::model::Actor;
 use crate::schema::locations;
+use crate::storage::model::{
+    Location, LocationDetail, LocationFilter, LocationKind, LocationPatch, LocationRef, NewLocation, PATH_SEPARATOR,
+    Shelving, ShelvingRequest, foreign_fields,
+};
 
 /// Serialises changes to the tree's shape (inserts, renames, deletes) so that path codes are
 /// always derived from committed ancestors. Only setting up shelving takes it; boxes never do.
@@ -43,7 +44,8 @@ fn load_parent(conn: &mut PgConnection, id: i64) -> Result<Option<Parent>> {
     }))
 }
 
-pub fn create(conn: &mut PgConnection, new: &NewLocation, actor: &Actor) -> Result<Location> {
+/// Adds a location; returns its id.
+pub fn create(conn: &mut PgConnection, new: &NewLocation, actor: &Actor) -> Result<i64> {
     lock_tree(conn)?;
     let parent = match new.parent_id {
         Some(id) => Some(
@@ -84,7 +86,7 @@ pub fn create(conn: &mut PgConnection, new: &NewLocation, actor: &Actor) -> Resu
             locations::created_by.eq(actor.key_id),
             locations::updated_by.eq(actor.key_id),
         ))
-        .returning(Location::as_returning())
+        .returning(locations::id)
         .get_result(conn)
         .map_err(|err| duplicate_code(err, &new.code))
 }
@@ -135,8 +137,7 @@ pub fn list(
         query = query.filter(locations::kind.eq(kind));
     }
     if let Some(q) = &filter.q {
-        query = query
-            .filter(sql::<Bool>("search_key LIKE '%' || pk_fold(").bind::<Text, _>(escape_like(q)).sql(") || '%'"));
+        query = query.filter(search_key_contains("locations", q));
     }
     if let Some((path_code, id)) = after {
         query = query.filter(
@@ -146,10 +147,6 @@ pub fn list(
     Ok(query.order((locations::path_code, locations::id)).limit(limit + 1).load(conn)?)
 }
 
-fn escape_like(text: &str) -> String {
-    text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
-}
-
 /// Applies `patch` if the location is still at version `expected` (`None`: any version).
 pub fn update(
     conn: &mut PgConnection,
@@ -157,12 +154,12 @@ pub fn update(
     patch: &LocationPatch,
     expected: Option<i32>,
     actor: &Actor,
-) -> Result<Location> {
+) -> Result<()> {
     lock_tree(conn)?;
     let current = locations::table
         .find(id)
         .select(Location::as_select())
-        .for_update()
+        .for_no_key_update()
         .first(conn)
         .optional()?
         .ok_or_else(|| not_found(id))?;
@@ -173,21 +170,26 @@ pub fn update(
     if !errors.is_empty() {
         return Err(Error::Invalid(errors));
     }
-    let updated = diesel::update(locations::table.find(id))
+    if let Some(capacity) = patch.capacity_mm.filter(|c| i64::from(*c) < current.space.used_mm) {
+        return Err(Error::Conflict(format!(
+            "the boxes of shelf {} take {} mm; it cannot shrink to {capacity} mm",
+            current.path_code, current.space.used_mm
+        )));
+    }
+    let code: String = diesel::update(locations::table.find(id))
         .set((
             patch,
             locations::version.eq(locations::version + 1),
             locations::updated_at.eq(now),
             locations::updated_by.eq(actor.key_id),
         ))
-        .returning(Location::as_returning())
+        .returning(locations::code)
         .get_result(conn)
         .map_err(|err| duplicate_code(err, patch.code.as_deref().unwrap_or_default()))?;
-    if updated.code != current.code {
-        rename_subtree(conn, &current, &updated.code)?;
-        return get(conn, id);
+    if code != current.code {
+        rename_subtree(conn, &current, &code)?;
     }
-    Ok(updated)
+    Ok(())
 }
 
 /// Gives `location` and everything below it path codes built from its new code.
@@ -215,7 +217,7 @@ pub fn delete(conn: &mut PgConnection, id: i64) -> Result<()> {
     }
     diesel::delete(locations::table.find(id)).execute(conn).map_err(|err| match err {
         DieselError::DatabaseError(DatabaseErrorKind::ForeignKeyViolation, _) => {
-            Error::Conflict("it has held boxes; its history must be kept".into())
+            Error::Conflict("boxes have been here; its history must be kept".into())
         }
         other => other.into(),
     })?;
@@ -236,25 +238,29 @@ pub fn add_shelving(
     let bay_prefix = request.bay_code_prefix.as_deref().unwrap_or_default();
     let shelf_prefix = request.shelf_code_prefix.as_deref().unwrap_or_default();
     let first_bay = request.first_bay.unwrap_or(1);
-    let mut created = Shelving { bays: Vec::new(), shelves: Vec::new() };
     // With no bays, the shelves stand directly in the unit.
-    let parents: Vec<i64> = if request.bays == 0 {
-        vec![unit.id]
-    } else {
-        for number in first_bay..first_bay + request.bays {
-            let bay = child(unit.id, LocationKind::Bay, format!("{bay_prefix}{number}"), None);
-            created.bays.push(create(conn, &bay, actor)?);
-        }
-        created.bays.iter().map(|bay| bay.id).collect()
-    };
+    let mut bays = Vec::new();
+    for number in first_bay..first_bay + request.bays {
+        bays.push(create(conn, &child(unit.id, LocationKind::Bay, format!("{bay_prefix}{number}"), None), actor)?);
+    }
+    let parents = if bays.is_empty() { vec![unit.id] } else { bays.clone() };
+    let mut shelves = Vec::new();
     for parent in parents {
         for number in 1..=request.shelves_per_bay {
             let shelf =
                 child(parent, LocationKind::Shelf, format!("{shelf_prefix}{number}"), Some(request.capacity_mm));
-            created.shelves.push(create(conn, &shelf, actor)?);
+            shelves.push(create(conn, &shelf, actor)?);
         }
     }
-    Ok(created)
+    Ok(Shelving { bays: load_in_path_order(conn, &bays)?, shelves: load_in_path_order(conn, &shelves)? })
+}
+
+fn load_in_path_order(conn: &mut PgConnection, ids: &[i64]) -> Result<Vec<Location>> {
+    Ok(locations::table
+        .filter(locations::id.eq_any(ids))
+        .order((locations::path_code, locations::id))
+        .select(Location::as_select())
+        .load(conn)?)
 }
 
 fn child(parent_id: i64, kind: LocationKind, code: String, capacity_mm: Option<i32>) -> NewLocation {

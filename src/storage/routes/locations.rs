@@ -1,7 +1,5 @@
 use actix_web::{HttpResponse, web};
 
-use super::model::{Location, LocationDetail, LocationFilter, LocationPatch, NewLocation, Shelving, ShelvingRequest};
-use super::repo;
 use crate::http::auth::Caller;
 use crate::http::body::Json;
 use crate::http::etag::{IfMatch, Tagged};
@@ -9,6 +7,10 @@ use crate::http::problem::{ApiError, Problem};
 use crate::http::query::{ListQuery, Page, PageParams};
 use crate::http::router::Router;
 use crate::keys::model::Permission;
+use crate::storage::model::{
+    Location, LocationDetail, LocationFilter, LocationPatch, NewLocation, Shelving, ShelvingRequest,
+};
+use crate::storage::repo::locations as repo;
 
 pub fn register(router: &mut Router) {
     router.add(__path_create_location, create_location);
@@ -28,8 +30,8 @@ async fn create_location(caller: Caller, body: Json<NewLocation>) -> Result<Tagg
     let new = body.0;
     let detail = caller
         .run(Permission::WriteLocations, move |conn, actor| {
-            let location = repo::create(conn, &new, actor)?;
-            repo::get_detail(conn, location.id)
+            let id = repo::create(conn, &new, actor)?;
+            repo::get_detail(conn, id)
         })
         .await?;
     let url = format!("/api/v1/locations/{}", detail.location.id);

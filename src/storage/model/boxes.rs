@@ -1,0 +1,238 @@
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Integer, Nullable, Text};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use validator::Validate;
+
+use super::{LocationKind, LocationRef, Purpose};
+use crate::db::text_enum;
+use crate::http::body::{Rules, nullable};
+use crate::http::etag::Versioned;
+use crate::schema::boxes;
+
+pub const STANDARD_BOX_WIDTH_MM: i32 = 125;
+
+text_enum! {
+    pub enum ContainerType {
+        /// hộp: an archival box
+        Box = "box",
+        /// cặp: a portfolio
+        Portfolio = "portfolio",
+        Other = "other",
+    }
+}
+
+text_enum! {
+    /// Where a box is, from its current location.
+    pub enum BoxStatus {
+        /// On a shelf.
+        OnShelf = "on_shelf",
+        /// In a workspace (lab, reading room…); its home shelf keeps its space.
+        Out = "out",
+        /// Not found by an audit where it is recorded.
+        Missing = "missing",
+    }
+}
+
+/// A box as stored.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = boxes, check_for_backend(diesel::pg::Pg))]
+pub struct BoxRow {
+    pub id: i64,
+    pub barcode: String,
+    pub label: Option<String>,
+    pub fonds_code: Option<String>,
+    pub container_type: ContainerType,
+    pub width_mm: i32,
+    pub home_location_id: i64,
+    pub current_location_id: i64,
+    pub position: Option<i32>,
+    pub missing: bool,
+    pub notes: Option<String>,
+    pub version: i32,
+    pub created_at: DateTime<Utc>,
+    pub created_by: i64,
+    pub updated_at: DateTime<Utc>,
+    pub updated_by: i64,
+}
+
+/// A location as a box shows it: with its whole path, building first, itself last.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct Place {
+    pub id: i64,
+    pub kind: LocationKind,
+    pub code: String,
+    pub name: Option<String>,
+    #[schema(example = "K1-P02-G05-3-4")]
+    pub path_code: String,
+    /// For a workspace: what it is for.
+    pub purpose: Option<Purpose>,
+    pub path: Vec<LocationRef>,
+}
+
+/// An archival box (hộp) or portfolio (cặp) and where it is.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ArchiveBox {
+    pub id: i64,
+    #[schema(example = "HS-000123")]
+    pub barcode: String,
+    #[schema(example = "Hộp 12")]
+    pub label: Option<String>,
+    #[schema(example = "SNV")]
+    pub fonds_code: Option<String>,
+    pub container_type: ContainerType,
+    pub width_mm: i32,
+    pub status: BoxStatus,
+    /// Position on the shelf it stands on.
+    pub position: Option<i32>,
+    pub current_location: Place,
+    pub home_location: Place,
+    pub notes: Option<String>,
+    pub version: i32,
+    pub created_at: DateTime<Utc>,
+    pub created_by: i64,
+    pub updated_at: DateTime<Utc>,
+    pub updated_by: i64,
+}
+
+impl ArchiveBox {
+    pub fn new(row: BoxRow, current_location: Place, home_location: Place) -> Self {
+        let status = match (row.missing, current_location.kind) {
+            (true, _) => BoxStatus::Missing,
+            (false, LocationKind::Shelf) => BoxStatus::OnShelf,
+            (false, _) => BoxStatus::Out,
+        };
+        ArchiveBox {
+            id: row.id,
+            barcode: row.barcode,
+            label: row.label,
+            fonds_code: row.fonds_code,
+            container_type: row.container_type,
+            width_mm: row.width_mm,
+            status,
+            position: row.position,
+            current_location,
+            home_location,
+            notes: row.notes,
+            version: row.version,
+            created_at: row.created_at,
+            created_by: row.created_by,
+            updated_at: row.updated_at,
+            updated_by: row.updated_by,
+        }
+    }
+}
+
+impl Versioned for ArchiveBox {
+    fn version(&self) -> i32 {
+        self.version
+    }
+}
+
+#[derive(Debug, Clone, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewBox {
+    /// Unique, compared ignoring case; surrounding spaces are dropped.
+    #[validate(
+        length(min = 1, max = 64, message = "must be 1 to 64 characters"),
+        custom(function = "crate::text::single_line")
+    )]
+    #[schema(min_length = 1, max_length = 64, example = "HS-000123")]
+    pub barcode: String,
+    #[validate(length(min = 1, max = 200, message = "must be 1 to 200 characters"))]
+    #[schema(min_length = 1, max_length = 200, example = "Hộp 12")]
+    pub label: Option<String>,
+    /// Code of the fonds (phông) the box holds.
+    #[validate(length(min = 1, max = 50, message = "must be 1 to 50 characters"))]
+    #[schema(min_length = 1, max_length = 50, example = "SNV")]
+    pub fonds_code: Option<String>,
+    /// Default `box`.
+    pub container_type: Option<ContainerType>,
+    /// Default 125 mm, the standard box (TCVN 9252:2012).
+    #[validate(range(min = 1, max = 1000, message = "must be between 1 and 1000 mm"))]
+    #[schema(minimum = 1, maximum = 1000, example = 125)]
+    pub width_mm: Option<i32>,
+    /// The shelf the box belongs on; placing it there is its first movement.
+    pub home_location_id: i64,
+    #[validate(range(min = 1, max = 100_000, message = "must be between 1 and 100000"))]
+    #[schema(minimum = 1, maximum = 100_000)]
+    pub position: Option<i32>,
+    #[validate(length(max = 2000, message = "must be at most 2000 characters"))]
+    #[schema(max_length = 2000)]
+    pub notes: Option<String>,
+}
+
+impl Rules for NewBox {}
+
+/// Changes to a box. Where it is changes only by moving it.
+#[derive(Debug, Clone, Default, Deserialize, Validate, ToSchema, AsChangeset)]
+#[diesel(table_name = boxes)]
+#[serde(deny_unknown_fields)]
+pub struct BoxPatch {
+    #[serde(default, deserialize_with = "nullable")]
+    #[validate(length(min = 1, max = 200, message = "must be 1 to 200 characters"))]
+    #[schema(value_type = Option<String>, min_length = 1, max_length = 200)]
+    pub label: Option<Option<String>>,
+    #[serde(default, deserialize_with = "nullable")]
+    #[validate(length(min = 1, max = 50, message = "must be 1 to 50 characters"))]
+    #[schema(value_type = Option<String>, min_length = 1, max_length = 50)]
+    pub fonds_code: Option<Option<String>>,
+    pub container_type: Option<ContainerType>,
+    #[validate(range(min = 1, max = 1000, message = "must be between 1 and 1000 mm"))]
+    #[schema(minimum = 1, maximum = 1000)]
+    pub width_mm: Option<i32>,
+    /// A new home shelf. A box out in a workspace takes its reserved space there.
+    pub home_location_id: Option<i64>,
+    #[serde(default, deserialize_with = "nullable")]
+    #[validate(length(max = 2000, message = "must be at most 2000 characters"))]
+    #[schema(value_type = Option<String>, max_length = 2000)]
+    pub notes: Option<Option<String>>,
+}
+
+impl Rules for BoxPatch {}
+
+#[derive(Debug, Clone, Default, Deserialize, Validate, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct BoxFilter {
+    /// Exact barcode, ignoring case.
+    #[validate(length(min = 1, max = 64, message = "must be 1 to 64 characters"))]
+    #[param(min_length = 1, max_length = 64)]
+    pub barcode: Option<String>,
+    /// Fonds code, ignoring case.
+    #[validate(length(min = 1, max = 50, message = "must be 1 to 50 characters"))]
+    #[param(min_length = 1, max_length = 50)]
+    pub fonds: Option<String>,
+    /// Boxes now at this location or anywhere below it.
+    pub location_id: Option<i64>,
+    pub status: Option<BoxStatus>,
+    /// Words in the barcode, label or fonds code, ignoring case and accents.
+    #[validate(length(min = 1, max = 200, message = "must be 1 to 200 characters"))]
+    #[param(min_length = 1, max_length = 200)]
+    pub q: Option<String>,
+}
+
+/// A box in a location's contents: where it stands.
+#[derive(Debug, Serialize, ToSchema, QueryableByName)]
+pub struct ShelvedBox {
+    #[diesel(sql_type = BigInt)]
+    pub id: i64,
+    #[diesel(sql_type = Text)]
+    pub barcode: String,
+    #[diesel(sql_type = Nullable<Text>)]
+    pub label: Option<String>,
+    #[diesel(sql_type = Nullable<Text>)]
+    pub fonds_code: Option<String>,
+    #[diesel(sql_type = Integer)]
+    pub width_mm: i32,
+    #[diesel(sql_type = Nullable<Integer>)]
+    pub position: Option<i32>,
+    #[diesel(sql_type = Text)]
+    pub status: BoxStatus,
+    /// The shelf or workspace it is in.
+    #[diesel(sql_type = BigInt)]
+    pub location_id: i64,
+    #[diesel(sql_type = Text)]
+    pub location_path_code: String,
+}

@@ -1,0 +1,210 @@
+//! Boxes: registering, finding and changing them. Their place changes only through `moves`.
+
+use diesel::dsl::{AsSelect, now};
+use diesel::pg::Pg;
+use diesel::prelude::*;
+use diesel::result::{DatabaseErrorKind, Error as DieselError};
+use diesel::sql_types::{BigInt, Integer, Jsonb, Text};
+
+use super::moves::{self, MoveContext};
+use super::space::LockedShelves;
+use crate::db::{lower, search_key_contains};
+use crate::error::{Error, Result};
+use crate::keys::model::Actor;
+use crate::schema::{boxes, locations};
+use crate::storage::model::{
+    ArchiveBox, BoxFilter, BoxPatch, BoxRow, BoxStatus, ContainerType, LocationKind, MoveReason, NewBox, Place,
+    STANDARD_BOX_WIDTH_MM, ShelvedBox,
+};
+
+diesel::define_sql_function! {
+    /// A location with its path from the building down, as JSON (migration 2).
+    fn pk_place(location_id: BigInt) -> Jsonb;
+}
+
+type BoxWithPlaces = (BoxRow, serde_json::Value, serde_json::Value);
+
+/// Boxes with both their places, in one statement.
+fn with_places() -> boxes::BoxedQuery<'static, Pg, (AsSelect<BoxRow, Pg>, Jsonb, Jsonb)> {
+    boxes::table
+        .select((BoxRow::as_select(), pk_place(boxes::current_location_id), pk_place(boxes::home_location_id)))
+        .into_boxed()
+}
+
+fn assemble((row, current, home): BoxWithPlaces) -> Result<ArchiveBox> {
+    let place = |value: serde_json::Value| {
+        serde_json::from_value::<Place>(value)
+            .map_err(|err| Error::Database(DieselError::DeserializationError(err.into())))
+    };
+    Ok(ArchiveBox::new(row, place(current)?, place(home)?))
+}
+
+pub fn get(conn: &mut PgConnection, id: i64) -> Result<ArchiveBox> {
+    let found = with_places().filter(boxes::id.eq(id)).first::<BoxWithPlaces>(conn).optional()?;
+    assemble(found.ok_or_else(|| Error::NotFound(format!("no box has id {id}")))?)
+}
+
+/// The look-up behind every reader's request: one indexed statement.
+pub fn get_by_barcode(conn: &mut PgConnection, barcode: &str) -> Result<ArchiveBox> {
+    let not_found = || Error::NotFound(format!("no box has barcode `{}`", barcode.trim().escape_debug()));
+    // No barcode holds a control character (and PostgreSQL text cannot hold NUL).
+    if barcode.chars().any(char::is_control) {
+        return Err(not_found());
+    }
+    let found = with_places()
+        .filter(lower(boxes::barcode).eq(lower(barcode.trim())))
+        .first::<BoxWithPlaces>(conn)
+        .optional()?;
+    assemble(found.ok_or_else(not_found)?)
+}
+
+/// Boxes matching `filter` in id order after `after`; `limit + 1` at most.
+pub fn list(conn: &mut PgConnection, filter: &BoxFilter, after: Option<i64>, limit: i64) -> Result<Vec<ArchiveBox>> {
+    let mut query = with_places().filter(boxes::id.gt(after.unwrap_or(0)));
+    if let Some(barcode) = &filter.barcode {
+        query = query.filter(lower(boxes::barcode).eq(lower(barcode.clone())));
+    }
+    if let Some(fonds) = &filter.fonds {
+        query = query.filter(lower(boxes::fonds_code.assume_not_null()).eq(lower(fonds.clone())));
+    }
+    if let Some(within) = filter.location_id {
+        let subtree = locations::table
+            .filter(locations::id.eq(within).or(locations::ancestor_ids.contains(vec![Some(within)])))
+            .select(locations::id);
+        query = query.filter(boxes::current_location_id.eq_any(subtree));
+    }
+    if let Some(status) = filter.status {
+        let on_shelf = diesel::dsl::exists(
+            locations::table
+                .filter(locations::id.eq(boxes::current_location_id))
+                .filter(locations::kind.eq(LocationKind::Shelf)),
+        );
+        query = match status {
+            BoxStatus::Missing => query.filter(boxes::missing),
+            BoxStatus::OnShelf => query.filter(boxes::missing.eq(false)).filter(on_shelf),
+            BoxStatus::Out => query.filter(boxes::missing.eq(false)).filter(diesel::dsl::not(on_shelf)),
+        };
+    }
+    if let Some(q) = &filter.q {
+        query = query.filter(search_key_contains("boxes", q));
+    }
+    query.order(boxes::id).limit(limit + 1).load::<BoxWithPlaces>(conn)?.into_iter().map(assemble).collect()
+}
+
+/// Registers a box on its home shelf; that placement is its first movement.
+pub fn create(conn: &mut PgConnection, new: &NewBox, actor: &Actor) -> Result<i64> {
+    let width = new.width_mm.unwrap_or(STANDARD_BOX_WIDTH_MM);
+    let home = new.home_location_id;
+    require_shelf(conn, home, "home_location_id")?;
+    let mut shelves = LockedShelves::lock(conn, [home])?;
+    shelves.reserve(home, width).map_err(Error::Conflict)?;
+    let id = diesel::insert_into(boxes::table)
+        .values((
+            boxes::barcode.eq(&new.barcode),
+            boxes::label.eq(&new.label),
+            boxes::fonds_code.eq(&new.fonds_code),
+            boxes::container_type.eq(new.container_type.unwrap_or(ContainerType::Box)),
+            boxes::width_mm.eq(width),
+            boxes::home_location_id.eq(home),
+            boxes::current_location_id.eq(home),
+            boxes::position.eq(new.position),
+            boxes::notes.eq(&new.notes),
+            boxes::created_by.eq(actor.key_id),
+            boxes::updated_by.eq(actor.key_id),
+        ))
+        .returning(boxes::id)
+        .get_result(conn)
+        .map_err(|err| match err {
+            DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _) => {
+                Error::Conflict(format!("a box with barcode `{}` already exists", new.barcode))
+            }
+            other => other.into(),
+        })?;
+    shelves.save(conn)?;
+    let intake = MoveContext { reason: MoveReason::Intake, note: None, audit_id: None };
+    moves::record(conn, id, None, home, new.position, &intake, actor)?;
+    Ok(id)
+}
+
+fn require_shelf(conn: &mut PgConnection, id: i64, field: &'static str) -> Result<()> {
+    let kind: Option<LocationKind> = locations::table.find(id).select(locations::kind).first(conn).optional()?;
+    match kind {
+        None => Err(Error::invalid(field, format!("no location has id {id}"))),
+        Some(LocationKind::Shelf) => Ok(()),
+        Some(other) => Err(Error::invalid(field, format!("a box's home is a shelf, not a {other}"))),
+    }
+}
+
+/// Changes a box at version `expected` (`None`: any). A new width or home takes space where
+/// the box keeps it, checked like a move.
+pub fn update(conn: &mut PgConnection, id: i64, patch: &BoxPatch, expected: Option<i32>, actor: &Actor) -> Result<()> {
+    let (version, width, home, current): (i32, i32, i64, i64) = boxes::table
+        .find(id)
+        .select((boxes::version, boxes::width_mm, boxes::home_location_id, boxes::current_location_id))
+        .for_no_key_update()
+        .first(conn)
+        .optional()?
+        .ok_or_else(|| Error::NotFound(format!("no box has id {id}")))?;
+    let current_kind: LocationKind = locations::table.find(current).select(locations::kind).first(conn)?;
+    if expected.is_some_and(|v| v != version) {
+        return Err(Error::Stale { current: version });
+    }
+    if let Some(new_home) = patch.home_location_id {
+        require_shelf(conn, new_home, "home_location_id")?;
+    }
+    let new_home = patch.home_location_id.unwrap_or(home);
+    let new_width = patch.width_mm.unwrap_or(width);
+    // A box uses the shelf it stands on, or its home shelf while it is out.
+    let uses = |home| if current_kind == LocationKind::Shelf { current } else { home };
+    let (before, after) = (uses(home), uses(new_home));
+    if before != after || new_width != width {
+        let mut shelves = LockedShelves::lock(conn, [before, after])?;
+        shelves.release(before, width);
+        shelves.reserve(after, new_width).map_err(Error::Conflict)?;
+        shelves.save(conn)?;
+    }
+    diesel::update(boxes::table.find(id))
+        .set((
+            patch,
+            boxes::version.eq(boxes::version + 1),
+            boxes::updated_at.eq(now),
+            boxes::updated_by.eq(actor.key_id),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// What stands in a location: on a shelf or in a workspace, its boxes by position; higher up,
+/// every box below it by shelf and position. Keyset: (path code, position, id).
+pub fn contents(
+    conn: &mut PgConnection,
+    location_id: i64,
+    after: Option<(String, i32, i64)>,
+    limit: i64,
+) -> Result<Vec<ShelvedBox>> {
+    let exists: i64 = locations::table.filter(locations::id.eq(location_id)).count().get_result(conn)?;
+    if exists == 0 {
+        return Err(Error::NotFound(format!("no location has id {location_id}")));
+    }
+    let (path_code, position, id) = after.unwrap_or_default();
+    Ok(diesel::sql_query(
+        "SELECT b.id, b.barcode, b.label, b.fonds_code, b.width_mm, b.position, \
+                CASE WHEN b.missing THEN 'missing' WHEN l.kind = 'shelf' THEN 'on_shelf' ELSE 'out' END AS status, \
+                l.id AS location_id, l.path_code AS location_path_code \
+         FROM boxes b JOIN locations l ON l.id = b.current_location_id \
+         WHERE (l.id = $1 OR l.ancestor_ids @> ARRAY[$1]) \
+           AND (l.path_code, coalesce(b.position, 2147483647), b.id) > ($2, $3, $4) \
+         ORDER BY l.path_code, coalesce(b.position, 2147483647), b.id LIMIT $5",
+    )
+    .bind::<BigInt, _>(location_id)
+    .bind::<Text, _>(path_code)
+    .bind::<Integer, _>(position)
+    .bind::<BigInt, _>(id)
+    .bind::<BigInt, _>(limit + 1)
+    .load(conn)?)
+}
+
+/// The keyset of a box in a location's contents.
+pub fn contents_key(shelved: &ShelvedBox) -> (String, i32, i64) {
+    (shelved.location_path_code.clone(), shelved.position.unwrap_or(i32::MAX), shelved.id)
+}

@@ -1,0 +1,374 @@
+//! Moving boxes: the only way a box's place changes, and always with a movement kept.
+//!
+//! Single moves, bulk moves and audit reconciliation all go through [`execute`]: it locks the
+//! boxes, checks every move (destination, permission, capacity) before changing anything, and
+//! then applies them all, so a request moves every box or none.
+
+use std::collections::{HashMap, HashSet};
+
+use chrono::{DateTime, Utc};
+use diesel::dsl::now;
+use diesel::prelude::*;
+use diesel::sql_types::BigInt;
+
+use super::space::LockedShelves;
+use crate::db::lower;
+use crate::error::{Error, FieldError, Result};
+use crate::keys::model::{Actor, Permission};
+use crate::schema::{boxes, locations, movements};
+use crate::storage::model::{BulkMoveRequest, LocationKind, MoveReason, Movement, Purpose};
+
+/// One box to move: where to (`None`: home, for a return) and at which position.
+#[derive(Debug, Clone)]
+pub struct MoveOrder {
+    pub box_id: i64,
+    pub to: Option<i64>,
+    pub position: Option<i32>,
+}
+
+/// What the moves of one request share.
+#[derive(Debug, Clone)]
+pub struct MoveContext<'a> {
+    pub reason: MoveReason,
+    pub note: Option<&'a str>,
+    pub audit_id: Option<i64>,
+}
+
+/// Why one move cannot happen.
+#[derive(Debug, Clone)]
+pub enum Refusal {
+    /// The order names something that does not exist or cannot take a box.
+    Invalid(&'static str, String),
+    /// The move contradicts where things are (already there, shelf full).
+    Conflict(String),
+    /// The key's role may not make this move.
+    Forbidden(String),
+}
+
+/// Every box moved, or (with nothing changed) every refused order by its index.
+pub type Outcome = std::result::Result<Vec<Movement>, Vec<(usize, Refusal)>>;
+
+/// A box as a move sees it, locked for the transaction.
+#[derive(Debug, Clone, Queryable)]
+struct BoxState {
+    id: i64,
+    barcode: String,
+    width_mm: i32,
+    version: i32,
+    home: i64,
+    current: i64,
+    position: Option<i32>,
+}
+
+#[derive(Debug, Clone, Queryable)]
+struct Place {
+    id: i64,
+    kind: LocationKind,
+    purpose: Option<Purpose>,
+    path_code: String,
+}
+
+/// A checked move, ready to apply.
+struct Planned {
+    order: usize,
+    box_id: i64,
+    from: i64,
+    to: i64,
+    home: i64,
+    position: Option<i32>,
+}
+
+/// Moves one box, named in the path; `expected` is the box version from `If-Match`, if any.
+pub fn move_one(
+    conn: &mut PgConnection,
+    order: MoveOrder,
+    context: &MoveContext,
+    expected: Option<i32>,
+    actor: &Actor,
+) -> Result<Movement> {
+    let box_id = order.box_id;
+    let locked = lock_boxes(conn, &[box_id])?;
+    let state = locked.get(&box_id).ok_or_else(|| Error::NotFound(format!("no box has id {box_id}")))?;
+    if expected.is_some_and(|version| version != state.version) {
+        return Err(Error::Stale { current: state.version });
+    }
+    match execute(conn, &[order], &locked, context, actor)? {
+        Ok(mut moved) => Ok(moved.remove(0)),
+        Err(mut refusals) => Err(match refusals.remove(0).1 {
+            Refusal::Invalid(field, message) => Error::invalid(field, message),
+            Refusal::Conflict(message) => Error::Conflict(message),
+            Refusal::Forbidden(message) => Error::Forbidden(message),
+        }),
+    }
+}
+
+/// Moves every box of a bulk request, or none; each refused item is named.
+pub fn move_many(conn: &mut PgConnection, request: &BulkMoveRequest, actor: &Actor) -> Result<Vec<Movement>> {
+    let barcodes: Vec<String> =
+        request.moves.iter().filter_map(|m| m.barcode.as_deref()).map(str::to_lowercase).collect();
+    let by_barcode: HashMap<String, i64> = boxes::table
+        .filter(lower(boxes::barcode).eq_any(&barcodes))
+        .select((lower(boxes::barcode), boxes::id))
+        .load::<(String, i64)>(conn)?
+        .into_iter()
+        .collect();
+    let mut refusals = Vec::new();
+    let mut orders = Vec::new();
+    for (index, item) in request.moves.iter().enumerate() {
+        let box_id = match (&item.barcode, item.box_id) {
+            (Some(barcode), _) => by_barcode
+                .get(&barcode.to_lowercase())
+                .copied()
+                .ok_or_else(|| Refusal::Invalid("barcode", format!("no box has barcode `{barcode}`"))),
+            (None, Some(id)) => Ok(id),
+            (None, None) => unreachable!("checked when the body was parsed"),
+        };
+        match box_id {
+            Ok(box_id) => orders.push((index, MoveOrder { box_id, to: item.to_location_id, position: item.position })),
+            Err(refusal) => refusals.push((index, refusal)),
+        }
+    }
+    let ids: Vec<i64> = orders.iter().map(|(_, order)| order.box_id).collect();
+    let locked = lock_boxes(conn, &ids)?;
+    for (index, order) in &orders {
+        if !locked.contains_key(&order.box_id) {
+            refusals.push((*index, Refusal::Invalid("box_id", format!("no box has id {}", order.box_id))));
+        }
+    }
+    let known: Vec<(usize, MoveOrder)> = orders.into_iter().filter(|(_, o)| locked.contains_key(&o.box_id)).collect();
+    let context = MoveContext { reason: request.reason, note: request.note.as_deref(), audit_id: None };
+    let plain: Vec<MoveOrder> = known.iter().map(|(_, order)| order.clone()).collect();
+    match execute(conn, &plain, &locked, &context, actor)? {
+        Ok(moved) if refusals.is_empty() => Ok(moved),
+        Ok(_) => Err(bulk_error(refusals)),
+        Err(more) => {
+            refusals.extend(more.into_iter().map(|(i, refusal)| (known[i].0, refusal)));
+            Err(bulk_error(refusals))
+        }
+    }
+}
+
+/// One error naming every refused item: 422 if any item is invalid, else 403 if any is not
+/// allowed, else 409.
+fn bulk_error(mut refusals: Vec<(usize, Refusal)>) -> Error {
+    refusals.sort_by_key(|(index, _)| *index);
+    let errors: Vec<FieldError> = refusals
+        .iter()
+        .map(|(index, refusal)| match refusal {
+            Refusal::Invalid(field, message) => FieldError::new(format!("moves[{index}].{field}"), message),
+            Refusal::Conflict(message) | Refusal::Forbidden(message) => {
+                FieldError::new(format!("moves[{index}]"), message)
+            }
+        })
+        .collect();
+    if refusals.iter().any(|(_, r)| matches!(r, Refusal::Invalid(..))) {
+        Error::Invalid(errors)
+    } else if refusals.iter().any(|(_, r)| matches!(r, Refusal::Forbidden(_))) {
+        Error::Forbidden(errors.iter().map(|e| format!("{}: {}", e.field, e.message)).collect::<Vec<_>>().join("; "))
+    } else {
+        Error::Conflicts(errors)
+    }
+}
+
+/// Locks the boxes with these ids, in id order.
+fn lock_boxes(conn: &mut PgConnection, ids: &[i64]) -> Result<HashMap<i64, BoxState>> {
+    let rows: Vec<BoxState> = boxes::table
+        .filter(boxes::id.eq_any(ids))
+        .order(boxes::id)
+        .select((
+            boxes::id,
+            boxes::barcode,
+            boxes::width_mm,
+            boxes::version,
+            boxes::home_location_id,
+            boxes::current_location_id,
+            boxes::position,
+        ))
+        .for_no_key_update()
+        .load(conn)?;
+    Ok(rows.into_iter().map(|state| (state.id, state)).collect())
+}
+
+/// Moves the boxes of `orders` (locking them first): all of them, or none with every refusal
+/// listed by order index.
+pub(super) fn move_boxes(
+    conn: &mut PgConnection,
+    orders: &[MoveOrder],
+    context: &MoveContext,
+    actor: &Actor,
+) -> Result<Outcome> {
+    let ids: Vec<i64> = orders.iter().map(|order| order.box_id).collect();
+    let locked = lock_boxes(conn, &ids)?;
+    execute(conn, orders, &locked, context, actor)
+}
+
+/// Checks all `orders` against the locked boxes, then applies them all. The outer error is a
+/// database failure; the inner one lists every refused order (by index) and nothing changed.
+fn execute(
+    conn: &mut PgConnection,
+    orders: &[MoveOrder],
+    locked: &HashMap<i64, BoxState>,
+    context: &MoveContext,
+    actor: &Actor,
+) -> Result<Outcome> {
+    let place_ids = orders.iter().flat_map(|o| {
+        let state = &locked[&o.box_id];
+        [o.to.unwrap_or(state.home), state.current, state.home]
+    });
+    let places: HashMap<i64, Place> = locations::table
+        .filter(locations::id.eq_any(place_ids.collect::<Vec<_>>()))
+        .select((locations::id, locations::kind, locations::purpose, locations::path_code))
+        .load::<Place>(conn)?
+        .into_iter()
+        .map(|place| (place.id, place))
+        .collect();
+
+    let mut refusals = Vec::new();
+    let mut planned = Vec::new();
+    let mut seen = HashSet::new();
+    for (index, order) in orders.iter().enumerate() {
+        let state = &locked[&order.box_id];
+        match plan(index, order, state, &places, context.reason, actor, &mut seen) {
+            Ok(plan) => planned.push(plan),
+            Err(refusal) => refusals.push((index, refusal)),
+        }
+    }
+    // Space: a box uses the shelf it stands on, or its home shelf while it is out. Checked for
+    // every acceptable move, so that one answer names every refused one.
+    let uses = |kind_of: i64, home: i64| if places[&kind_of].kind == LocationKind::Shelf { kind_of } else { home };
+    let mut shelves = LockedShelves::lock(
+        conn,
+        planned.iter().flat_map(|p| [uses(p.from, locked[&p.box_id].home), uses(p.to, p.home)]),
+    )?;
+    for plan in &mut planned {
+        let state = &locked[&plan.box_id];
+        let (before, after) = (uses(plan.from, state.home), uses(plan.to, plan.home));
+        if before == after {
+            // Same shelf space: a box going out and back keeps its place on it.
+            plan.position = plan.position.or(state.position);
+        } else {
+            shelves.release(before, state.width_mm);
+            if let Err(message) = shelves.reserve(after, state.width_mm) {
+                refusals.push((plan.order, Refusal::Conflict(format!("box {}: {message}", state.barcode))));
+            }
+        }
+    }
+    if !refusals.is_empty() {
+        refusals.sort_by_key(|(index, _)| *index);
+        return Ok(Err(refusals));
+    }
+    shelves.save(conn)?;
+
+    let mut moved = Vec::with_capacity(planned.len());
+    for plan in planned {
+        let on_shelf_position = plan.position.filter(|_| places[&plan.to].kind == LocationKind::Shelf);
+        diesel::update(boxes::table.find(plan.box_id))
+            .set((
+                boxes::current_location_id.eq(plan.to),
+                boxes::home_location_id.eq(plan.home),
+                boxes::position.eq(plan.position),
+                boxes::missing.eq(false),
+                boxes::version.eq(boxes::version + 1),
+                boxes::updated_at.eq(now),
+                boxes::updated_by.eq(actor.key_id),
+            ))
+            .execute(conn)?;
+        let (id, moved_at) = record(conn, plan.box_id, Some(plan.from), plan.to, on_shelf_position, context, actor)?;
+        moved.push(Movement {
+            id,
+            box_id: plan.box_id,
+            from_location_id: Some(plan.from),
+            from_path_code: Some(places[&plan.from].path_code.clone()),
+            to_location_id: plan.to,
+            to_path_code: places[&plan.to].path_code.clone(),
+            reason: context.reason,
+            note: context.note.map(str::to_string),
+            position: on_shelf_position,
+            audit_id: context.audit_id,
+            moved_at,
+            moved_by: actor.key_id,
+        });
+    }
+    Ok(Ok(moved))
+}
+
+fn plan(
+    index: usize,
+    order: &MoveOrder,
+    state: &BoxState,
+    places: &HashMap<i64, Place>,
+    reason: MoveReason,
+    actor: &Actor,
+    seen: &mut HashSet<i64>,
+) -> std::result::Result<Planned, Refusal> {
+    if !seen.insert(state.id) {
+        return Err(Refusal::Invalid("box_id", format!("box {} is already moved by this request", state.barcode)));
+    }
+    let to = order.to.unwrap_or(state.home);
+    let destination =
+        places.get(&to).ok_or_else(|| Refusal::Invalid("to_location_id", format!("no location has id {to}")))?;
+    let current = &places[&state.current];
+    if !matches!(destination.kind, LocationKind::Shelf | LocationKind::Workspace) {
+        return Err(Refusal::Invalid(
+            "to_location_id",
+            format!("a box goes only to a shelf or a workspace; {} is a {}", destination.path_code, destination.kind),
+        ));
+    }
+    if reason == MoveReason::Relocation && destination.kind != LocationKind::Shelf {
+        return Err(Refusal::Invalid(
+            "to_location_id",
+            format!("relocation gives a box a new home shelf; {} is a {}", destination.path_code, destination.kind),
+        ));
+    }
+    if to == state.current {
+        return Err(Refusal::Conflict(format!("box {} is already at {}", state.barcode, destination.path_code)));
+    }
+    let lab = Some(Purpose::ConservationLab);
+    if !actor.role.may(Permission::WriteBoxes) && current.purpose != lab && destination.purpose != lab {
+        return Err(Refusal::Forbidden(format!(
+            "the {} role moves boxes only into or out of a conservation lab",
+            actor.role
+        )));
+    }
+    let home = if reason == MoveReason::Relocation { to } else { state.home };
+    Ok(Planned { order: index, box_id: state.id, from: state.current, to, home, position: order.position })
+}
+
+/// Appends one movement; returns its id and time.
+pub fn record(
+    conn: &mut PgConnection,
+    box_id: i64,
+    from: Option<i64>,
+    to: i64,
+    position: Option<i32>,
+    context: &MoveContext,
+    actor: &Actor,
+) -> Result<(i64, DateTime<Utc>)> {
+    Ok(diesel::insert_into(movements::table)
+        .values((
+            movements::box_id.eq(box_id),
+            movements::from_location_id.eq(from),
+            movements::to_location_id.eq(to),
+            movements::reason.eq(context.reason),
+            movements::note.eq(context.note),
+            movements::position.eq(position),
+            movements::audit_id.eq(context.audit_id),
+            movements::moved_by.eq(actor.key_id),
+        ))
+        .returning((movements::id, movements::moved_at))
+        .get_result(conn)?)
+}
+
+/// A box's movements, newest first, before the movement `before`; `limit + 1` at most.
+pub fn history(conn: &mut PgConnection, box_id: i64, before: Option<i64>, limit: i64) -> Result<Vec<Movement>> {
+    Ok(diesel::sql_query(
+        "SELECT m.id, m.box_id, m.from_location_id, f.path_code AS from_path_code, m.to_location_id, \
+                t.path_code AS to_path_code, m.reason, m.note, m.position, m.audit_id, m.moved_at, m.moved_by \
+         FROM movements m LEFT JOIN locations f ON f.id = m.from_location_id JOIN locations t ON t.id = m.to_location_id \
+         WHERE m.box_id = $1 AND m.id < $2 ORDER BY m.id DESC LIMIT $3",
+    )
+    .bind::<BigInt, _>(box_id)
+    .bind::<BigInt, _>(before.unwrap_or(i64::MAX))
+    .bind::<BigInt, _>(limit + 1)
+    .load(conn)?)
+}

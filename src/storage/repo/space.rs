@@ -1,0 +1,131 @@
+//! Shelf space: the counters every change of a box's place goes through, and the space finder.
+
+use std::collections::BTreeMap;
+
+use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Integer, Text};
+
+use crate::error::{Error, Result};
+use crate::schema::locations;
+use crate::storage::model::{LocationKind, STANDARD_BOX_WIDTH_MM, ShelfRoom, SpaceFound, SpaceQuery};
+
+#[derive(Debug, Clone)]
+struct ShelfState {
+    path_code: String,
+    capacity_mm: i32,
+    used_mm: i32,
+    box_count: i32,
+    changed: bool,
+}
+
+/// Shelves locked for the rest of the transaction, so that their free space cannot change
+/// under us: two moves onto the last free space serialise here and only one fits.
+pub struct LockedShelves(BTreeMap<i64, ShelfState>);
+
+impl LockedShelves {
+    /// Locks the shelves among `ids` (other kinds are ignored), in id order to avoid deadlocks.
+    pub fn lock(conn: &mut PgConnection, ids: impl IntoIterator<Item = i64>) -> Result<Self> {
+        let ids: Vec<i64> = ids.into_iter().collect::<std::collections::BTreeSet<_>>().into_iter().collect();
+        let rows: Vec<(i64, String, Option<i32>, i32, i32)> = locations::table
+            .filter(locations::id.eq_any(&ids))
+            .filter(locations::kind.eq(LocationKind::Shelf))
+            .order(locations::id)
+            .select((
+                locations::id,
+                locations::path_code,
+                locations::capacity_mm,
+                locations::used_mm,
+                locations::box_count,
+            ))
+            .for_no_key_update()
+            .load(conn)?;
+        Ok(LockedShelves(
+            rows.into_iter()
+                .map(|(id, path_code, capacity, used_mm, box_count)| {
+                    let capacity_mm = capacity.unwrap_or(0);
+                    (id, ShelfState { path_code, capacity_mm, used_mm, box_count, changed: false })
+                })
+                .collect(),
+        ))
+    }
+
+    /// Takes `width_mm` on `shelf` for one box, or says why it does not fit.
+    pub fn reserve(&mut self, shelf: i64, width_mm: i32) -> std::result::Result<(), String> {
+        let state = self.0.get_mut(&shelf).ok_or_else(|| format!("location {shelf} is not a shelf"))?;
+        let free = state.capacity_mm - state.used_mm;
+        if free < width_mm {
+            return Err(format!(
+                "shelf {} is full: the box needs {width_mm} mm and {free} mm are free",
+                state.path_code
+            ));
+        }
+        state.used_mm += width_mm;
+        state.box_count += 1;
+        state.changed = true;
+        Ok(())
+    }
+
+    /// Gives back the space of one box of `width_mm` on `shelf`.
+    pub fn release(&mut self, shelf: i64, width_mm: i32) {
+        if let Some(state) = self.0.get_mut(&shelf) {
+            state.used_mm -= width_mm;
+            state.box_count -= 1;
+            state.changed = true;
+        }
+    }
+
+    /// Writes the counters that changed.
+    pub fn save(self, conn: &mut PgConnection) -> Result<()> {
+        for (id, state) in self.0.into_iter().filter(|(_, s)| s.changed) {
+            diesel::update(locations::table.find(id))
+                .set((locations::used_mm.eq(state.used_mm), locations::box_count.eq(state.box_count)))
+                .execute(conn)?;
+        }
+        Ok(())
+    }
+}
+
+/// Shelves within a location with room for boxes of the asked width, in path order, until all
+/// the boxes are placed.
+pub fn find(conn: &mut PgConnection, query: &SpaceQuery) -> Result<SpaceFound> {
+    let width_mm = query.width_mm.unwrap_or(STANDARD_BOX_WIDTH_MM);
+    let within_exists: i64 = locations::table.filter(locations::id.eq(query.within)).count().get_result(conn)?;
+    if within_exists == 0 {
+        return Err(Error::invalid("within", format!("no location has id {}", query.within)));
+    }
+    let shelves: Vec<ShelfWithRoom> = diesel::sql_query(
+        "SELECT id, path_code, (capacity_mm - used_mm)::int8 AS free_mm FROM locations \
+         WHERE kind = 'shelf' AND (id = $1 OR ancestor_ids @> ARRAY[$1]) AND capacity_mm - used_mm >= $2 \
+         ORDER BY path_code, id",
+    )
+    .bind::<BigInt, _>(query.within)
+    .bind::<Integer, _>(width_mm)
+    .load(conn)?;
+    let mut found = SpaceFound {
+        within: query.within,
+        boxes: query.boxes,
+        width_mm,
+        fits: false,
+        room_for: 0,
+        shelves: Vec::new(),
+    };
+    for shelf in shelves {
+        if found.room_for < query.boxes {
+            let takes = shelf.free_mm / i64::from(width_mm);
+            found.shelves.push(ShelfRoom { id: shelf.id, path_code: shelf.path_code, free_mm: shelf.free_mm, takes });
+        }
+        found.room_for += shelf.free_mm / i64::from(width_mm);
+    }
+    found.fits = found.room_for >= query.boxes;
+    Ok(found)
+}
+
+#[derive(QueryableByName)]
+struct ShelfWithRoom {
+    #[diesel(sql_type = BigInt)]
+    id: i64,
+    #[diesel(sql_type = Text)]
+    path_code: String,
+    #[diesel(sql_type = BigInt)]
+    free_mm: i64,
+}

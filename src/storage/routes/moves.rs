@@ -1,0 +1,76 @@
+use actix_web::{HttpResponse, web};
+
+use crate::http::auth::Caller;
+use crate::http::body::Json;
+use crate::http::etag::IfMatch;
+use crate::http::problem::{ApiError, Problem};
+use crate::http::query::{ListQuery, NoFilter, Page, PageParams};
+use crate::http::router::Router;
+use crate::keys::model::Permission;
+use crate::storage::model::{BulkMoveRequest, BulkMoved, MoveRequest, Movement};
+use crate::storage::repo::moves::{self as repo, MoveContext, MoveOrder};
+
+pub fn register(router: &mut Router) {
+    router.add(__path_move_box, move_box);
+    router.add(__path_list_moves, list_moves);
+    router.add(__path_move_boxes, move_boxes);
+}
+
+/// Moves a box to a shelf or a workspace; `return` without a destination sends it home. The
+/// movement is kept forever. `If-Match` (optional) guards against moving a box that changed.
+#[utoipa::path(post, path = "/api/v1/boxes/{id}/moves", tag = "moves", request_body = MoveRequest,
+    params(("id" = i64, Path, description = "Box id"),
+           ("If-Match" = Option<String>, Header, description = "The box's ETag, to move it only if unchanged")),
+    responses(
+        (status = 201, description = "Moved", body = Movement),
+        (status = 409, description = "Already there, or the shelf is full", body = Problem, content_type = "application/problem+json"),
+        (status = 412, description = "The box changed since the ETag was read", body = Problem, content_type = "application/problem+json")))]
+async fn move_box(
+    caller: Caller,
+    id: web::Path<i64>,
+    if_match: IfMatch,
+    body: Json<MoveRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let (box_id, request, expected) = (id.into_inner(), body.0, if_match.optional());
+    let movement = caller
+        .run(Permission::MoveBoxes, move |conn, actor| {
+            let order = MoveOrder { box_id, to: request.to_location_id, position: request.position };
+            let context = MoveContext { reason: request.reason, note: request.note.as_deref(), audit_id: None };
+            repo::move_one(conn, order, &context, expected, actor)
+        })
+        .await?;
+    Ok(HttpResponse::Created().json(movement))
+}
+
+/// A box's movements, newest first.
+#[utoipa::path(get, path = "/api/v1/boxes/{id}/moves", tag = "moves",
+    params(("id" = i64, Path, description = "Box id"), PageParams),
+    responses((status = 200, description = "A page of movements", body = Page<Movement>)))]
+async fn list_moves(
+    caller: Caller,
+    id: web::Path<i64>,
+    query: ListQuery<NoFilter>,
+) -> Result<web::Json<Page<Movement>>, ApiError> {
+    let (box_id, page) = (id.into_inner(), query.page);
+    let (before, limit) = (page.after::<i64>()?, page.limit());
+    let rows = caller
+        .read(move |conn| {
+            crate::storage::repo::boxes::get(conn, box_id)?;
+            repo::history(conn, box_id, before, limit)
+        })
+        .await?;
+    Ok(web::Json(Page::from_rows(rows, &page, |m| m.id)))
+}
+
+/// Moves up to 1,000 boxes (by barcode or id) for one reason, all or nothing: when any item
+/// cannot move, nothing moves and every such item is named.
+#[utoipa::path(post, path = "/api/v1/moves", tag = "moves", request_body = BulkMoveRequest,
+    responses(
+        (status = 201, description = "All moved", body = BulkMoved),
+        (status = 409, description = "Some items conflict (full shelf, already there); each is named", body = Problem, content_type = "application/problem+json")))]
+async fn move_boxes(caller: Caller, body: Json<BulkMoveRequest>) -> Result<HttpResponse, ApiError> {
+    let request = body.0;
+    let movements =
+        caller.run(Permission::MoveBoxes, move |conn, actor| repo::move_many(conn, &request, actor)).await?;
+    Ok(HttpResponse::Created().json(BulkMoved { moved: movements.len(), movements }))
+}
