@@ -6,7 +6,7 @@ use std::time::Duration;
 
 pub const DEFAULT_BIND: &str = "127.0.0.1:8080";
 pub const DEFAULT_DATA_DIR: &str = "./data";
-pub const DEFAULT_POOL_SIZE: u32 = 16;
+
 pub const DEFAULT_DB_WAIT_MS: u64 = 2_000;
 pub const DEFAULT_STATEMENT_TIMEOUT_MS: u64 = 10_000;
 pub const DEFAULT_MAX_BODY_BYTES: usize = 8 * 1024 * 1024;
@@ -28,8 +28,9 @@ pub struct DatabaseConfig {
 
 #[derive(clap::Args, Debug, Clone)]
 pub struct PoolConfig {
-    /// Database connections kept open; requests beyond it wait for a free one.
-    #[arg(long = "db-pool-size", env = "PAPERKEEP_DB_POOL_SIZE", default_value_t = DEFAULT_POOL_SIZE,
+    /// Database connections kept open (default: 4 per CPU core); requests beyond it queue, first
+    /// come first served.
+    #[arg(long = "db-pool-size", env = "PAPERKEEP_DB_POOL_SIZE", default_value_t = default_pool_size(),
           value_parser = clap::value_parser!(u32).range(1..=500))]
     pub size: u32,
 
@@ -50,10 +51,17 @@ impl PoolConfig {
     }
 }
 
+/// Four connections per core: enough to keep PostgreSQL busy while others wait on the network;
+/// more only adds threads fighting for the cores (measured: p99 stalls at 16 on 2 cores).
+pub fn default_pool_size() -> u32 {
+    let cores = std::thread::available_parallelism().map_or(2, |n| n.get()) as u32;
+    (4 * cores).clamp(4, 64)
+}
+
 impl Default for PoolConfig {
     fn default() -> Self {
         Self {
-            size: DEFAULT_POOL_SIZE,
+            size: default_pool_size(),
             wait_ms: DEFAULT_DB_WAIT_MS,
             statement_timeout_ms: DEFAULT_STATEMENT_TIMEOUT_MS,
         }

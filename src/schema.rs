@@ -78,6 +78,7 @@ diesel::table! {
         updated_by -> Int8,
         used_mm -> Int4,
         box_count -> Int4,
+        path -> Jsonb,
     }
 }
 

@@ -16,16 +16,14 @@ CREATE FUNCTION pk_space(location_id bigint, OUT capacity_mm bigint, OUT used_mm
     WHERE s.kind = 'shelf' AND (s.id = location_id OR s.ancestor_ids @> ARRAY[location_id])
 $$;
 
--- A location with the chain of places from its building down to itself, as the API shows it.
-CREATE FUNCTION pk_place(location_id bigint) RETURNS jsonb
-    LANGUAGE sql STABLE PARALLEL SAFE AS $$
-    SELECT jsonb_build_object(
-        'id', l.id, 'kind', l.kind, 'code', l.code, 'name', l.name, 'path_code', l.path_code, 'purpose', l.purpose,
-        'path', (SELECT jsonb_agg(jsonb_build_object('id', a.id, 'kind', a.kind, 'code', a.code, 'name', a.name)
-                                  ORDER BY cardinality(a.ancestor_ids))
-                 FROM locations a WHERE a.id = l.id OR a.id = ANY (l.ancestor_ids)))
-    FROM locations l WHERE l.id = location_id
-$$;
+-- The chain of places from the building down to the location, [{id, kind, code, name}…],
+-- kept with the tree like path_code: a box look-up shows it without aggregating anything.
+ALTER TABLE locations ADD COLUMN path jsonb;
+UPDATE locations l SET path =
+    (SELECT jsonb_agg(jsonb_build_object('id', a.id, 'kind', a.kind, 'code', a.code, 'name', a.name)
+                      ORDER BY cardinality(a.ancestor_ids))
+     FROM locations a WHERE a.id = ANY (l.ancestor_ids || l.id));
+ALTER TABLE locations ALTER COLUMN path SET NOT NULL;
 
 CREATE TABLE boxes (
     id                  bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
@@ -56,6 +54,19 @@ CREATE INDEX boxes_current ON boxes (current_location_id, position);
 CREATE INDEX boxes_home ON boxes (home_location_id);
 CREATE INDEX boxes_fonds ON boxes (lower(fonds_code));
 CREATE INDEX boxes_search ON boxes USING gin (search_key gin_trgm_ops);
+
+-- A box with both its places, for reading boxes in one statement.
+CREATE VIEW box_places AS
+SELECT b.id, b.barcode, b.label, b.fonds_code, b.container_type, b.width_mm, b.home_location_id,
+       b.current_location_id, b.position, b.missing, b.notes, b.version, b.created_at, b.created_by,
+       b.updated_at, b.updated_by, b.search_key,
+       c.kind AS current_kind, c.code AS current_code, c.name AS current_name, c.path_code AS current_path_code,
+       c.purpose AS current_purpose, c.path AS current_path,
+       h.kind AS home_kind, h.code AS home_code, h.name AS home_name, h.path_code AS home_path_code,
+       h.purpose AS home_purpose, h.path AS home_path
+FROM boxes b
+JOIN locations c ON c.id = b.current_location_id
+JOIN locations h ON h.id = b.home_location_id;
 
 CREATE TABLE audits (
     id            bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,

@@ -125,6 +125,16 @@ impl LocalPostgres {
         Ok(local)
     }
 
+    /// The directory holding the server's Unix socket (for `psql -h`, `pgbench -h`).
+    pub fn socket_dir(&self) -> &Path {
+        &self.cluster_dir
+    }
+
+    /// The directory of the server binaries in use (initdb, postgres, pgbench…).
+    pub fn binaries() -> Option<PathBuf> {
+        find_server_binaries()
+    }
+
     /// A libpq URL for `database` on this server, reaching it through its socket.
     pub fn url(&self, database: &str) -> String {
         format!(
@@ -164,7 +174,8 @@ impl LocalPostgres {
         }
     }
 
-    fn log_path(&self) -> PathBuf {
+    /// The server's log file.
+    pub fn log_path(&self) -> PathBuf {
         self.data_dir.join("postgres.log")
     }
 
@@ -313,7 +324,9 @@ fn search_server_binaries(path: Vec<PathBuf>, package_roots: &[&str], fixed: &[&
         .flat_map(|entries| entries.filter_map(|e| e.ok()).map(|e| e.path().join("bin")))
         .collect();
     packaged.sort_by_key(|dir| std::cmp::Reverse(version_of(dir)));
-    path.into_iter().chain(packaged).chain(fixed.iter().map(PathBuf::from)).find(|dir| has_both(dir))
+    let found = path.into_iter().chain(packaged).chain(fixed.iter().map(PathBuf::from)).find(|dir| has_both(dir))?;
+    // PATH may hold symlinks (/usr/local/bin/postgres); the real directory has the other tools.
+    Some(found.join("postgres").canonicalize().ok()?.parent()?.to_path_buf())
 }
 
 /// The major version in a path such as `/usr/lib/postgresql/15/bin`, for ordering.

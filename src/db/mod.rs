@@ -36,6 +36,17 @@ pub fn search_key_contains<QS>(table: &str, q: &str) -> Box<dyn BoxableExpressio
     )
 }
 
+/// A `jsonb` column read straight into `T`.
+#[derive(Debug, Clone, diesel::deserialize::FromSqlRow)]
+pub struct Json<T>(pub T);
+
+impl<T: serde::de::DeserializeOwned> diesel::deserialize::FromSql<diesel::sql_types::Jsonb, Pg> for Json<T> {
+    fn from_sql(bytes: diesel::pg::PgValue<'_>) -> diesel::deserialize::Result<Self> {
+        let value = <serde_json::Value as diesel::deserialize::FromSql<diesel::sql_types::Jsonb, Pg>>::from_sql(bytes)?;
+        Ok(Json(serde_json::from_value(value)?))
+    }
+}
+
 pub type Pool = r2d2::Pool<ConnectionManager<PgConnection>>;
 pub type PooledConn = PooledConnection<ConnectionManager<PgConnection>>;
 

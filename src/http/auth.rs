@@ -45,31 +45,51 @@ impl FromRequest for Caller {
 }
 
 impl Caller {
-    /// Runs `work` in one transaction if the key is active and its role has `permission`.
+    /// Runs `work` in one transaction if the key is active and its role has `permission`:
+    /// all of it happens, or none of it.
     pub async fn run<R, F>(self, permission: Permission, work: F) -> Result<R, ApiError>
     where
         F: FnOnce(&mut PgConnection, &Actor) -> Result<R, Error> + Send + 'static,
         R: Send + 'static,
     {
+        self.authorized(permission, |conn, actor| conn.transaction(|conn| work(conn, actor))).await
+    }
+
+    /// Runs read-only `work`; every active key may read. No explicit transaction: under READ
+    /// COMMITTED each statement sees its own snapshot anyway, so one would only add round trips.
+    pub async fn read<R, F>(self, work: F) -> Result<R, ApiError>
+    where
+        F: FnOnce(&mut PgConnection) -> Result<R, Error> + Send + 'static,
+        R: Send + 'static,
+    {
+        self.authorized(Permission::Read, |conn, _| work(conn)).await
+    }
+
+    /// Checks the key and the role on a pooled connection, then runs `work` on it.
+    async fn authorized<R, F>(self, permission: Permission, work: F) -> Result<R, ApiError>
+    where
+        F: FnOnce(&mut PgConnection, &Actor) -> Result<R, Error> + Send + 'static,
+        R: Send + 'static,
+    {
         let Caller { key_hash, state } = self;
-        web::block(move || {
+        let unavailable =
+            || ApiError::from(Error::Unavailable("all database connections are busy; retry shortly".into()));
+        let permit = tokio::time::timeout(state.connection_wait, state.connections.acquire())
+            .await
+            .map_err(|_| unavailable())?
+            .map_err(|_| unavailable())?;
+        let state = state.clone();
+        let outcome = web::block(move || {
             let mut conn = state.pool.get().map_err(Error::from)?;
             let actor = repo::authenticate(&mut conn, &key_hash)?
                 .ok_or(ApiError::Unauthorized("this API key is unknown or revoked"))?;
             if !actor.role.may(permission) {
                 return Err(ApiError::Forbidden(format!("the {} role may not do this", actor.role)));
             }
-            conn.transaction(|conn| work(conn, &actor)).map_err(ApiError::from)
+            work(&mut conn, &actor).map_err(ApiError::from)
         })
-        .await?
-    }
-
-    /// Runs read-only `work`; every active key may read.
-    pub async fn read<R, F>(self, work: F) -> Result<R, ApiError>
-    where
-        F: FnOnce(&mut PgConnection) -> Result<R, Error> + Send + 'static,
-        R: Send + 'static,
-    {
-        self.run(Permission::Read, |conn, _| work(conn)).await
+        .await?;
+        drop(permit);
+        outcome
     }
 }

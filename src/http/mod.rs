@@ -28,6 +28,11 @@ use router::Router;
 /// What every request handler can reach.
 pub struct AppState {
     pub pool: Pool,
+    /// One permit per pooled connection, handed out first come, first served: requests queue
+    /// here (cheaply, in order) rather than as blocked threads fighting over the pool.
+    pub connections: tokio::sync::Semaphore,
+    /// How long a request may wait for a connection before it is answered 503.
+    pub connection_wait: std::time::Duration,
     /// The OpenAPI document, rendered once.
     pub openapi_yaml: String,
 }
@@ -51,7 +56,9 @@ pub fn openapi() -> OpenApi {
 /// (SIGINT/SIGTERM finish the requests in flight, then stop).
 pub fn serve(listener: TcpListener, pool: Pool, config: &HttpConfig) -> std::io::Result<Server> {
     let openapi_yaml = openapi().to_yaml().map_err(std::io::Error::other)?;
-    let state = web::Data::new(AppState { pool, openapi_yaml });
+    let connections = tokio::sync::Semaphore::new(pool.max_size() as usize);
+    let connection_wait = pool.connection_timeout();
+    let state = web::Data::new(AppState { pool, connections, connection_wait, openapi_yaml });
     let metrics = PrometheusMetricsBuilder::new("paperkeep")
         .mask_unmatched_patterns("UNMATCHED")
         .build()
@@ -80,6 +87,42 @@ pub fn serve(listener: TcpListener, pool: Pool, config: &HttpConfig) -> std::io:
     .listen(listener)?
     .run();
     Ok(server)
+}
+
+/// The service running on a thread of its own, for tests and benchmarks.
+pub struct Running {
+    pub handle: actix_web::dev::ServerHandle,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+/// Starts serving on a thread of its own; [`Running::stop`] (or dropping it) stops it.
+pub fn spawn(listener: TcpListener, pool: Pool, config: HttpConfig) -> Running {
+    let (handle_tx, handle_rx) = std::sync::mpsc::channel();
+    let thread = std::thread::spawn(move || {
+        actix_web::rt::System::new().block_on(async move {
+            let server = serve(listener, pool, &config).expect("the server starts");
+            handle_tx.send(server.handle()).expect("the spawner waits for the handle");
+            let _ = server.await;
+        })
+    });
+    let handle = handle_rx.recv().expect("the server thread sends its handle");
+    Running { handle, thread: Some(thread) }
+}
+
+impl Running {
+    /// Stops accepting, lets requests in flight finish, and waits for the thread.
+    pub fn stop(&mut self) {
+        actix_web::rt::System::new().block_on(self.handle.stop(true));
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        self.stop();
+    }
 }
 
 fn path_error(err: actix_web::error::PathError, req: &HttpRequest) -> actix_web::Error {

@@ -272,3 +272,25 @@ fn a_location_that_held_a_box_keeps_its_history() {
     assert_eq!(space(&app, repo.shelves[5])["box_count"], 0);
     app.delete(&format!("/api/v1/locations/{}", repo.shelves[5])).problem(409);
 }
+
+#[test]
+fn renaming_a_place_shows_in_every_path_below_it() {
+    let app = TestApp::spawn();
+    let repo = repository(&app);
+    let b = id(&new_box(&app, "A", repo.shelves[5], json!({})));
+    let room = format!("/api/v1/locations/{}", repo.room);
+    assert_eq!(app.patch(&room, "\"1\"", json!({"name": "Kho tài liệu Phông Sở Nội vụ", "code": "P9"})).status, 200);
+    let found = app.get(&format!("/api/v1/boxes/{b}"));
+    let home = &found.body["home_location"];
+    assert_eq!(home["path_code"], "K1-P9-G05-2-3");
+    assert_eq!(
+        home["path"][1],
+        json!({"id": repo.room, "kind": "room", "code": "P9", "name": "Kho tài liệu Phông Sở Nội vụ"})
+    );
+    let shelf = app.get(&format!("/api/v1/locations/{}", repo.shelves[5]));
+    assert_eq!(shelf.body["ancestors"][1]["name"], "Kho tài liệu Phông Sở Nội vụ");
+    assert_eq!(shelf.body["ancestors"].as_array().unwrap().len(), 4, "building, room, unit, bay");
+    // Clearing a name shows too.
+    assert_eq!(app.patch(&room, "\"2\"", json!({"name": null})).status, 200);
+    assert_eq!(app.get(&format!("/api/v1/boxes/{b}")).body["home_location"]["path"][1]["name"], Value::Null);
+}

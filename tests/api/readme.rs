@@ -1,35 +1,56 @@
-//! The README's walk-through, run as a user would paste it into a shell.
+//! The README's walk-throughs, run in order as a user would paste them into one shell.
 
 use std::process::Command;
 
+use serde_json::Value;
+
 use crate::support::TestApp;
 
-fn walkthrough() -> String {
+fn walkthroughs() -> String {
     let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
-    let block = readme
+    let blocks: Vec<&str> = readme
         .split("<!-- walkthrough:start -->")
-        .nth(1)
-        .and_then(|rest| rest.split("<!-- walkthrough:end -->").next())
-        .expect("the README marks its walk-through");
-    block.lines().filter(|line| !line.starts_with("```")).collect::<Vec<_>>().join("\n")
+        .skip(1)
+        .map(|rest| rest.split("<!-- walkthrough:end -->").next().expect("each walk-through ends"))
+        .collect();
+    assert!(blocks.len() >= 2, "the README marks its walk-throughs");
+    blocks.concat().lines().filter(|line| !line.starts_with("```")).collect::<Vec<_>>().join("\n")
 }
 
 #[test]
-fn the_readme_walkthrough_works_when_pasted_into_a_shell() {
+fn the_readme_walkthroughs_work_when_pasted_into_a_shell() {
     let app = TestApp::spawn();
     let output = Command::new("bash")
-        .args(["-euo", "pipefail", "-c", &walkthrough()])
+        .args(["-euo", "pipefail", "-c", &walkthroughs()])
         .env("PK", &app.url)
         .env("KEY", &app.admin_key)
         .output()
         .expect("bash runs");
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(output.status.success(), "{stdout}\n{}", String::from_utf8_lossy(&output.stderr));
-    let answers: Vec<serde_json::Value> = stdout.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
-    assert_eq!(answers.len(), 3);
-    assert_eq!(answers[0]["items"][0]["path_code"], "K1-P02-G05-3-4");
-    assert_eq!(answers[0]["items"][0]["capacity_mm"], 1000);
-    assert_eq!(answers[1]["items"][0]["name"], "Phòng kho 2");
-    assert_eq!(answers[2]["items"][0]["path_code"], "K1-P02-G06-3-4");
-    assert_eq!(answers[2]["items"].as_array().unwrap().len(), 1);
+    let answers: Vec<Value> = stdout.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let [shelf, room, renamed, located, history, audit, space] = answers.as_slice() else {
+        panic!("seven answers expected:\n{stdout}");
+    };
+    // Describing the repository.
+    assert_eq!(shelf["items"][0]["path_code"], "K1-P02-G05-3-4");
+    assert_eq!(shelf["items"][0]["capacity_mm"], 1000);
+    assert_eq!(room["items"][0]["name"], "Phòng kho 2");
+    assert_eq!(renamed["items"][0]["path_code"], "K1-P02-G06-3-4");
+    assert_eq!(renamed["items"].as_array().unwrap().len(), 1);
+    // The storage manager's day.
+    assert_eq!(located["barcode"], "SNV-0002");
+    assert_eq!(located["home_location"]["path_code"], "K1-P02-G06-3-4");
+    assert_eq!(located["home_location"]["path"][2]["name"], "Giá 5");
+    let reasons: Vec<&str> =
+        history["items"].as_array().unwrap().iter().map(|m| m["reason"].as_str().unwrap()).collect();
+    assert_eq!(reasons, ["return", "conservation", "intake"]);
+    assert_eq!(
+        audit["counts"],
+        serde_json::json!({"expected": 3, "scanned": 4, "found": 2, "missing": 1,
+                                                   "unexpected": 1, "unknown": 1, "duplicates": 0})
+    );
+    assert!(audit["reconciled_at"].is_string());
+    assert_eq!(space["fits"], true);
+    assert_eq!(space["room_for"], 40 * 8 - 4);
 }

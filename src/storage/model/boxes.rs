@@ -6,10 +6,10 @@ use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
 
 use super::{LocationKind, LocationRef, Purpose};
-use crate::db::text_enum;
+use crate::db::{Json, text_enum};
 use crate::http::body::{Rules, nullable};
 use crate::http::etag::Versioned;
-use crate::schema::boxes;
+use crate::schema::{boxes, locations};
 
 pub const STANDARD_BOX_WIDTH_MM: i32 = 125;
 
@@ -35,10 +35,48 @@ text_enum! {
     }
 }
 
-/// A box as stored.
+diesel::table! {
+    /// Boxes with both their places: a view (migration 2), declared here because
+    /// `diesel print-schema` describes tables only.
+    box_places (id) {
+        id -> Int8,
+        barcode -> Text,
+        label -> Nullable<Text>,
+        fonds_code -> Nullable<Text>,
+        container_type -> Text,
+        width_mm -> Int4,
+        home_location_id -> Int8,
+        current_location_id -> Int8,
+        position -> Nullable<Int4>,
+        missing -> Bool,
+        notes -> Nullable<Text>,
+        version -> Int4,
+        created_at -> Timestamptz,
+        created_by -> Int8,
+        updated_at -> Timestamptz,
+        updated_by -> Int8,
+        search_key -> Nullable<Text>,
+        current_kind -> Text,
+        current_code -> Text,
+        current_name -> Nullable<Text>,
+        current_path_code -> Text,
+        current_purpose -> Nullable<Text>,
+        current_path -> Jsonb,
+        home_kind -> Text,
+        home_code -> Text,
+        home_name -> Nullable<Text>,
+        home_path_code -> Text,
+        home_purpose -> Nullable<Text>,
+        home_path -> Jsonb,
+    }
+}
+
+diesel::allow_tables_to_appear_in_same_query!(box_places, locations);
+
+/// A box as read, with both its places.
 #[derive(Debug, Clone, Queryable, Selectable)]
-#[diesel(table_name = boxes, check_for_backend(diesel::pg::Pg))]
-pub struct BoxRow {
+#[diesel(table_name = box_places, check_for_backend(diesel::pg::Pg))]
+pub struct BoxRecord {
     pub id: i64,
     pub barcode: String,
     pub label: Option<String>,
@@ -55,10 +93,22 @@ pub struct BoxRow {
     pub created_by: i64,
     pub updated_at: DateTime<Utc>,
     pub updated_by: i64,
+    pub current_kind: LocationKind,
+    pub current_code: String,
+    pub current_name: Option<String>,
+    pub current_path_code: String,
+    pub current_purpose: Option<Purpose>,
+    pub current_path: Json<Vec<LocationRef>>,
+    pub home_kind: LocationKind,
+    pub home_code: String,
+    pub home_name: Option<String>,
+    pub home_path_code: String,
+    pub home_purpose: Option<Purpose>,
+    pub home_path: Json<Vec<LocationRef>>,
 }
 
 /// A location as a box shows it: with its whole path, building first, itself last.
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Place {
     pub id: i64,
     pub kind: LocationKind,
@@ -96,30 +146,48 @@ pub struct ArchiveBox {
     pub updated_by: i64,
 }
 
-impl ArchiveBox {
-    pub fn new(row: BoxRow, current_location: Place, home_location: Place) -> Self {
-        let status = match (row.missing, current_location.kind) {
+impl From<BoxRecord> for ArchiveBox {
+    fn from(r: BoxRecord) -> Self {
+        let status = match (r.missing, r.current_kind) {
             (true, _) => BoxStatus::Missing,
             (false, LocationKind::Shelf) => BoxStatus::OnShelf,
             (false, _) => BoxStatus::Out,
         };
+        let current_location = Place {
+            id: r.current_location_id,
+            kind: r.current_kind,
+            code: r.current_code,
+            name: r.current_name,
+            path_code: r.current_path_code,
+            purpose: r.current_purpose,
+            path: r.current_path.0,
+        };
+        let home_location = Place {
+            id: r.home_location_id,
+            kind: r.home_kind,
+            code: r.home_code,
+            name: r.home_name,
+            path_code: r.home_path_code,
+            purpose: r.home_purpose,
+            path: r.home_path.0,
+        };
         ArchiveBox {
-            id: row.id,
-            barcode: row.barcode,
-            label: row.label,
-            fonds_code: row.fonds_code,
-            container_type: row.container_type,
-            width_mm: row.width_mm,
+            id: r.id,
+            barcode: r.barcode,
+            label: r.label,
+            fonds_code: r.fonds_code,
+            container_type: r.container_type,
+            width_mm: r.width_mm,
             status,
-            position: row.position,
+            position: r.position,
             current_location,
             home_location,
-            notes: row.notes,
-            version: row.version,
-            created_at: row.created_at,
-            created_by: row.created_by,
-            updated_at: row.updated_at,
-            updated_by: row.updated_by,
+            notes: r.notes,
+            version: r.version,
+            created_at: r.created_at,
+            created_by: r.created_by,
+            updated_at: r.updated_at,
+            updated_by: r.updated_by,
         }
     }
 }

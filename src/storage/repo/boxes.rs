@@ -4,7 +4,7 @@ use diesel::dsl::{AsSelect, now};
 use diesel::pg::Pg;
 use diesel::prelude::*;
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
-use diesel::sql_types::{BigInt, Integer, Jsonb, Text};
+use diesel::sql_types::{BigInt, Integer, Text};
 
 use super::moves::{self, MoveContext};
 use super::space::LockedShelves;
@@ -13,35 +13,18 @@ use crate::error::{Error, Result};
 use crate::keys::model::Actor;
 use crate::schema::{boxes, locations};
 use crate::storage::model::{
-    ArchiveBox, BoxFilter, BoxPatch, BoxRow, BoxStatus, ContainerType, LocationKind, MoveReason, NewBox, Place,
-    STANDARD_BOX_WIDTH_MM, ShelvedBox,
+    ArchiveBox, BoxFilter, BoxPatch, BoxRecord, BoxStatus, ContainerType, LocationKind, MoveReason, NewBox,
+    STANDARD_BOX_WIDTH_MM, ShelvedBox, box_places,
 };
 
-diesel::define_sql_function! {
-    /// A location with its path from the building down, as JSON (migration 2).
-    fn pk_place(location_id: BigInt) -> Jsonb;
-}
-
-type BoxWithPlaces = (BoxRow, serde_json::Value, serde_json::Value);
-
-/// Boxes with both their places, in one statement.
-fn with_places() -> boxes::BoxedQuery<'static, Pg, (AsSelect<BoxRow, Pg>, Jsonb, Jsonb)> {
-    boxes::table
-        .select((BoxRow::as_select(), pk_place(boxes::current_location_id), pk_place(boxes::home_location_id)))
-        .into_boxed()
-}
-
-fn assemble((row, current, home): BoxWithPlaces) -> Result<ArchiveBox> {
-    let place = |value: serde_json::Value| {
-        serde_json::from_value::<Place>(value)
-            .map_err(|err| Error::Database(DieselError::DeserializationError(err.into())))
-    };
-    Ok(ArchiveBox::new(row, place(current)?, place(home)?))
+/// Boxes as the API shows them, read through the `box_places` view in one statement.
+fn boxes_with_places() -> box_places::BoxedQuery<'static, Pg, AsSelect<BoxRecord, Pg>> {
+    box_places::table.select(BoxRecord::as_select()).into_boxed()
 }
 
 pub fn get(conn: &mut PgConnection, id: i64) -> Result<ArchiveBox> {
-    let found = with_places().filter(boxes::id.eq(id)).first::<BoxWithPlaces>(conn).optional()?;
-    assemble(found.ok_or_else(|| Error::NotFound(format!("no box has id {id}")))?)
+    let found = boxes_with_places().filter(box_places::id.eq(id)).first::<BoxRecord>(conn).optional()?;
+    Ok(found.ok_or_else(|| Error::NotFound(format!("no box has id {id}")))?.into())
 }
 
 /// The look-up behind every reader's request: one indexed statement.
@@ -51,44 +34,46 @@ pub fn get_by_barcode(conn: &mut PgConnection, barcode: &str) -> Result<ArchiveB
     if barcode.chars().any(char::is_control) {
         return Err(not_found());
     }
-    let found = with_places()
-        .filter(lower(boxes::barcode).eq(lower(barcode.trim())))
-        .first::<BoxWithPlaces>(conn)
+    let found = boxes_with_places()
+        .filter(lower(box_places::barcode).eq(lower(barcode.trim())))
+        .first::<BoxRecord>(conn)
         .optional()?;
-    assemble(found.ok_or_else(not_found)?)
+    Ok(found.ok_or_else(not_found)?.into())
 }
 
 /// Boxes matching `filter` in id order after `after`; `limit + 1` at most.
 pub fn list(conn: &mut PgConnection, filter: &BoxFilter, after: Option<i64>, limit: i64) -> Result<Vec<ArchiveBox>> {
-    let mut query = with_places().filter(boxes::id.gt(after.unwrap_or(0)));
+    let mut query = boxes_with_places().filter(box_places::id.gt(after.unwrap_or(0)));
     if let Some(barcode) = &filter.barcode {
-        query = query.filter(lower(boxes::barcode).eq(lower(barcode.clone())));
+        query = query.filter(lower(box_places::barcode).eq(lower(barcode.clone())));
     }
     if let Some(fonds) = &filter.fonds {
-        query = query.filter(lower(boxes::fonds_code.assume_not_null()).eq(lower(fonds.clone())));
+        query = query.filter(lower(box_places::fonds_code.assume_not_null()).eq(lower(fonds.clone())));
     }
     if let Some(within) = filter.location_id {
         let subtree = locations::table
             .filter(locations::id.eq(within).or(locations::ancestor_ids.contains(vec![Some(within)])))
             .select(locations::id);
-        query = query.filter(boxes::current_location_id.eq_any(subtree));
+        query = query.filter(box_places::current_location_id.eq_any(subtree));
     }
     if let Some(status) = filter.status {
-        let on_shelf = diesel::dsl::exists(
-            locations::table
-                .filter(locations::id.eq(boxes::current_location_id))
-                .filter(locations::kind.eq(LocationKind::Shelf)),
-        );
+        let on_shelf = box_places::current_kind.eq(LocationKind::Shelf);
         query = match status {
-            BoxStatus::Missing => query.filter(boxes::missing),
-            BoxStatus::OnShelf => query.filter(boxes::missing.eq(false)).filter(on_shelf),
-            BoxStatus::Out => query.filter(boxes::missing.eq(false)).filter(diesel::dsl::not(on_shelf)),
+            BoxStatus::Missing => query.filter(box_places::missing),
+            BoxStatus::OnShelf => query.filter(box_places::missing.eq(false)).filter(on_shelf),
+            BoxStatus::Out => query.filter(box_places::missing.eq(false)).filter(diesel::dsl::not(on_shelf)),
         };
     }
     if let Some(q) = &filter.q {
-        query = query.filter(search_key_contains("boxes", q));
+        query = query.filter(search_key_contains("box_places", q));
     }
-    query.order(boxes::id).limit(limit + 1).load::<BoxWithPlaces>(conn)?.into_iter().map(assemble).collect()
+    Ok(query
+        .order(box_places::id)
+        .limit(limit + 1)
+        .load::<BoxRecord>(conn)?
+        .into_iter()
+        .map(ArchiveBox::from)
+        .collect())
 }
 
 /// Registers a box on its home shelf; that placement is its first movement.

@@ -5,7 +5,7 @@ use diesel::prelude::*;
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
 use diesel::sql_types::{BigInt, Bool, Text};
 
-use crate::db::search_key_contains;
+use crate::db::{Json, search_key_contains};
 use crate::error::{Error, Result};
 use crate::keys::model::Actor;
 use crate::schema::locations;
@@ -26,22 +26,16 @@ fn lock_tree(conn: &mut PgConnection) -> Result<()> {
 struct Parent {
     id: i64,
     kind: LocationKind,
-    path_code: String,
     ancestor_ids: Vec<i64>,
 }
 
 fn load_parent(conn: &mut PgConnection, id: i64) -> Result<Option<Parent>> {
     let row = locations::table
         .find(id)
-        .select((locations::kind, locations::path_code, locations::ancestor_ids))
-        .first::<(LocationKind, String, Vec<Option<i64>>)>(conn)
+        .select((locations::kind, locations::ancestor_ids))
+        .first::<(LocationKind, Vec<Option<i64>>)>(conn)
         .optional()?;
-    Ok(row.map(|(kind, path_code, ancestors)| Parent {
-        id,
-        kind,
-        path_code,
-        ancestor_ids: ancestors.into_iter().flatten().collect(),
-    }))
+    Ok(row.map(|(kind, ancestors)| Parent { id, kind, ancestor_ids: ancestors.into_iter().flatten().collect() }))
 }
 
 /// Adds a location; returns its id.
@@ -65,21 +59,20 @@ pub fn create(conn: &mut PgConnection, new: &NewLocation, actor: &Actor) -> Resu
         }
         _ => {}
     }
-    let (path_code, ancestor_ids) = match &parent {
-        Some(parent) => (
-            format!("{}{PATH_SEPARATOR}{}", parent.path_code, new.code),
-            parent.ancestor_ids.iter().copied().chain([parent.id]).collect(),
-        ),
-        None => (new.code.clone(), Vec::new()),
+    let ancestor_ids: Vec<Option<i64>> = match &parent {
+        Some(parent) => parent.ancestor_ids.iter().copied().chain([parent.id]).map(Some).collect(),
+        None => Vec::new(),
     };
-    diesel::insert_into(locations::table)
+    let id = diesel::insert_into(locations::table)
         .values((
             locations::parent_id.eq(new.parent_id),
             locations::kind.eq(new.kind),
             locations::code.eq(&new.code),
             locations::name.eq(&new.name),
-            locations::path_code.eq(path_code),
-            locations::ancestor_ids.eq(ancestor_ids.into_iter().map(Some).collect::<Vec<_>>()),
+            // Derived just below, from the ancestors.
+            locations::path_code.eq(""),
+            locations::path.eq(serde_json::json!([])),
+            locations::ancestor_ids.eq(ancestor_ids),
             locations::capacity_mm.eq(new.capacity_mm),
             locations::purpose.eq(new.purpose),
             locations::notes.eq(&new.notes),
@@ -88,7 +81,9 @@ pub fn create(conn: &mut PgConnection, new: &NewLocation, actor: &Actor) -> Resu
         ))
         .returning(locations::id)
         .get_result(conn)
-        .map_err(|err| duplicate_code(err, &new.code))
+        .map_err(|err| duplicate_code(err, &new.code))?;
+    refresh_paths(conn, id)?;
+    Ok(id)
 }
 
 fn duplicate_code(err: DieselError, code: &str) -> Error {
@@ -109,16 +104,13 @@ fn not_found(id: i64) -> Error {
 }
 
 pub fn get_detail(conn: &mut PgConnection, id: i64) -> Result<LocationDetail> {
-    let (location, ancestor_ids) = locations::table
+    let (location, Json(mut ancestors)) = locations::table
         .find(id)
-        .select((Location::as_select(), locations::ancestor_ids))
-        .first::<(Location, Vec<Option<i64>>)>(conn)
+        .select((Location::as_select(), locations::path))
+        .first::<(Location, Json<Vec<LocationRef>>)>(conn)
         .optional()?
         .ok_or_else(|| not_found(id))?;
-    let ancestor_ids: Vec<i64> = ancestor_ids.into_iter().flatten().collect();
-    let mut ancestors: Vec<LocationRef> =
-        locations::table.filter(locations::id.eq_any(&ancestor_ids)).select(LocationRef::as_select()).load(conn)?;
-    ancestors.sort_by_key(|a| ancestor_ids.iter().position(|id| *id == a.id));
+    ancestors.pop(); // the location itself
     Ok(LocationDetail { location, ancestors })
 }
 
@@ -176,33 +168,35 @@ pub fn update(
             current.path_code, current.space.used_mm
         )));
     }
-    let code: String = diesel::update(locations::table.find(id))
+    let (code, name): (String, Option<String>) = diesel::update(locations::table.find(id))
         .set((
             patch,
             locations::version.eq(locations::version + 1),
             locations::updated_at.eq(now),
             locations::updated_by.eq(actor.key_id),
         ))
-        .returning(locations::code)
+        .returning((locations::code, locations::name))
         .get_result(conn)
         .map_err(|err| duplicate_code(err, patch.code.as_deref().unwrap_or_default()))?;
-    if code != current.code {
-        rename_subtree(conn, &current, &code)?;
+    if code != current.code || name != current.name {
+        refresh_paths(conn, id)?;
     }
     Ok(())
 }
 
-/// Gives `location` and everything below it path codes built from its new code.
-fn rename_subtree(conn: &mut PgConnection, location: &Location, new_code: &str) -> Result<()> {
-    let parent_path = location.path_code.strip_suffix(location.code.as_str()).unwrap_or_default();
-    let new_path = format!("{parent_path}{new_code}");
+/// Derives `path_code` (codes joined with `-`) and `path` (the chain of places) of `root` and
+/// everything below it from their ancestors, after an insert or a change of code or name.
+fn refresh_paths(conn: &mut PgConnection, root: i64) -> Result<()> {
     diesel::sql_query(
-        "UPDATE locations SET path_code = $1 || substr(path_code, length($2) + 1) \
-         WHERE id = $3 OR ancestor_ids @> ARRAY[$3]",
+        "UPDATE locations d SET (path_code, path) = ( \
+             SELECT string_agg(a.code, $2 ORDER BY cardinality(a.ancestor_ids)), \
+                    jsonb_agg(jsonb_build_object('id', a.id, 'kind', a.kind, 'code', a.code, 'name', a.name) \
+                              ORDER BY cardinality(a.ancestor_ids)) \
+             FROM locations a WHERE a.id = ANY (d.ancestor_ids || d.id)) \
+         WHERE d.id = $1 OR d.ancestor_ids @> ARRAY[$1]",
     )
-    .bind::<Text, _>(new_path)
-    .bind::<Text, _>(&location.path_code)
-    .bind::<BigInt, _>(location.id)
+    .bind::<BigInt, _>(root)
+    .bind::<Text, _>(PATH_SEPARATOR)
     .execute(conn)?;
     Ok(())
 }

@@ -1,8 +1,8 @@
 //! Moving boxes: the only way a box's place changes, and always with a movement kept.
 //!
-//! Single moves, bulk moves and audit reconciliation all go through [`execute`]: it locks the
-//! boxes, checks every move (destination, permission, capacity) before changing anything, and
-//! then applies them all, so a request moves every box or none.
+//! Single moves, bulk moves and audit reconciliation all lock their boxes and go through
+//! [`execute`]: it checks every move (destination, permission, capacity) before changing
+//! anything, then applies them all, so a request moves every box or none.
 
 use std::collections::{HashMap, HashSet};
 
@@ -235,14 +235,14 @@ fn execute(
     }
     // Space: a box uses the shelf it stands on, or its home shelf while it is out. Checked for
     // every acceptable move, so that one answer names every refused one.
-    let uses = |kind_of: i64, home: i64| if places[&kind_of].kind == LocationKind::Shelf { kind_of } else { home };
-    let mut shelves = LockedShelves::lock(
-        conn,
-        planned.iter().flat_map(|p| [uses(p.from, locked[&p.box_id].home), uses(p.to, p.home)]),
-    )?;
+    let uses = |place: i64, home: i64| if places[&place].kind == LocationKind::Shelf { place } else { home };
+    let space = |plan: &Planned| (uses(plan.from, locked[&plan.box_id].home), uses(plan.to, plan.home));
+    // Only shelves whose space changes hands are locked (none for a box going out and back).
+    let changing = planned.iter().map(space).filter(|(before, after)| before != after);
+    let mut shelves = LockedShelves::lock(conn, changing.flat_map(|(before, after)| [before, after]))?;
     for plan in &mut planned {
         let state = &locked[&plan.box_id];
-        let (before, after) = (uses(plan.from, state.home), uses(plan.to, plan.home));
+        let (before, after) = space(plan);
         if before == after {
             // Same shelf space: a box going out and back keeps its place on it.
             plan.position = plan.position.or(state.position);

@@ -26,6 +26,10 @@ impl LockedShelves {
     /// Locks the shelves among `ids` (other kinds are ignored), in id order to avoid deadlocks.
     pub fn lock(conn: &mut PgConnection, ids: impl IntoIterator<Item = i64>) -> Result<Self> {
         let ids: Vec<i64> = ids.into_iter().collect::<std::collections::BTreeSet<_>>().into_iter().collect();
+        if ids.is_empty() {
+            return Ok(LockedShelves(BTreeMap::new()));
+        }
+
         let rows: Vec<(i64, String, Option<i32>, i32, i32)> = locations::table
             .filter(locations::id.eq_any(&ids))
             .filter(locations::kind.eq(LocationKind::Shelf))

@@ -7,10 +7,8 @@ pub mod fixtures;
 use std::net::TcpListener;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Mutex, Once};
-use std::thread::JoinHandle;
 use std::time::Duration;
 
-use actix_web::dev::ServerHandle;
 use diesel::{Connection, PgConnection, RunQueryDsl};
 use paperkeep::config::{HttpConfig, PoolConfig};
 use paperkeep::db::local::LocalPostgres;
@@ -86,8 +84,7 @@ pub struct TestApp {
     pub admin_key: String,
     pub database: String,
     pub pool: Pool,
-    handle: ServerHandle,
-    thread: Option<JoinHandle<()>>,
+    server: paperkeep::http::Running,
     http: Client,
 }
 
@@ -105,18 +102,9 @@ impl TestApp {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let url = format!("http://{}", listener.local_addr().unwrap());
         http_config.workers.get_or_insert(2);
-        let (handle_tx, handle_rx) = std::sync::mpsc::channel();
-        let server_pool = pool.clone();
-        let thread = std::thread::spawn(move || {
-            actix_web::rt::System::new().block_on(async move {
-                let server = paperkeep::http::serve(listener, server_pool, &http_config).expect("server starts");
-                handle_tx.send(server.handle()).unwrap();
-                let _ = server.await;
-            })
-        });
-        let handle = handle_rx.recv().expect("server handle");
+        let server = paperkeep::http::spawn(listener, pool.clone(), http_config);
         let http = Client::builder().timeout(Duration::from_secs(30)).build().unwrap();
-        TestApp { url, admin_key, database, pool, handle, thread: Some(thread), http }
+        TestApp { url, admin_key, database, pool, server, http }
     }
 
     /// A direct connection to the app's database, to check what is stored.
@@ -180,10 +168,7 @@ impl TestApp {
 
 impl Drop for TestApp {
     fn drop(&mut self) {
-        actix_web::rt::System::new().block_on(self.handle.stop(false));
-        if let Some(thread) = self.thread.take() {
-            let _ = thread.join();
-        }
+        self.server.stop();
         drop_database(&self.database);
     }
 }
