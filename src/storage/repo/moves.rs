@@ -121,7 +121,7 @@ pub fn move_many(conn: &mut PgConnection, request: &BulkMoveRequest, actor: &Act
                 .copied()
                 .ok_or_else(|| Refusal::Invalid("barcode", format!("no box has barcode `{barcode}`"))),
             (None, Some(id)) => Ok(id),
-            (None, None) => unreachable!("checked when the body was parsed"),
+            (None, None) => Err(Refusal::Invalid("barcode", "give either a barcode or a box_id".into())),
         };
         match box_id {
             Ok(box_id) => orders.push((index, MoveOrder { box_id, to: item.to_location_id, position: item.position })),
