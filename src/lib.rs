@@ -4,8 +4,10 @@
 //! the tests drive exactly the same application.
 
 pub mod config;
+pub mod conservation;
 pub mod db;
 pub mod error;
+pub mod holdings;
 pub mod http;
 pub mod keys;
 pub mod schema;

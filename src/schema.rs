@@ -15,6 +15,25 @@ diesel::table! {
 }
 
 diesel::table! {
+    assessments (id) {
+        id -> Int8,
+        file_id -> Int8,
+        pages -> Int4multirange,
+        page_count -> Int4,
+        grade -> Int2,
+        damages -> Jsonb,
+        ph -> Nullable<Float8>,
+        extent_pct -> Nullable<Float8>,
+        recommended_treatments -> Array<Nullable<Text>>,
+        notes -> Nullable<Text>,
+        assessed_at -> Timestamptz,
+        supersedes_id -> Nullable<Int8>,
+        created_at -> Timestamptz,
+        created_by -> Int8,
+    }
+}
+
+diesel::table! {
     audit_findings (audit_id, barcode) {
         audit_id -> Int8,
         barcode -> Text,
@@ -41,13 +60,55 @@ diesel::table! {
         id -> Int8,
         barcode -> Text,
         label -> Nullable<Text>,
-        fonds_code -> Nullable<Text>,
         container_type -> Text,
         width_mm -> Int4,
         home_location_id -> Int8,
         current_location_id -> Int8,
         position -> Nullable<Int4>,
         missing -> Bool,
+        notes -> Nullable<Text>,
+        version -> Int4,
+        created_at -> Timestamptz,
+        created_by -> Int8,
+        updated_at -> Timestamptz,
+        updated_by -> Int8,
+        fonds_id -> Nullable<Int8>,
+        search_key -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    files (id) {
+        id -> Int8,
+        fonds_id -> Int8,
+        inventory_no -> Int4,
+        file_no -> Int4,
+        archive_code -> Nullable<Text>,
+        title -> Text,
+        date_from -> Nullable<Date>,
+        date_to -> Nullable<Date>,
+        page_count -> Int4,
+        numbering -> Text,
+        box_id -> Nullable<Int8>,
+        access -> Text,
+        notes -> Nullable<Text>,
+        search_key -> Nullable<Text>,
+        version -> Int4,
+        created_at -> Timestamptz,
+        created_by -> Int8,
+        updated_at -> Timestamptz,
+        updated_by -> Int8,
+    }
+}
+
+diesel::table! {
+    fonds (id) {
+        id -> Int8,
+        code -> Text,
+        name -> Text,
+        creator -> Nullable<Text>,
+        year_from -> Nullable<Int4>,
+        year_to -> Nullable<Int4>,
         notes -> Nullable<Text>,
         search_key -> Nullable<Text>,
         version -> Int4,
@@ -97,12 +158,91 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    treatment_transitions (id) {
+        id -> Int8,
+        treatment_id -> Int8,
+        from_status -> Nullable<Text>,
+        to_status -> Text,
+        note -> Nullable<Text>,
+        at -> Timestamptz,
+        by -> Int8,
+    }
+}
+
+diesel::table! {
+    treatments (id) {
+        id -> Int8,
+        file_id -> Int8,
+        pages -> Int4multirange,
+        page_count -> Int4,
+        #[sql_name = "type"]
+        type_ -> Text,
+        method -> Text,
+        materials -> Jsonb,
+        conservators -> Array<Nullable<Text>>,
+        reversible -> Nullable<Bool>,
+        before_assessment_id -> Nullable<Int8>,
+        after_assessment_id -> Nullable<Int8>,
+        notes -> Nullable<Text>,
+        status -> Text,
+        approved_at -> Nullable<Timestamptz>,
+        approved_by -> Nullable<Int8>,
+        started_at -> Nullable<Timestamptz>,
+        completed_at -> Nullable<Timestamptz>,
+        cancelled_at -> Nullable<Timestamptz>,
+        version -> Int4,
+        created_at -> Timestamptz,
+        created_by -> Int8,
+        updated_at -> Timestamptz,
+        updated_by -> Int8,
+    }
+}
+
+diesel::table! {
+    vocabulary_terms (vocabulary, code) {
+        vocabulary -> Text,
+        code -> Text,
+        label_vi -> Text,
+        label_en -> Text,
+        category -> Nullable<Text>,
+        position -> Int4,
+        retired_at -> Nullable<Timestamptz>,
+        version -> Int4,
+        created_at -> Timestamptz,
+        created_by -> Nullable<Int8>,
+        updated_at -> Timestamptz,
+        updated_by -> Nullable<Int8>,
+    }
+}
+
+diesel::joinable!(assessments -> api_keys (created_by));
+diesel::joinable!(assessments -> files (file_id));
 diesel::joinable!(audit_findings -> audits (audit_id));
 diesel::joinable!(audit_findings -> boxes (box_id));
 diesel::joinable!(audit_findings -> locations (recorded_location_id));
 diesel::joinable!(audits -> locations (location_id));
+diesel::joinable!(boxes -> fonds (fonds_id));
+diesel::joinable!(files -> boxes (box_id));
+diesel::joinable!(files -> fonds (fonds_id));
 diesel::joinable!(movements -> api_keys (moved_by));
 diesel::joinable!(movements -> audits (audit_id));
 diesel::joinable!(movements -> boxes (box_id));
+diesel::joinable!(treatment_transitions -> api_keys (by));
+diesel::joinable!(treatment_transitions -> treatments (treatment_id));
+diesel::joinable!(treatments -> files (file_id));
 
-diesel::allow_tables_to_appear_in_same_query!(api_keys, audit_findings, audits, boxes, locations, movements,);
+diesel::allow_tables_to_appear_in_same_query!(
+    api_keys,
+    assessments,
+    audit_findings,
+    audits,
+    boxes,
+    files,
+    fonds,
+    locations,
+    movements,
+    treatment_transitions,
+    treatments,
+    vocabulary_terms,
+);

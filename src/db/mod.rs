@@ -36,8 +36,9 @@ pub fn search_key_contains<QS>(table: &str, q: &str) -> Box<dyn BoxableExpressio
     )
 }
 
-/// A `jsonb` column read straight into `T`.
-#[derive(Debug, Clone, diesel::deserialize::FromSqlRow)]
+/// A `jsonb` column read straight into `T` (and written out as `T`).
+#[derive(Debug, Clone, serde::Serialize, diesel::deserialize::FromSqlRow)]
+#[serde(transparent)]
 pub struct Json<T>(pub T);
 
 impl<T: serde::de::DeserializeOwned> diesel::deserialize::FromSql<diesel::sql_types::Jsonb, Pg> for Json<T> {

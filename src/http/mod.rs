@@ -42,6 +42,8 @@ fn operations(router: &mut Router) {
     meta::register(router);
     crate::keys::routes::register(router);
     crate::storage::routes::register(router);
+    crate::holdings::routes::register(router);
+    crate::conservation::routes::register(router);
 }
 
 /// The OpenAPI document of the running service (what `GET /openapi.yaml` serves).

@@ -31,6 +31,14 @@ pub enum Permission {
     WriteBoxes,
     /// Move boxes; without `WriteBoxes`, only into or out of a conservation lab.
     MoveBoxes,
+    /// Fonds and files.
+    WriteHoldings,
+    /// Condition assessments.
+    WriteAssessments,
+    /// Propose, start, complete, cancel and log treatments.
+    WriteTreatments,
+    ApproveTreatments,
+    ManageVocabularies,
 }
 
 impl Role {
@@ -41,8 +49,9 @@ impl Role {
             (self, permission),
             (_, Read)
                 | (Role::Admin, _)
-                | (Role::StorageManager, WriteLocations | WriteBoxes | MoveBoxes)
-                | (Role::Conservator | Role::HeadConservator, MoveBoxes)
+                | (Role::StorageManager, WriteLocations | WriteBoxes | MoveBoxes | WriteHoldings)
+                | (Role::Conservator, MoveBoxes | WriteAssessments | WriteTreatments)
+                | (Role::HeadConservator, MoveBoxes | WriteAssessments | WriteTreatments | ApproveTreatments)
         )
     }
 }

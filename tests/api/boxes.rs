@@ -3,22 +3,24 @@
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use crate::support::fixtures::{id, move_box, new_box, repository, space};
+use crate::support::fixtures::{fonds, id, move_box, new_box, repository, space};
 use crate::support::{Answer, TestApp, count_rows};
 
 #[test]
 fn a_box_is_registered_on_its_home_shelf_as_its_first_movement() {
     let app = TestApp::spawn();
     let repo = repository(&app);
+    let snv = fonds(&app, "SNV", "Phông Sở Nội vụ");
     let created = app.post(
         "/api/v1/boxes",
-        json!({"barcode": "  HS-0001 ", "label": "Hộp 12", "fonds_code": "SNV", "home_location_id": repo.shelves[0], "position": 3}),
+        json!({"barcode": "  HS-0001 ", "label": "Hộp 12", "fonds_id": snv, "home_location_id": repo.shelves[0], "position": 3}),
     );
     assert_eq!(created.status, 201, "{}", created.text);
     let body = &created.body;
     assert_eq!(created.header("etag"), Some("\"1\""));
     assert_eq!(created.header("location"), Some(format!("/api/v1/boxes/{}", body["id"]).as_str()));
     assert_eq!(body["barcode"], "HS-0001", "stored trimmed");
+    assert_eq!((body["fonds_id"].as_i64(), body["fonds_code"].as_str()), (Some(snv), Some("SNV")));
     assert_eq!((body["width_mm"].as_i64(), body["container_type"].as_str()), (Some(125), Some("box")), "defaults");
     assert_eq!(body["status"], "on_shelf");
     assert_eq!(body["position"], 3);
@@ -143,10 +145,10 @@ fn barcodes_with_spaces_slashes_or_vietnamese_letters_work_or_are_404_never_500(
 fn boxes_are_found_by_barcode_fonds_location_status_and_words() {
     let app = TestApp::spawn();
     let repo = repository(&app);
-    let first =
-        id(&new_box(&app, "SNV-1", repo.shelves[0], json!({"fonds_code": "SNV", "label": "Hộp số 1 Sở Nội vụ"})));
-    new_box(&app, "SNV-2", repo.shelves[3], json!({"fonds_code": "snv", "label": "Hộp 2"}));
-    new_box(&app, "UB-1", repo.shelves[4], json!({"fonds_code": "UBND", "label": "Ủy ban"}));
+    let (snv, ubnd) = (fonds(&app, "SNV", "Phông Sở Nội vụ"), fonds(&app, "UBND", "Phông UBND tỉnh"));
+    let first = id(&new_box(&app, "SNV-1", repo.shelves[0], json!({"fonds_id": snv, "label": "Hộp số 1 Sở Nội vụ"})));
+    new_box(&app, "SNV-2", repo.shelves[3], json!({"fonds_id": snv, "label": "Hộp 2"}));
+    new_box(&app, "UB-1", repo.shelves[4], json!({"fonds_id": ubnd, "label": "Ủy ban"}));
     move_box(&app, first, json!({"to_location_id": repo.lab, "reason": "conservation"}));
     let barcodes = |query: &str| {
         let answer = app.get(&format!("/api/v1/boxes?{query}"));
@@ -154,7 +156,13 @@ fn boxes_are_found_by_barcode_fonds_location_status_and_words() {
         answer.strings("barcode")
     };
     assert_eq!(barcodes("barcode=snv-2"), ["SNV-2"]);
-    assert_eq!(barcodes("fonds=SNV"), ["SNV-1", "SNV-2"]);
+    assert_eq!(barcodes("fonds=snv"), ["SNV-1", "SNV-2"]);
+    assert_eq!(barcodes(&format!("fonds_id={ubnd}")), ["UB-1"]);
+    assert_eq!(
+        app.post("/api/v1/boxes", json!({"barcode": "X", "home_location_id": repo.shelves[5], "fonds_id": 999}))
+            .invalid_fields(),
+        ["fonds_id"]
+    );
     assert_eq!(barcodes(&format!("location_id={}", repo.bays[1])), ["SNV-2", "UB-1"], "a bay holds its shelves' boxes");
     assert_eq!(barcodes(&format!("location_id={}", repo.lab)), ["SNV-1"]);
     assert_eq!(barcodes("status=out"), ["SNV-1"]);

@@ -36,12 +36,13 @@ text_enum! {
 }
 
 diesel::table! {
-    /// Boxes with both their places: a view (migration 2), declared here because
+    /// Boxes with both their places and their fonds' code: a view (migrations 2 and 3), declared here because
     /// `diesel print-schema` describes tables only.
     box_places (id) {
         id -> Int8,
         barcode -> Text,
         label -> Nullable<Text>,
+        fonds_id -> Nullable<Int8>,
         fonds_code -> Nullable<Text>,
         container_type -> Text,
         width_mm -> Int4,
@@ -80,6 +81,7 @@ pub struct BoxRecord {
     pub id: i64,
     pub barcode: String,
     pub label: Option<String>,
+    pub fonds_id: Option<i64>,
     pub fonds_code: Option<String>,
     pub container_type: ContainerType,
     pub width_mm: i32,
@@ -129,6 +131,8 @@ pub struct ArchiveBox {
     pub barcode: String,
     #[schema(example = "Hộp 12")]
     pub label: Option<String>,
+    /// The fonds (phông) whose files the box holds.
+    pub fonds_id: Option<i64>,
     #[schema(example = "SNV")]
     pub fonds_code: Option<String>,
     pub container_type: ContainerType,
@@ -175,6 +179,7 @@ impl From<BoxRecord> for ArchiveBox {
             id: r.id,
             barcode: r.barcode,
             label: r.label,
+            fonds_id: r.fonds_id,
             fonds_code: r.fonds_code,
             container_type: r.container_type,
             width_mm: r.width_mm,
@@ -211,10 +216,8 @@ pub struct NewBox {
     #[validate(length(min = 1, max = 200, message = "must be 1 to 200 characters"))]
     #[schema(min_length = 1, max_length = 200, example = "Hộp 12")]
     pub label: Option<String>,
-    /// Code of the fonds (phông) the box holds.
-    #[validate(length(min = 1, max = 50, message = "must be 1 to 50 characters"))]
-    #[schema(min_length = 1, max_length = 50, example = "SNV")]
-    pub fonds_code: Option<String>,
+    /// The fonds (phông) whose files the box holds.
+    pub fonds_id: Option<i64>,
     /// Default `box`.
     pub container_type: Option<ContainerType>,
     /// Default 125 mm, the standard box (TCVN 9252:2012).
@@ -243,9 +246,8 @@ pub struct BoxPatch {
     #[schema(value_type = Option<String>, min_length = 1, max_length = 200)]
     pub label: Option<Option<String>>,
     #[serde(default, deserialize_with = "nullable")]
-    #[validate(length(min = 1, max = 50, message = "must be 1 to 50 characters"))]
-    #[schema(value_type = Option<String>, min_length = 1, max_length = 50)]
-    pub fonds_code: Option<Option<String>>,
+    #[schema(value_type = Option<i64>)]
+    pub fonds_id: Option<Option<i64>>,
     pub container_type: Option<ContainerType>,
     #[validate(range(min = 1, max = 1000, message = "must be between 1 and 1000 mm"))]
     #[schema(minimum = 1, maximum = 1000)]
@@ -272,10 +274,11 @@ pub struct BoxFilter {
     #[validate(length(min = 1, max = 50, message = "must be 1 to 50 characters"))]
     #[param(min_length = 1, max_length = 50)]
     pub fonds: Option<String>,
+    pub fonds_id: Option<i64>,
     /// Boxes now at this location or anywhere below it.
     pub location_id: Option<i64>,
     pub status: Option<BoxStatus>,
-    /// Words in the barcode, label or fonds code, ignoring case and accents.
+    /// Words in the barcode or label, ignoring case and accents.
     #[validate(length(min = 1, max = 200, message = "must be 1 to 200 characters"))]
     #[param(min_length = 1, max_length = 200)]
     pub q: Option<String>,

@@ -11,7 +11,7 @@ use super::space::LockedShelves;
 use crate::db::{lower, search_key_contains};
 use crate::error::{Error, Result};
 use crate::keys::model::Actor;
-use crate::schema::{boxes, locations};
+use crate::schema::{boxes, fonds, locations};
 use crate::storage::model::{
     ArchiveBox, BoxFilter, BoxPatch, BoxRecord, BoxStatus, ContainerType, LocationKind, MoveReason, NewBox,
     STANDARD_BOX_WIDTH_MM, ShelvedBox, box_places,
@@ -50,6 +50,9 @@ pub fn list(conn: &mut PgConnection, filter: &BoxFilter, after: Option<i64>, lim
     if let Some(fonds) = &filter.fonds {
         query = query.filter(lower(box_places::fonds_code.assume_not_null()).eq(lower(fonds.clone())));
     }
+    if let Some(fonds_id) = filter.fonds_id {
+        query = query.filter(box_places::fonds_id.eq(fonds_id));
+    }
     if let Some(within) = filter.location_id {
         let subtree = locations::table
             .filter(locations::id.eq(within).or(locations::ancestor_ids.contains(vec![Some(within)])))
@@ -81,13 +84,16 @@ pub fn create(conn: &mut PgConnection, new: &NewBox, actor: &Actor) -> Result<i6
     let width = new.width_mm.unwrap_or(STANDARD_BOX_WIDTH_MM);
     let home = new.home_location_id;
     require_shelf(conn, home, "home_location_id")?;
+    if let Some(fonds_id) = new.fonds_id {
+        require_fonds(conn, fonds_id)?;
+    }
     let mut shelves = LockedShelves::lock(conn, [home])?;
     shelves.reserve(home, width).map_err(Error::Conflict)?;
     let id = diesel::insert_into(boxes::table)
         .values((
             boxes::barcode.eq(&new.barcode),
             boxes::label.eq(&new.label),
-            boxes::fonds_code.eq(&new.fonds_code),
+            boxes::fonds_id.eq(new.fonds_id),
             boxes::container_type.eq(new.container_type.unwrap_or(ContainerType::Box)),
             boxes::width_mm.eq(width),
             boxes::home_location_id.eq(home),
@@ -120,6 +126,14 @@ fn require_shelf(conn: &mut PgConnection, id: i64, field: &'static str) -> Resul
     }
 }
 
+fn require_fonds(conn: &mut PgConnection, id: i64) -> Result<()> {
+    let found: i64 = fonds::table.filter(fonds::id.eq(id)).count().get_result(conn)?;
+    if found == 0 {
+        return Err(Error::invalid("fonds_id", format!("no fonds has id {id}")));
+    }
+    Ok(())
+}
+
 /// Changes a box at version `expected` (`None`: any). A new width or home takes space where
 /// the box keeps it, checked like a move.
 pub fn update(conn: &mut PgConnection, id: i64, patch: &BoxPatch, expected: Option<i32>, actor: &Actor) -> Result<()> {
@@ -136,6 +150,9 @@ pub fn update(conn: &mut PgConnection, id: i64, patch: &BoxPatch, expected: Opti
     }
     if let Some(new_home) = patch.home_location_id {
         require_shelf(conn, new_home, "home_location_id")?;
+    }
+    if let Some(Some(fonds_id)) = patch.fonds_id {
+        require_fonds(conn, fonds_id)?;
     }
     let new_home = patch.home_location_id.unwrap_or(home);
     let new_width = patch.width_mm.unwrap_or(width);
@@ -173,10 +190,10 @@ pub fn contents(
     }
     let (path_code, position, id) = after.unwrap_or_default();
     Ok(diesel::sql_query(
-        "SELECT b.id, b.barcode, b.label, b.fonds_code, b.width_mm, b.position, \
+        "SELECT b.id, b.barcode, b.label, f.code AS fonds_code, b.width_mm, b.position, \
                 CASE WHEN b.missing THEN 'missing' WHEN l.kind = 'shelf' THEN 'on_shelf' ELSE 'out' END AS status, \
                 l.id AS location_id, l.path_code AS location_path_code \
-         FROM boxes b JOIN locations l ON l.id = b.current_location_id \
+         FROM boxes b JOIN locations l ON l.id = b.current_location_id LEFT JOIN fonds f ON f.id = b.fonds_id \
          WHERE (l.id = $1 OR l.ancestor_ids @> ARRAY[$1]) \
            AND (l.path_code, coalesce(b.position, 2147483647), b.id) > ($2, $3, $4) \
          ORDER BY l.path_code, coalesce(b.position, 2147483647), b.id LIMIT $5",

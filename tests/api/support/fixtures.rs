@@ -81,3 +81,24 @@ pub fn move_box(app: &TestApp, box_id: i64, body: Value) -> super::Answer {
 pub fn space(app: &TestApp, location: i64) -> Value {
     app.get(&format!("/api/v1/locations/{location}")).body["space"].clone()
 }
+
+/// Creates a fonds and returns its id.
+#[track_caller]
+pub fn fonds(app: &TestApp, code: &str, name: &str) -> i64 {
+    let answer = app.post("/api/v1/fonds", json!({"code": code, "name": name}));
+    assert_eq!(answer.status, 201, "{}", answer.text);
+    id(&answer.body)
+}
+
+/// Creates a file in `fonds_id` with `page_count` pages and returns its id.
+#[track_caller]
+pub fn file(app: &TestApp, fonds_id: i64, file_no: i32, page_count: i32, extra: Value) -> i64 {
+    let mut body = json!({"fonds_id": fonds_id, "inventory_no": 1, "file_no": file_no,
+                          "title": format!("Hồ sơ số {file_no}"), "page_count": page_count});
+    if let (Value::Object(body), Value::Object(extra)) = (&mut body, extra) {
+        body.extend(extra);
+    }
+    let answer = app.post("/api/v1/files", body);
+    assert_eq!(answer.status, 201, "{}", answer.text);
+    id(&answer.body)
+}

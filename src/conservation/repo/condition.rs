@@ -1,0 +1,212 @@
+//! A file's current condition, page by page, and what follows: its summary, a page's history,
+//! the treatment queue. Computed from the records (nothing derived is stored): the latest
+//! assessment covering a page, corrections applied, gives its condition; completed treatments
+//! since then say whether it still waits.
+
+use std::collections::{BTreeMap, HashMap};
+
+use diesel::prelude::*;
+use diesel::sql_types::Integer;
+
+use super::assessments::{Survey, surveys_of};
+use super::treatments::{Done, completed_of};
+use crate::conservation::model::{
+    Assessment, ConditionSummary, PageEvent, PageHistory, QueueEntry, QueueFilter, Treatment, assessment_records,
+};
+use crate::error::Result;
+use crate::holdings::model::{File, PageSet};
+use crate::schema::{assessments, files, treatments};
+
+/// Pages whose current condition comes from one assessment.
+struct Segment<'a> {
+    pages: PageSet,
+    survey: &'a Survey,
+}
+
+/// Splits a file's pages by the assessment that describes each now; returns the segments and
+/// the pages never assessed. `surveys` are the file's, newest first.
+fn current<'a>(surveys: &[&'a Survey], page_count: i32) -> (Vec<Segment<'a>>, PageSet) {
+    let mut remaining = PageSet::whole(page_count);
+    let mut segments = Vec::new();
+    for survey in surveys {
+        let pages = survey.pages.intersection(&remaining);
+        if !pages.is_empty() {
+            remaining = remaining.difference(&pages);
+            segments.push(Segment { pages, survey });
+        }
+    }
+    (segments, remaining)
+}
+
+/// Pages waiting for treatment: those whose current condition calls for a treatment — the
+/// treatments it recommends, or, when it recommends none, any treatment if the grade is 3–4 —
+/// that no completed treatment of that type has covered since the assessment. With `only`,
+/// pages waiting for that type of treatment.
+struct Waiting {
+    pages: PageSet,
+    worst_grade: i16,
+    active_damage: bool,
+    types: Vec<String>,
+}
+
+fn waiting(segments: &[Segment], completed: &[&Done], only: Option<&str>) -> Option<Waiting> {
+    let mut found = Waiting { pages: PageSet::default(), worst_grade: 0, active_damage: false, types: Vec::new() };
+    for segment in segments {
+        let survey = segment.survey;
+        let recommended: Vec<&str> = survey.recommended.iter().flatten().map(String::as_str).collect();
+        // The treatment types the segment calls for; None stands for "some treatment".
+        let needs: Vec<Option<&str>> = match only {
+            Some(kind) if recommended.contains(&kind) || (recommended.is_empty() && survey.grade >= 3) => {
+                vec![Some(kind)]
+            }
+            Some(_) => continue,
+            None if !recommended.is_empty() => recommended.iter().map(|kind| Some(*kind)).collect(),
+            None if survey.grade >= 3 => vec![None],
+            None => continue,
+        };
+        for need in needs {
+            let done = completed
+                .iter()
+                .filter(|done| {
+                    done.completed_at > survey.assessed_at && need.is_none_or(|need| done.treatment_type == need)
+                })
+                .fold(PageSet::default(), |covered, done| covered.union(&done.pages));
+            let left = segment.pages.difference(&done);
+            if left.is_empty() {
+                continue;
+            }
+            found.worst_grade = found.worst_grade.max(survey.grade);
+            found.active_damage |= survey.damages.0.iter().any(|damage| damage.active);
+            if let Some(kind) = need
+                && !found.types.iter().any(|t| t == kind)
+            {
+                found.types.push(kind.to_string());
+            }
+            found.pages = found.pages.union(&left);
+        }
+    }
+    (!found.pages.is_empty()).then_some(found)
+}
+
+/// The conservation state of one file.
+pub fn summary(conn: &mut PgConnection, file: &File) -> Result<ConditionSummary> {
+    let surveys = surveys_of(conn, &[file.id])?;
+    let completed = completed_of(conn, &[file.id])?;
+    let (segments, never) = current(&surveys.iter().collect::<Vec<_>>(), file.page_count);
+    let mut summary = ConditionSummary { pages_never_assessed: never.count(), ..ConditionSummary::default() };
+    for grade in 1..=4 {
+        summary.pages_by_grade.insert(grade, 0);
+    }
+    for segment in &segments {
+        *summary.pages_by_grade.entry(segment.survey.grade).or_default() += segment.pages.count();
+    }
+    let mut treated: BTreeMap<String, PageSet> = BTreeMap::new();
+    for done in &completed {
+        let entry = treated.entry(done.treatment_type.clone()).or_default();
+        *entry = entry.union(&done.pages);
+    }
+    summary.pages_treated_by_type = treated.into_iter().map(|(kind, pages)| (kind, pages.count())).collect();
+    if let Some(waiting) = waiting(&segments, &completed.iter().collect::<Vec<_>>(), None) {
+        summary.pages_waiting_count = waiting.pages.count();
+        summary.pages_waiting = waiting.pages;
+    }
+    Ok(summary)
+}
+
+/// Every assessment and treatment covering page `page` of `file`, oldest first.
+pub fn page_history(conn: &mut PgConnection, file: &File, page: i32) -> Result<PageHistory> {
+    let covers =
+        |column: &str| diesel::dsl::sql::<diesel::sql_types::Bool>(&format!("{column} @> ")).bind::<Integer, _>(page);
+    let assessments: Vec<Assessment> = assessment_records::table
+        .filter(assessment_records::file_id.eq(file.id))
+        .filter(covers("assessment_records.pages"))
+        .select(Assessment::as_select())
+        .load(conn)?;
+    let treatments: Vec<Treatment> = treatments::table
+        .filter(treatments::file_id.eq(file.id))
+        .filter(covers("treatments.pages"))
+        .select(Treatment::as_select())
+        .load(conn)?;
+    let current = assessments.iter().filter(|a| a.superseded_by.is_none()).max_by_key(|a| (a.assessed_at, a.id));
+    let mut events: Vec<PageEvent> = assessments
+        .iter()
+        .map(|a| PageEvent {
+            kind: "assessment".into(),
+            at: a.assessed_at,
+            assessment: Some(a.clone()),
+            treatment: None,
+        })
+        .chain(treatments.into_iter().map(|t| PageEvent {
+            kind: "treatment".into(),
+            at: t.completed_at.or(t.started_at).unwrap_or(t.created_at),
+            assessment: None,
+            treatment: Some(t),
+        }))
+        .collect();
+    events.sort_by_key(|event| event.at);
+    Ok(PageHistory {
+        file_id: file.id,
+        page,
+        current_grade: current.map(|a| a.grade),
+        current_assessment_id: current.map(|a| a.id),
+        events,
+    })
+}
+
+/// Files with pages waiting for treatment, worst first: by worst grade, then active damage,
+/// then most pages waiting.
+pub fn queue(conn: &mut PgConnection, filter: &QueueFilter) -> Result<Vec<QueueEntry>> {
+    // Candidates: files with any assessment that could put pages in the queue.
+    let mut candidates =
+        files::table
+            .filter(diesel::dsl::exists(assessments::table.filter(assessments::file_id.eq(files::id)).filter(
+                assessments::grade.ge(3).or(assessments::recommended_treatments.ne(Vec::<Option<String>>::new())),
+            )))
+            .select(File::as_select())
+            .into_boxed();
+    if let Some(fonds_id) = filter.fonds_id {
+        candidates = candidates.filter(files::fonds_id.eq(fonds_id));
+    }
+    let candidates: Vec<File> = candidates.load(conn)?;
+    let ids: Vec<i64> = candidates.iter().map(|f| f.id).collect();
+    let surveys = surveys_of(conn, &ids)?;
+    let completed = completed_of(conn, &ids)?;
+    let mut surveys_by_file: HashMap<i64, Vec<&Survey>> = HashMap::new();
+    for survey in &surveys {
+        surveys_by_file.entry(survey.file_id).or_default().push(survey);
+    }
+    let mut completed_by_file: HashMap<i64, Vec<&Done>> = HashMap::new();
+    for done in &completed {
+        completed_by_file.entry(done.file_id).or_default().push(done);
+    }
+    let mut entries: Vec<QueueEntry> = candidates
+        .into_iter()
+        .filter_map(|file| {
+            let (segments, _) = current(surveys_by_file.get(&file.id).map_or(&[][..], Vec::as_slice), file.page_count);
+            let done = completed_by_file.get(&file.id).map_or(&[][..], Vec::as_slice);
+            let waiting = waiting(&segments, done, filter.treatment_type.as_deref())?;
+            Some(QueueEntry {
+                file_id: file.id,
+                fonds_id: file.fonds_id,
+                inventory_no: file.inventory_no,
+                file_no: file.file_no,
+                title: file.title,
+                box_id: file.box_id,
+                worst_grade: waiting.worst_grade,
+                active_damage: waiting.active_damage,
+                pages_waiting_count: waiting.pages.count(),
+                pages_waiting: waiting.pages,
+                treatment_types: waiting.types,
+            })
+        })
+        .collect();
+    entries.sort_by(|a, b| {
+        (b.worst_grade, b.active_damage, b.pages_waiting_count, a.file_id).cmp(&(
+            a.worst_grade,
+            a.active_damage,
+            a.pages_waiting_count,
+            b.file_id,
+        ))
+    });
+    Ok(entries)
+}

@@ -1,0 +1,177 @@
+use diesel::dsl::now;
+use diesel::prelude::*;
+use diesel::result::{DatabaseErrorKind, Error as DieselError};
+
+use crate::db::search_key_contains;
+use crate::error::{Error, FieldError, Result};
+use crate::holdings::model::{Access, File, FileDetail, FileFilter, FilePatch, NewFile, Numbering, dates_in_order};
+use crate::keys::model::Actor;
+use crate::schema::{assessments, boxes, files, fonds, treatments};
+
+fn conflict(err: DieselError) -> Error {
+    match err {
+        DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, info) => {
+            Error::Conflict(if info.constraint_name() == Some("files_number") {
+                "this inventory already has a file with this number".into()
+            } else {
+                "another file has this archive code".into()
+            })
+        }
+        other => other.into(),
+    }
+}
+
+/// A box may hold the file if it exists and belongs to no other fonds.
+fn check_box(conn: &mut PgConnection, box_id: i64, fonds_id: i64, errors: &mut Vec<FieldError>) -> Result<()> {
+    let found: Option<Option<i64>> = boxes::table.find(box_id).select(boxes::fonds_id).first(conn).optional()?;
+    match found {
+        None => errors.push(FieldError::new("box_id", format!("no box has id {box_id}"))),
+        Some(Some(other)) if other != fonds_id => {
+            errors.push(FieldError::new("box_id", format!("box {box_id} holds files of another fonds ({other})")))
+        }
+        Some(_) => {}
+    }
+    Ok(())
+}
+
+pub fn create(conn: &mut PgConnection, new: &NewFile, actor: &Actor) -> Result<i64> {
+    let mut errors = Vec::new();
+    let fonds_exists: i64 = fonds::table.filter(fonds::id.eq(new.fonds_id)).count().get_result(conn)?;
+    if fonds_exists == 0 {
+        errors.push(FieldError::new("fonds_id", format!("no fonds has id {}", new.fonds_id)));
+    }
+    if let Some(box_id) = new.box_id {
+        check_box(conn, box_id, new.fonds_id, &mut errors)?;
+    }
+    if !errors.is_empty() {
+        return Err(Error::Invalid(errors));
+    }
+    diesel::insert_into(files::table)
+        .values((
+            files::fonds_id.eq(new.fonds_id),
+            files::inventory_no.eq(new.inventory_no),
+            files::file_no.eq(new.file_no),
+            files::archive_code.eq(&new.archive_code),
+            files::title.eq(&new.title),
+            files::date_from.eq(new.date_from),
+            files::date_to.eq(new.date_to),
+            files::page_count.eq(new.page_count),
+            files::numbering.eq(new.numbering.unwrap_or(Numbering::Leaf)),
+            files::box_id.eq(new.box_id),
+            files::access.eq(new.access.unwrap_or(Access::Open)),
+            files::notes.eq(&new.notes),
+            files::created_by.eq(actor.key_id),
+            files::updated_by.eq(actor.key_id),
+        ))
+        .returning(files::id)
+        .get_result(conn)
+        .map_err(conflict)
+}
+
+pub fn get(conn: &mut PgConnection, id: i64) -> Result<File> {
+    files::table
+        .find(id)
+        .select(File::as_select())
+        .first(conn)
+        .optional()?
+        .ok_or_else(|| Error::NotFound(format!("no file has id {id}")))
+}
+
+/// The page count of a file, if it exists.
+pub fn page_count(conn: &mut PgConnection, id: i64) -> Result<Option<i32>> {
+    Ok(files::table.find(id).select(files::page_count).first(conn).optional()?)
+}
+
+/// A file with its fonds, its box and where that is, and its conservation.
+pub fn detail(conn: &mut PgConnection, id: i64) -> Result<FileDetail> {
+    let (file, fonds_code, fonds_name) = files::table
+        .inner_join(fonds::table)
+        .filter(files::id.eq(id))
+        .select((File::as_select(), fonds::code, fonds::name))
+        .first::<(File, String, String)>(conn)
+        .optional()?
+        .ok_or_else(|| Error::NotFound(format!("no file has id {id}")))?;
+    let in_box = file.box_id.map(|box_id| crate::storage::repo::boxes::get(conn, box_id)).transpose()?;
+    let conservation = crate::conservation::repo::condition::summary(conn, &file)?;
+    Ok(FileDetail { file, fonds_code, fonds_name, in_box, conservation })
+}
+
+/// Files in fonds, inventory and file number order after `after`; `limit + 1` at most.
+pub fn list(
+    conn: &mut PgConnection,
+    filter: &FileFilter,
+    after: Option<(i64, i32, i32)>,
+    limit: i64,
+) -> Result<Vec<File>> {
+    let mut query = files::table.select(File::as_select()).into_boxed();
+    if let Some(fonds_id) = filter.fonds_id {
+        query = query.filter(files::fonds_id.eq(fonds_id));
+    }
+    if let Some(box_id) = filter.box_id {
+        query = query.filter(files::box_id.eq(box_id));
+    }
+    if let Some(q) = &filter.q {
+        query = query.filter(search_key_contains("files", q));
+    }
+    if let Some((fonds_id, inventory_no, file_no)) = after {
+        query = query.filter(
+            diesel::dsl::sql::<diesel::sql_types::Bool>("(files.fonds_id, files.inventory_no, files.file_no) > (")
+                .bind::<diesel::sql_types::BigInt, _>(fonds_id)
+                .sql(", ")
+                .bind::<diesel::sql_types::Integer, _>(inventory_no)
+                .sql(", ")
+                .bind::<diesel::sql_types::Integer, _>(file_no)
+                .sql(")"),
+        );
+    }
+    Ok(query.order((files::fonds_id, files::inventory_no, files::file_no)).limit(limit + 1).load(conn)?)
+}
+
+/// Changes a file at version `expected` (`None`: any). Its page count cannot fall below a page
+/// that an assessment or treatment names.
+pub fn update(conn: &mut PgConnection, id: i64, patch: &FilePatch, expected: Option<i32>, actor: &Actor) -> Result<()> {
+    let current = files::table
+        .find(id)
+        .select(File::as_select())
+        .for_no_key_update()
+        .first(conn)
+        .optional()?
+        .ok_or_else(|| Error::NotFound(format!("no file has id {id}")))?;
+    if expected.is_some_and(|version| version != current.version) {
+        return Err(Error::Stale { current: current.version });
+    }
+    let mut errors =
+        dates_in_order(patch.date_from.unwrap_or(current.date_from), patch.date_to.unwrap_or(current.date_to));
+    if let Some(Some(box_id)) = patch.box_id {
+        check_box(conn, box_id, current.fonds_id, &mut errors)?;
+    }
+    if !errors.is_empty() {
+        return Err(Error::Invalid(errors));
+    }
+    if let Some(page_count) = patch.page_count.filter(|count| *count < current.page_count) {
+        let highest = highest_recorded_page(conn, id)?;
+        if highest > page_count {
+            return Err(Error::Conflict(format!(
+                "page {highest} is in the file's conservation records; the page count cannot go below it"
+            )));
+        }
+    }
+    diesel::update(files::table.find(id))
+        .set((
+            patch,
+            files::version.eq(files::version + 1),
+            files::updated_at.eq(now),
+            files::updated_by.eq(actor.key_id),
+        ))
+        .execute(conn)
+        .map_err(conflict)?;
+    Ok(())
+}
+
+fn highest_recorded_page(conn: &mut PgConnection, id: i64) -> Result<i32> {
+    let upper = diesel::dsl::sql::<diesel::sql_types::Nullable<diesel::sql_types::Integer>>("max(upper(pages)) - 1");
+    let assessed: Option<i32> =
+        assessments::table.filter(assessments::file_id.eq(id)).select(upper.clone()).first(conn)?;
+    let treated: Option<i32> = treatments::table.filter(treatments::file_id.eq(id)).select(upper).first(conn)?;
+    Ok(assessed.max(treated).unwrap_or(0))
+}

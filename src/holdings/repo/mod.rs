@@ -1,0 +1,4 @@
+//! All SQL of holdings.
+
+pub mod files;
+pub mod fonds;
