@@ -382,7 +382,8 @@ fn a_page_has_a_history() {
     assert_eq!(history.status, 200, "{}", history.text);
     let kinds: Vec<&str> =
         history.body["events"].as_array().unwrap().iter().map(|e| e["kind"].as_str().unwrap()).collect();
-    assert_eq!(kinds, ["assessment", "assessment", "treatment"]);
+    assert_eq!(kinds, ["assessment", "treatment", "assessment"], "survey, mending, the condition after");
+    assert_eq!(history.body["events"][2]["assessment"]["treatment_id"], t);
     assert_eq!(history.body["events"][0]["assessment"]["grade"], 3);
     assert_eq!(history.body["current_grade"], 1);
     let untouched = app.get(&format!("/api/v1/files/{f}/pages/299"));

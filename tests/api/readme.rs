@@ -13,7 +13,7 @@ fn walkthroughs() -> String {
         .skip(1)
         .map(|rest| rest.split("<!-- walkthrough:end -->").next().expect("each walk-through ends"))
         .collect();
-    assert!(blocks.len() >= 2, "the README marks its walk-throughs");
+    assert!(blocks.len() >= 3, "the README marks its walk-throughs");
     blocks.concat().lines().filter(|line| !line.starts_with("```")).collect::<Vec<_>>().join("\n")
 }
 
@@ -29,8 +29,10 @@ fn the_readme_walkthroughs_work_when_pasted_into_a_shell() {
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(output.status.success(), "{stdout}\n{}", String::from_utf8_lossy(&output.stderr));
     let answers: Vec<Value> = stdout.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
-    let [shelf, room, renamed, located, history, audit, space] = answers.as_slice() else {
-        panic!("seven answers expected:\n{stdout}");
+    let [shelf, room, renamed, located, history, audit, space, queue_before, queue_after, page, file] =
+        answers.as_slice()
+    else {
+        panic!("eleven answers expected:\n{stdout}");
     };
     // Describing the repository.
     assert_eq!(shelf["items"][0]["path_code"], "K1-P02-G05-3-4");
@@ -53,4 +55,15 @@ fn the_readme_walkthroughs_work_when_pasted_into_a_shell() {
     assert!(audit["reconciled_at"].is_string());
     assert_eq!(space["fits"], true);
     assert_eq!(space["room_for"], 40 * 8 - 4);
+    // The conservator's day.
+    assert_eq!(queue_before["items"][0]["pages_waiting"], "1-200");
+    assert_eq!(queue_before["items"][0]["treatment_types"], serde_json::json!(["backing"]));
+    assert_eq!(queue_after["items"].as_array().unwrap().len(), 0);
+    let kinds: Vec<&str> = page["events"].as_array().unwrap().iter().map(|e| e["kind"].as_str().unwrap()).collect();
+    assert_eq!(kinds, ["assessment", "treatment", "assessment"], "survey, backing, condition after");
+    assert_eq!(page["current_grade"], 2);
+    assert_eq!(page["events"][1]["treatment"]["materials"][0]["detail"], "9 g/m²");
+    assert_eq!(file["conservation"]["pages_by_grade"], serde_json::json!({"1": 0, "2": 250, "3": 0, "4": 0}));
+    assert_eq!(file["conservation"]["pages_treated_by_type"], serde_json::json!({"backing": 200}));
+    assert_eq!(file["box"]["home_location"]["path_code"], "K1-P02-G06-3-4");
 }

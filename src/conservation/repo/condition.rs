@@ -143,7 +143,13 @@ pub fn page_history(conn: &mut PgConnection, file: &File, page: i32) -> Result<P
             treatment: Some(t),
         }))
         .collect();
-    events.sort_by_key(|event| event.at);
+    // At the same moment, a treatment comes before the assessment recording its result.
+    let rank = |event: &PageEvent| match &event.assessment {
+        Some(assessment) if assessment.treatment_id.is_some() => 2,
+        Some(_) => 0,
+        None => 1,
+    };
+    events.sort_by_key(|event| (event.at, rank(event)));
     Ok(PageHistory {
         file_id: file.id,
         page,

@@ -278,6 +278,8 @@ pub fn transition(conn: &mut PgConnection, id: i64, request: &TransitionRequest,
     if request.to == TreatmentStatus::Approved && !actor.role.may(Permission::ApproveTreatments) {
         return Err(Error::Forbidden(format!("the {} role may not approve treatments", actor.role)));
     }
+    // One moment for the step, and for the condition after when it completes.
+    let at = Utc::now();
     let mut after_id = None;
     if let (TreatmentStatus::Completed, Some(after)) = (request.to, &request.after) {
         let page_count = files::table.find(current.file_id).select(files::page_count).first(conn)?;
@@ -287,9 +289,9 @@ pub fn transition(conn: &mut PgConnection, id: i64, request: &TransitionRequest,
         if !errors.is_empty() {
             return Err(Error::Invalid(errors));
         }
-        after_id = Some(assessments::insert(conn, current.file_id, &current.pages, &checked, None, None, actor)?);
+        after_id = Some(assessments::insert(conn, current.file_id, &current.pages, &checked, Some(at), None, actor)?);
     }
-    let stamp = |status: TreatmentStatus| (request.to == status).then(Utc::now);
+    let stamp = |status: TreatmentStatus| (request.to == status).then_some(at);
     diesel::update(treatments::table.find(id))
         .set((
             treatments::status.eq(request.to),
