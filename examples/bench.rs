@@ -1,10 +1,11 @@
 //! The benchmark harness: `cargo run --release --example bench [-- --seconds 20]`.
 //!
 //! It builds repositories in a private PostgreSQL with durable settings, runs the real service
-//! on them, and measures each scenario twice at the same concurrency: over HTTP with wrk, and
-//! with pgbench replaying the very statements the service sends. Those statements are not
-//! written by hand: they are captured from PostgreSQL's statement log while a calibration
-//! instance of the service answers one request, so the comparison follows the code.
+//! on them, and measures each scenario twice: through the service (wrk at 16 connections, or one
+//! request at a time for the heavy ones), and with pgbench replaying the very statements the
+//! service sends. Those statements are not written by hand: they are captured from PostgreSQL's
+//! statement log while a calibration instance of the service answers one request, so the
+//! comparison follows the code.
 //!
 //! Needs wrk (`apt-get install wrk`) and the PostgreSQL server package (pgbench comes with it).
 
@@ -13,16 +14,19 @@ use std::io::{Read, Seek, SeekFrom};
 use std::net::TcpListener;
 use std::path::PathBuf;
 use std::process::Command;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use diesel::connection::SimpleConnection;
 use diesel::{Connection, PgConnection, RunQueryDsl};
 use paperkeep::config::{HttpConfig, PoolConfig};
 use paperkeep::db::{self, local::LocalPostgres};
+use reqwest::blocking::{Client, RequestBuilder};
 
 const KEY: &str = "pk_benchmark_key_0123456789abcdef";
-/// The box used to capture the statements; an id that no other parameter takes.
+/// The box used to capture statements: an id no other parameter takes.
 const CALIBRATION_BOX: u64 = 7_777;
+/// Requests timed one at a time for the heavy scenarios.
+const SEQUENTIAL_RUNS: u32 = 30;
 
 struct Options {
     seconds: u32,
@@ -30,6 +34,8 @@ struct Options {
     threads: u32,
     boxes: u64,
     flat_sizes: Vec<u64>,
+    files: u64,
+    fonds: u64,
     /// Leave the working directory (PostgreSQL data and log) for inspection.
     keep: bool,
 }
@@ -42,26 +48,32 @@ impl Options {
             threads: 2,
             boxes: 100_000,
             flat_sizes: vec![10_000, 1_000_000],
+            files: 1_000_000,
+            fonds: 20,
             keep: false,
         };
         let mut args = std::env::args().skip(1);
         while let Some(arg) = args.next() {
             let mut value = || args.next().ok_or(format!("{arg} needs a value"));
+            let number = |text: String| text.parse::<u64>().map_err(|e| format!("{arg}: {e}"));
             match arg.as_str() {
                 "--keep" => options.keep = true,
-                "--seconds" => options.seconds = value()?.parse().map_err(|e| format!("--seconds: {e}"))?,
-                "--connections" => options.connections = value()?.parse().map_err(|e| format!("--connections: {e}"))?,
-                "--boxes" => options.boxes = value()?.parse().map_err(|e| format!("--boxes: {e}"))?,
+                "--seconds" => options.seconds = number(value()?)? as u32,
+                "--connections" => options.connections = number(value()?)? as u32,
+                "--boxes" => options.boxes = number(value()?)?,
+                "--files" => options.files = number(value()?)?,
+                "--fonds" => options.fonds = number(value()?)?,
                 "--flat-sizes" => {
                     options.flat_sizes = value()?
                         .split(',')
                         .filter(|s| !s.is_empty())
-                        .map(|s| s.parse().map_err(|e| format!("--flat-sizes: {e}")))
+                        .map(|s| number(s.into()))
                         .collect::<Result<_, _>>()?
                 }
                 other => {
                     return Err(format!(
-                        "unknown option {other}; options: --seconds N --connections N --boxes N --flat-sizes A,B --keep"
+                        "unknown option {other}; options: --seconds N --connections N --boxes N --flat-sizes A,B \
+                         --files N --fonds N --keep"
                     ));
                 }
             }
@@ -70,7 +82,7 @@ impl Options {
     }
 }
 
-/// Requests (or transactions) per second and latency percentiles, in milliseconds.
+/// A rate and latency percentiles, in milliseconds.
 #[derive(Debug, Clone, Copy)]
 struct Measurement {
     rate: f64,
@@ -79,13 +91,39 @@ struct Measurement {
     errors: u64,
 }
 
-/// A generated repository in its own database.
+impl Measurement {
+    fn from_latencies(mut millis: Vec<f64>, rate: f64, errors: u64) -> Self {
+        millis.sort_by(f64::total_cmp);
+        let at = |q: f64| millis.get(((millis.len() as f64 - 1.0) * q).round() as usize).copied().unwrap_or(f64::NAN);
+        Measurement { rate, p50: at(0.50), p99: at(0.99), errors }
+    }
+}
+
+/// A generated database.
 struct Dataset {
     name: String,
     url: String,
+}
+
+/// The repository of boxes, and where things are in it.
+struct Storage {
+    data: Dataset,
     boxes: u64,
     first_shelf: i64,
     reading_room: i64,
+}
+
+/// How pgbench replays captured statements: its variables, and which captured literals become
+/// expressions of them (the calibration box or file becomes a random one).
+struct Replay {
+    variables: Vec<String>,
+    replacements: Vec<(String, String)>,
+}
+
+/// How pgbench runs: at the benchmark's concurrency for a while, or one client a number of times.
+enum Load {
+    Concurrent(u32),
+    OneByOne(u32),
 }
 
 fn main() {
@@ -100,8 +138,8 @@ fn run() -> Result<(), String> {
     let binaries =
         LocalPostgres::binaries().ok_or("PostgreSQL server binaries not found: apt-get install postgresql")?;
     let pgbench = binaries.join("pgbench");
-    check_tool(Command::new("wrk").arg("--version"), "wrk not found: apt-get install wrk")?;
-    check_tool(Command::new(&pgbench).arg("--version"), "pgbench not found next to the PostgreSQL server")?;
+    Command::new("wrk").arg("--version").output().map_err(|_| "wrk not found: apt-get install wrk")?;
+    Command::new(&pgbench).arg("--version").output().map_err(|_| "pgbench not found next to the PostgreSQL server")?;
 
     let work = std::env::temp_dir().join(format!("paperkeep-bench-{}", std::process::id()));
     fs::create_dir_all(&work).map_err(|e| e.to_string())?;
@@ -128,105 +166,245 @@ impl Bench<'_> {
     fn all(&self) -> Result<(), String> {
         let o = self.options;
         eprintln!("bench: {} s per run, {} connections, {} threads", o.seconds, o.connections, o.threads);
-        let main = self.dataset(o.boxes, 5)?;
-        let lookup_statements = self.capture(&main, |client, url| {
-            client
-                .get(format!("{url}/api/v1/boxes/by-barcode/HS{CALIBRATION_BOX:07}"))
-                .bearer_auth(KEY)
-                .send()
-                .map(|_| ())
+        let mut concurrent = Vec::new();
+        let mut one_by_one = Vec::new();
+        let mut statements = Vec::new();
+
+        // Storage: the look-up behind every reader's request, and moves.
+        let storage = self.storage(o.boxes, 5)?;
+        let lookup = self.capture(&storage.data, |client, url| {
+            client.get(format!("{url}/api/v1/boxes/by-barcode/HS{CALIBRATION_BOX:07}"))
         })?;
-        let move_statements = self.capture(&main, |client, url| {
-            let body = format!(r#"{{"to_location_id":{},"reason":"reading_room"}}"#, main.reading_room);
+        let moving = self.capture(&storage.data, |client, url| {
+            let body = format!(r#"{{"to_location_id":{},"reason":"reading_room"}}"#, storage.reading_room);
             client
                 .post(format!("{url}/api/v1/boxes/{CALIBRATION_BOX}/moves"))
-                .bearer_auth(KEY)
                 .header("content-type", "application/json")
                 .body(body)
-                .send()
-                .map(|_| ())
         })?;
         // Bring the calibration box home again, so that the measured moves all succeed.
-        self.capture(&main, |client, url| {
+        self.capture(&storage.data, |client, url| {
             client
                 .post(format!("{url}/api/v1/boxes/{CALIBRATION_BOX}/moves"))
-                .bearer_auth(KEY)
                 .header("content-type", "application/json")
                 .body(r#"{"reason":"return"}"#)
-                .send()
-                .map(|_| ())
         })?;
-        let lookup_script = pgbench_script(&main, &lookup_statements)?;
-        let move_script = pgbench_script(&main, &move_statements)?;
+        let home = storage.first_shelf + (CALIBRATION_BOX as i64 - 1) / 8;
+        let box_replay = Replay {
+            variables: vec![
+                format!("\\set box random(1, {})", storage.boxes),
+                format!("\\set home {} + (:box - 1) / 8", storage.first_shelf),
+            ],
+            replacements: vec![
+                (format!("'HS{CALIBRATION_BOX:07}'"), "'HS' || lpad(:box::text, 7, '0')".into()),
+                (format!("'{{{CALIBRATION_BOX}}}'"), "ARRAY[:box]::int8[]".into()),
+                (format!("'{CALIBRATION_BOX}'"), ":box".into()),
+                (
+                    format!("'{{{},{home},{home}}}'", storage.reading_room),
+                    format!("ARRAY[{}, :home, :home]::int8[]", storage.reading_room),
+                ),
+                (format!("'{home}'"), ":home".into()),
+            ],
+        };
+        let barcode_path = ("BENCH_PATH", "/api/v1/boxes/by-barcode/HS%07d".to_string());
+        let boxes = ("BENCH_MAX", storage.boxes.to_string());
+        let lookup_service = self.wrk(&storage.data, &[barcode_path.clone(), boxes.clone()], o.seconds)?;
+        concurrent.push((
+            format!("GET /boxes/by-barcode/{{barcode}}, {} boxes", storage.boxes),
+            lookup_service,
+            self.pgbench(&storage.data, &replay(&lookup, &box_replay, CALIBRATION_BOX)?, Load::Concurrent(o.seconds))?,
+            "≥ 0.5×, p99 ≤ 10 ms",
+        ));
+        let move_env = [
+            ("BENCH_BOXES", storage.boxes.to_string()),
+            ("BENCH_READING_ROOM", storage.reading_room.to_string()),
+            ("BENCH_THREADS", o.threads.to_string()),
+        ];
+        concurrent.push((
+            format!("POST /boxes/{{id}}/moves, {} boxes", storage.boxes),
+            self.wrk(&storage.data, &move_env, o.seconds)?,
+            self.pgbench(&storage.data, &replay(&moving, &box_replay, CALIBRATION_BOX)?, Load::Concurrent(o.seconds))?,
+            "≥ 0.6×",
+        ));
+        statements.push(("look-up", lookup));
+        statements.push(("move", moving));
 
-        let lookup = (self.wrk(&main, "lookup.lua", o.seconds)?, self.pgbench(&main, &lookup_script, o.seconds)?);
-        let moves = (self.wrk(&main, "move.lua", o.seconds)?, self.pgbench(&main, &move_script, o.seconds)?);
+        // Holdings and conservation: file summaries, page histories, the queue, a batch.
+        let holdings = self.holdings(o.files, o.fonds)?;
+        // The file used to capture statements: an id no other parameter takes.
+        let calibration_file = o.files * 7 / 9 + 1;
+        let file_replay = Replay {
+            variables: vec![format!("\\set file random(1, {})", o.files)],
+            replacements: vec![
+                (format!("'{{{calibration_file}}}'"), "ARRAY[:file]::int8[]".into()),
+                (format!("'{calibration_file}'"), ":file".into()),
+            ],
+        };
+        let files = ("BENCH_MAX", o.files.to_string());
+        for (name, path) in [
+            ("GET /files/{id} (summary)", "/api/v1/files/%d"),
+            ("GET /files/{id}/pages/1 (history)", "/api/v1/files/%d/pages/1"),
+        ] {
+            let calibration = path.replace("%d", &calibration_file.to_string());
+            let captured = self.capture(&holdings, |client, url| client.get(format!("{url}{calibration}")))?;
+            concurrent.push((
+                format!("{name}, {} files", o.files),
+                self.wrk(&holdings, &[("BENCH_PATH", path.to_string()), files.clone()], o.seconds)?,
+                self.pgbench(
+                    &holdings,
+                    &replay(&captured, &file_replay, calibration_file)?,
+                    Load::Concurrent(o.seconds),
+                )?,
+                "p99 ≤ 10 ms",
+            ));
+            statements.push((name, captured));
+        }
+        let fonds_files = o.files / o.fonds;
+        let queue =
+            |client: &Client, url: &str| client.get(format!("{url}/api/v1/conservation/queue?fonds_id=1&limit=50"));
+        let captured = self.capture(&holdings, queue)?;
+        one_by_one.push((
+            format!("GET /conservation/queue, a fonds of {fonds_files} files"),
+            self.one_by_one(&holdings, queue)?,
+            self.pgbench(&holdings, &literal(&captured), Load::OneByOne(SEQUENTIAL_RUNS))?,
+            "≤ 200 ms",
+        ));
+        statements.push(("queue", captured));
+        // A month's backing log: 40 files, 100 pages each.
+        let entries: Vec<String> = (1..=40)
+            .map(|file| {
+                format!(
+                    r#"{{"file_id":{file},"type":"backing","status":"completed","completed_at":"2026-10-31T10:00:00Z",
+                        "materials":[{{"code":"do_paper","detail":"9 g/m²"}},{{"code":"cmc"}}],"after":{{"grade":2}}}}"#
+                )
+            })
+            .collect();
+        let batch_body = format!(r#"{{"entries":[{}]}}"#, entries.join(","));
+        let batch = |client: &Client, url: &str| {
+            client
+                .post(format!("{url}/api/v1/treatments/batch"))
+                .header("content-type", "application/json")
+                .body(batch_body.clone())
+        };
+        let captured = self.capture(&holdings, batch)?;
+        one_by_one.push((
+            "POST /treatments/batch, 4,000 pages over 40 files".into(),
+            self.one_by_one(&holdings, batch)?,
+            self.pgbench(&holdings, &literal(&captured), Load::OneByOne(SEQUENTIAL_RUNS))?,
+            "≤ 200 ms",
+        ));
+        statements.push(("batch", captured));
 
-        let mut flat = vec![(main.boxes, lookup.0)];
+        let mut flat = vec![(storage.boxes, lookup_service)];
         for &size in &o.flat_sizes {
-            let dataset = self.dataset(size, 1)?;
-            flat.push((size, self.wrk(&dataset, "lookup.lua", o.seconds.div_ceil(2))?));
+            let dataset = self.storage(size, 1)?;
+            let boxes = ("BENCH_MAX", size.to_string());
+            flat.push((size, self.wrk(&dataset.data, &[barcode_path.clone(), boxes], o.seconds.div_ceil(2))?));
         }
         flat.sort_by_key(|(size, _)| *size);
 
+        println!("\nMachine: {} cores; PostgreSQL with fsync on; service with its default settings.", cores());
         println!(
-            "\nMachine: {} cores; PostgreSQL with fsync on; {} connections; {} s per run.\n",
-            cores(),
-            o.connections,
-            o.seconds
+            "\nAt {} connections, {} s per run (wrk against the service; pgbench replaying its statements):\n",
+            o.connections, o.seconds
         );
         println!(
-            "| scenario | service req/s | p50 ms | p99 ms | errors | pgbench tps | p50 ms | p99 ms | service ÷ pgbench | target |"
+            "| scenario | service req/s | p50 ms | p99 ms | errors | pgbench tps | p50 ms | p99 ms | failed | service ÷ pgbench | target |"
         );
-        println!("|---|---|---|---|---|---|---|---|---|---|");
-        row(&format!("GET by-barcode, {} boxes", main.boxes), lookup, "≥ 0.5×, p99 ≤ 10 ms");
-        row(&format!("POST moves, {} boxes", main.boxes), moves, "≥ 0.6×");
-        println!("\n| boxes | look-up req/s | p50 ms | p99 ms |\n|---|---|---|---|");
+        println!("|---|---|---|---|---|---|---|---|---|---|---|");
+        for (name, service, raw, target) in &concurrent {
+            println!(
+                "| {name} | {:.0} | {:.2} | {:.2} | {} | {:.0} | {:.2} | {:.2} | {} | {:.2} | {target} |",
+                service.rate,
+                service.p50,
+                service.p99,
+                service.errors,
+                raw.rate,
+                raw.p50,
+                raw.p99,
+                raw.errors,
+                service.rate / raw.rate
+            );
+        }
+        println!("\nOne request at a time, {SEQUENTIAL_RUNS} times (the service; pgbench replaying its statements):\n");
+        println!("| scenario | service p50 ms | p99 ms | errors | raw SQL p50 ms | p99 ms | failed | target |");
+        println!("|---|---|---|---|---|---|---|---|");
+        for (name, service, raw, target) in &one_by_one {
+            println!(
+                "| {name} | {:.1} | {:.1} | {} | {:.1} | {:.1} | {} | {target} |",
+                service.p50, service.p99, service.errors, raw.p50, raw.p99, raw.errors
+            );
+        }
+        println!("\nThe look-up as the repository grows:\n\n| boxes | req/s | p50 ms | p99 ms |\n|---|---|---|---|");
         for (size, m) in flat {
             println!("| {size} | {:.0} | {:.2} | {:.2} |", m.rate, m.p50, m.p99);
         }
-        println!("\nStatements per look-up ({}):\n{}", lookup_statements.len(), summary(&lookup_statements));
-        println!("Statements per move ({}):\n{}", move_statements.len(), summary(&move_statements));
+        for (name, captured) in statements {
+            println!("\nStatements per {name} ({}):", captured.len());
+            for sql in captured.iter().take(12) {
+                println!("  {}", sql.chars().take(110).collect::<String>());
+            }
+        }
         Ok(())
     }
 
-    /// A database of `boxes` boxes (see examples/bench/dataset.sql).
-    fn dataset(&self, boxes: u64, movements_per_box: u64) -> Result<Dataset, String> {
+    /// Runs `sql` (placeholders in braces filled in) into a new migrated database, then analyses
+    /// it and checkpoints, so that no checkpoint lands in a measured run.
+    fn generate(&self, name: &str, sql: &str) -> Result<Dataset, String> {
         let started = Instant::now();
-        let name = format!("bench_{boxes}");
-        self.server.ensure_database(&name).map_err(|e| e.to_string())?;
-        let url = self.server.url(&name);
+        self.server.ensure_database(name).map_err(|e| e.to_string())?;
+        let url = self.server.url(name);
         let mut conn = PgConnection::establish(&url).map_err(|e| e.to_string())?;
         db::migrate(&mut conn).map_err(|e| e.to_string())?;
+        conn.batch_execute(sql).map_err(|e| format!("generating {name}: {e}"))?;
+        for command in ["VACUUM ANALYZE", "CHECKPOINT"] {
+            conn.batch_execute(command).map_err(|e| e.to_string())?;
+        }
+        eprintln!("bench: {name} generated in {:.0?}", started.elapsed());
+        Ok(Dataset { name: name.into(), url })
+    }
+
+    /// `boxes` boxes on shelves of 8 (see examples/bench/dataset.sql).
+    fn storage(&self, boxes: u64, movements_per_box: u64) -> Result<Storage, String> {
         let shelves = boxes.div_ceil(8).div_ceil(50) * 50;
         let (bays, units) = (shelves / 5, shelves / 50);
         let rooms = units.div_ceil(25);
         let first_shelf = 2 + rooms + units + bays;
-        let sql = include_str!("bench/dataset.sql")
-            .replace("{key}", KEY)
-            .replace("{rooms}", &rooms.to_string())
-            .replace("{units}", &units.to_string())
-            .replace("{bays}", &bays.to_string())
-            .replace("{shelves}", &shelves.to_string())
-            .replace("{first_shelf}", &first_shelf.to_string())
-            .replace("{boxes}", &boxes.to_string())
-            .replace("{movements_per_box}", &movements_per_box.to_string());
-        conn.batch_execute(&sql).map_err(|e| format!("generating {name}: {e}"))?;
-        // Statistics for the planner, and no checkpoint left pending to land in a measured run.
-        for command in ["VACUUM ANALYZE", "CHECKPOINT"] {
-            conn.batch_execute(command).map_err(|e| e.to_string())?;
-        }
-        let reading_room = scalar(&mut conn, "SELECT id AS value FROM locations WHERE code = 'RR'")?;
-        eprintln!(
-            "bench: {name}: {boxes} boxes on {shelves} shelves, {} movements, in {:.0?}",
-            boxes * movements_per_box,
-            started.elapsed()
+        let sql = fill(
+            include_str!("bench/dataset.sql"),
+            &[
+                ("key", KEY.to_string()),
+                ("rooms", rooms.to_string()),
+                ("units", units.to_string()),
+                ("bays", bays.to_string()),
+                ("shelves", shelves.to_string()),
+                ("first_shelf", first_shelf.to_string()),
+                ("boxes", boxes.to_string()),
+                ("movements_per_box", movements_per_box.to_string()),
+            ],
         );
-        Ok(Dataset { name, url, boxes, first_shelf: first_shelf as i64, reading_room })
+        let data = self.generate(&format!("bench_{boxes}"), &sql)?;
+        let mut conn = PgConnection::establish(&data.url).map_err(|e| e.to_string())?;
+        let reading_room = scalar(&mut conn, "SELECT id AS value FROM locations WHERE code = 'RR'")?;
+        Ok(Storage { data, boxes, first_shelf: first_shelf as i64, reading_room })
     }
 
-    /// The service as deployed (default settings: a worker per core, 4 connections per core);
-    /// `pool_size` overrides the connections.
+    /// `files` files over `fonds` fonds with conservation records (see examples/bench/holdings.sql).
+    fn holdings(&self, files: u64, fonds: u64) -> Result<Dataset, String> {
+        let sql = fill(
+            include_str!("bench/holdings.sql"),
+            &[
+                ("key", KEY.to_string()),
+                ("files", files.to_string()),
+                ("fonds", fonds.to_string()),
+                ("surveys", (files / 5).to_string()),
+                ("treatments", (files * 3 / 20).to_string()),
+            ],
+        );
+        self.generate("bench_holdings", &sql)
+    }
+
+    /// The service with its default settings; `pool_size` overrides the connections.
     fn service(&self, dataset: &Dataset, pool_size: Option<u32>) -> Result<(paperkeep::http::Running, String), String> {
         let defaults = PoolConfig::default();
         let config = PoolConfig { size: pool_size.unwrap_or(defaults.size), ..defaults };
@@ -240,7 +418,7 @@ impl Bench<'_> {
     fn capture(
         &self,
         dataset: &Dataset,
-        request: impl Fn(&reqwest::blocking::Client, &str) -> reqwest::Result<()>,
+        request: impl Fn(&Client, &str) -> RequestBuilder,
     ) -> Result<Vec<String>, String> {
         let mut admin = PgConnection::establish(&self.server.url("postgres")).map_err(|e| e.to_string())?;
         let set = |admin: &mut PgConnection, value: &str| {
@@ -250,7 +428,14 @@ impl Bench<'_> {
         let (mut service, url) = self.service(dataset, Some(1))?;
         let log = self.server.log_path();
         let start = fs::metadata(&log).map(|m| m.len()).unwrap_or(0);
-        request(&reqwest::blocking::Client::new(), &url).map_err(|e| e.to_string())?;
+        let answer = request(&Client::new(), &url).bearer_auth(KEY).send().map_err(|e| e.to_string())?;
+        if !answer.status().is_success() {
+            return Err(format!(
+                "the calibration request failed: {} {}",
+                answer.status(),
+                answer.text().unwrap_or_default()
+            ));
+        }
         service.stop();
         set(&mut admin, "RESET log_statement")?;
         let mut text = String::new();
@@ -260,14 +445,10 @@ impl Bench<'_> {
         Ok(parse_statement_log(&text))
     }
 
-    fn wrk(&self, dataset: &Dataset, script: &str, seconds: u32) -> Result<Measurement, String> {
+    fn wrk(&self, dataset: &Dataset, env: &[(&str, String)], seconds: u32) -> Result<Measurement, String> {
         let (_service, url) = self.service(dataset, None)?;
-        let path = self.work.join(script);
-        let source = match script {
-            "lookup.lua" => include_str!("bench/lookup.lua"),
-            _ => include_str!("bench/move.lua"),
-        };
-        fs::write(&path, source).map_err(|e| e.to_string())?;
+        let path = self.work.join("wrk.lua");
+        fs::write(&path, include_str!("bench/wrk.lua")).map_err(|e| e.to_string())?;
         let o = self.options;
         let run = |secs: u32| {
             Command::new("wrk")
@@ -283,10 +464,8 @@ impl Bench<'_> {
                 ])
                 .arg(&path)
                 .arg(&url)
-                .env("BENCH_BOXES", dataset.boxes.to_string())
                 .env("BENCH_KEY", KEY)
-                .env("BENCH_READING_ROOM", dataset.reading_room.to_string())
-                .env("BENCH_THREADS", o.threads.to_string())
+                .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
                 .output()
                 .map_err(|e| format!("wrk: {e}"))
         };
@@ -299,37 +478,76 @@ impl Bench<'_> {
             )
             .map_err(|e| e.to_string())
         };
-        all_home()?;
+        let moves = !env.iter().any(|(name, _)| *name == "BENCH_PATH");
+        if moves {
+            all_home()?;
+        }
         run(2.max(seconds / 5))?; // warm-up
-        all_home()?;
+        if moves {
+            all_home()?;
+        }
         let output = run(seconds)?;
         let text = String::from_utf8_lossy(&output.stdout);
         let measured = parse_wrk(&text).ok_or_else(|| format!("cannot read wrk's output:\n{text}"))?;
-        eprintln!("bench: wrk {script} on {}: {:.0} req/s, p99 {:.2} ms", dataset.name, measured.rate, measured.p99);
+        eprintln!("bench: wrk on {}: {:.0} req/s, p99 {:.2} ms", dataset.name, measured.rate, measured.p99);
         Ok(measured)
     }
 
-    fn pgbench(&self, dataset: &Dataset, script: &str, seconds: u32) -> Result<Measurement, String> {
+    /// One request at a time, after one to warm up.
+    fn one_by_one(
+        &self,
+        dataset: &Dataset,
+        request: impl Fn(&Client, &str) -> RequestBuilder,
+    ) -> Result<Measurement, String> {
+        let (_service, url) = self.service(dataset, None)?;
+        let client = Client::builder().timeout(Duration::from_secs(60)).build().map_err(|e| e.to_string())?;
+        let (mut millis, mut errors) = (Vec::new(), 0);
+        let started = Instant::now();
+        for run in 0..=SEQUENTIAL_RUNS {
+            let sent = Instant::now();
+            let answer = request(&client, &url).bearer_auth(KEY).send().map_err(|e| e.to_string())?;
+            let ok = answer.status().is_success();
+            let _ = answer.bytes();
+            if run > 0 {
+                millis.push(sent.elapsed().as_secs_f64() * 1000.0);
+                errors += u64::from(!ok);
+            }
+        }
+        let rate = f64::from(SEQUENTIAL_RUNS) / started.elapsed().as_secs_f64();
+        Ok(Measurement::from_latencies(millis, rate, errors))
+    }
+
+    fn pgbench(&self, dataset: &Dataset, script: &str, load: Load) -> Result<Measurement, String> {
         let path = self.work.join("script.pgbench");
         fs::write(&path, script).map_err(|e| e.to_string())?;
         let logs = self.work.join(format!("pgbench-{}", dataset.name));
         let o = self.options;
-        let run = |secs: u32, log: bool| {
+        let run = |load: &Load, log: bool| {
             let mut command = Command::new(&self.pgbench);
-            command
-                .args(["-n", "-M", "prepared", "-c", &o.connections.to_string(), "-j", &o.threads.to_string()])
-                .args(["-T", &secs.to_string(), "-f"])
-                .arg(&path)
-                .arg("-h")
-                .arg(self.server.socket_dir())
-                .args(["-U", "postgres", &dataset.name]);
+            command.args(["-n", "-M", "prepared", "-f"]).arg(&path);
+            match load {
+                Load::Concurrent(secs) => command.args([
+                    "-c",
+                    &o.connections.to_string(),
+                    "-j",
+                    &o.threads.to_string(),
+                    "-T",
+                    &secs.to_string(),
+                ]),
+                Load::OneByOne(times) => command.args(["-c", "1", "-j", "1", "-t", &times.to_string()]),
+            };
+            command.arg("-h").arg(self.server.socket_dir()).args(["-U", "postgres", &dataset.name]);
             if log {
                 command.arg("-l").arg(format!("--log-prefix={}", logs.display()));
             }
             command.output().map_err(|e| format!("pgbench: {e}"))
         };
-        run(2.max(seconds / 5), false)?; // warm-up
-        let output = run(seconds, true)?;
+        let warm_up = match load {
+            Load::Concurrent(secs) => Load::Concurrent(2.max(secs / 5)),
+            Load::OneByOne(_) => Load::OneByOne(1),
+        };
+        run(&warm_up, false)?;
+        let output = run(&load, true)?;
         let text = String::from_utf8_lossy(&output.stdout);
         let rate = text
             .lines()
@@ -343,23 +561,22 @@ impl Bench<'_> {
         for entry in fs::read_dir(&self.work).map_err(|e| e.to_string())?.flatten() {
             if entry.file_name().to_string_lossy().starts_with(&prefix) {
                 let log = fs::read_to_string(entry.path()).map_err(|e| e.to_string())?;
-                latencies.extend(log.lines().filter_map(|l| l.split_whitespace().nth(2)?.parse::<f64>().ok()));
+                latencies.extend(
+                    log.lines().filter_map(|l| l.split_whitespace().nth(2)?.parse::<f64>().ok()).map(|us| us / 1000.0),
+                );
                 fs::remove_file(entry.path()).map_err(|e| e.to_string())?;
             }
         }
-        latencies.sort_by(f64::total_cmp);
-        let at =
-            |q: f64| latencies.get(((latencies.len() as f64 - 1.0) * q) as usize).map_or(f64::NAN, |us| us / 1000.0);
         let failed = text.lines().find_map(|l| l.strip_prefix("number of failed transactions: "));
         let errors = failed.and_then(|f| f.split_whitespace().next()?.parse().ok()).unwrap_or(0);
-        let measured = Measurement { rate, p50: at(0.50), p99: at(0.99), errors };
+        let measured = Measurement::from_latencies(latencies, rate, errors);
         eprintln!("bench: pgbench on {}: {:.0} tps, p99 {:.2} ms", dataset.name, measured.rate, measured.p99);
         Ok(measured)
     }
 }
 
-fn check_tool(command: &mut Command, missing: &str) -> Result<(), String> {
-    command.output().map(|_| ()).map_err(|_| missing.to_string())
+fn fill(template: &str, values: &[(&str, String)]) -> String {
+    values.iter().fold(template.to_string(), |sql, (name, value)| sql.replace(&format!("{{{name}}}"), value))
 }
 
 fn scalar(conn: &mut PgConnection, sql: &str) -> Result<i64, String> {
@@ -375,30 +592,11 @@ fn cores() -> usize {
     std::thread::available_parallelism().map_or(0, |n| n.get())
 }
 
-fn row(name: &str, (service, raw): (Measurement, Measurement), target: &str) {
-    println!(
-        "| {name} | {:.0} | {:.2} | {:.2} | {} | {:.0} | {:.2} | {:.2} | {:.2} | {target} |",
-        service.rate,
-        service.p50,
-        service.p99,
-        service.errors + raw.errors,
-        raw.rate,
-        raw.p50,
-        raw.p99,
-        service.rate / raw.rate
-    );
-}
-
-fn summary(statements: &[String]) -> String {
-    statements.iter().map(|s| format!("  {}\n", s.chars().take(110).collect::<String>())).collect()
-}
-
 /// wrk's rate, p50 and p99 (from `--latency`) and non-2xx answers.
 fn parse_wrk(text: &str) -> Option<Measurement> {
     let millis = |value: &str| -> Option<f64> {
         let number = value.trim_end_matches(|c: char| c.is_ascii_alphabetic());
-        let unit = &value[number.len()..];
-        let factor = match unit {
+        let factor = match &value[number.len()..] {
             "us" => 0.001,
             "ms" => 1.0,
             "s" => 1000.0,
@@ -469,31 +667,22 @@ fn parse_parameters(text: &str) -> Vec<String> {
     values
 }
 
-/// The captured statements as a pgbench script: the calibration box becomes a random one.
-fn pgbench_script(dataset: &Dataset, statements: &[String]) -> Result<String, String> {
-    let home = dataset.first_shelf + (CALIBRATION_BOX as i64 - 1) / 8;
-    let replacements = [
-        (format!("'HS{CALIBRATION_BOX:07}'"), "'HS' || lpad(:box::text, 7, '0')".to_string()),
-        (format!("'{{{CALIBRATION_BOX}}}'"), "ARRAY[:box]::int8[]".to_string()),
-        (format!("'{CALIBRATION_BOX}'"), ":box".to_string()),
-        (
-            format!("'{{{},{home},{home}}}'", dataset.reading_room),
-            format!("ARRAY[{}, :home, :home]::int8[]", dataset.reading_room),
-        ),
-        (format!("'{home}'"), ":home".to_string()),
-    ];
-    let mut script =
-        format!("\\set box random(1, {})\n\\set home {} + (:box - 1) / 8\n", dataset.boxes, dataset.first_shelf);
+/// A pgbench script replaying `statements`, with the calibration id made a random one.
+fn replay(statements: &[String], how: &Replay, calibration: u64) -> Result<String, String> {
+    let mut script = how.variables.iter().map(|v| format!("{v}\n")).collect::<String>();
     for statement in statements {
-        let mut sql = statement.clone();
-        for (literal, variable) in &replacements {
-            sql = sql.replace(literal.as_str(), variable);
-        }
-        if sql.contains(&CALIBRATION_BOX.to_string()) {
-            return Err(format!("the calibration box still shows in: {sql}"));
+        let sql =
+            how.replacements.iter().fold(statement.clone(), |sql, (literal, expr)| sql.replace(literal.as_str(), expr));
+        if sql.contains(&calibration.to_string()) {
+            return Err(format!("the calibration id still shows in: {sql}"));
         }
         script.push_str(&sql);
         script.push_str(";\n");
     }
     Ok(script)
+}
+
+/// A pgbench script replaying `statements` exactly as captured.
+fn literal(statements: &[String]) -> String {
+    statements.iter().map(|sql| format!("{sql};\n")).collect()
 }

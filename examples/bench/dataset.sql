@@ -47,11 +47,14 @@ UPDATE locations w SET path = b.path || jsonb_build_array(jsonb_build_object('id
 FROM locations b WHERE b.id = 1 AND w.kind = 'workspace';
 
 
--- Box i has id i and barcode HS000000i.
-INSERT INTO boxes (id, barcode, label, fonds_code, width_mm, home_location_id, current_location_id, position,
+-- 50 fonds; box i has id i, barcode HS000000i and belongs to fonds i % 50 + 1.
+INSERT INTO fonds (id, code, name, created_by, updated_by) OVERRIDING SYSTEM VALUE
+SELECT n, 'F' || n, 'Phông số ' || n, 1, 1 FROM generate_series(1, 50) n;
+SELECT setval(pg_get_serial_sequence('fonds', 'id'), 50);
+INSERT INTO boxes (id, barcode, label, fonds_id, width_mm, home_location_id, current_location_id, position,
                    created_by, updated_by)
 OVERRIDING SYSTEM VALUE
-SELECT i, 'HS' || lpad(i::text, 7, '0'), 'Hộp ' || i, 'F' || (i % 50), 125, shelf, shelf, (i - 1) % 8 + 1, 1, 1
+SELECT i, 'HS' || lpad(i::text, 7, '0'), 'Hộp ' || i, i % 50 + 1, 125, shelf, shelf, (i - 1) % 8 + 1, 1, 1
 FROM generate_series(1, {boxes}) i, LATERAL (SELECT {first_shelf} + (i - 1) / 8 AS shelf) s;
 SELECT setval(pg_get_serial_sequence('boxes', 'id'), {boxes});
 

@@ -175,6 +175,8 @@ CREATE TABLE assessments (
 );
 CREATE INDEX assessments_file ON assessments (file_id, assessed_at);
 CREATE INDEX assessments_assessed ON assessments (assessed_at);
+-- The assessments that can put pages in the treatment queue.
+CREATE INDEX assessments_calling ON assessments (file_id) WHERE grade >= 3 OR recommended_treatments <> '{}';
 
 CREATE TABLE treatments (
     id                   bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
@@ -209,6 +211,8 @@ CREATE TABLE treatments (
         WHERE (status IN ('proposed', 'approved', 'in_progress'))
 );
 CREATE INDEX treatments_file ON treatments (file_id);
+-- Finds the treatment whose result an assessment records (assessment_records).
+CREATE INDEX treatments_after ON treatments (after_assessment_id);
 CREATE INDEX treatments_completed ON treatments (completed_at) WHERE status = 'completed';
 
 -- An assessment with what points at it: the correction that supersedes it, and the treatment

@@ -3,21 +3,19 @@
 
 mod enums;
 pub mod local;
+mod pool;
 
-use std::time::Duration;
-
-use diesel::connection::SimpleConnection;
 use diesel::expression::BoxableExpression;
 use diesel::pg::Pg;
 use diesel::pg::PgConnection;
-use diesel::r2d2::{ConnectionManager, CustomizeConnection, PooledConnection};
 use diesel::sql_types::{BigInt, Bool};
 use diesel::{Connection, RunQueryDsl};
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 
-use crate::config::{DatabaseConfig, PoolConfig};
+use crate::config::DatabaseConfig;
 pub(crate) use enums::text_enum;
 use local::LocalPostgres;
+pub use pool::{Pool, PooledConn, pool};
 
 diesel::define_sql_function! {
     /// PostgreSQL's `lower()`, so that case-insensitive comparisons use the same folding (and
@@ -47,9 +45,6 @@ impl<T: serde::de::DeserializeOwned> diesel::deserialize::FromSql<diesel::sql_ty
         Ok(Json(serde_json::from_value(value)?))
     }
 }
-
-pub type Pool = r2d2::Pool<ConnectionManager<PgConnection>>;
-pub type PooledConn = PooledConnection<ConnectionManager<PgConnection>>;
 
 pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations");
 /// Name of the database the private PostgreSQL serves.
@@ -109,33 +104,4 @@ pub fn migrate(conn: &mut PgConnection) -> Result<Vec<String>, StartError> {
         .map_err(|err| StartError::Migrate(err.to_string()));
     diesel::sql_query("SELECT pg_advisory_unlock($1)").bind::<BigInt, _>(MIGRATION_LOCK).execute(conn)?;
     applied
-}
-
-/// A pool whose connections bound every statement and whose callers wait at most
-/// `wait_ms` for a connection, so a database outage becomes a fast 503 rather than a hang.
-pub fn pool(url: &str, config: &PoolConfig) -> Result<Pool, r2d2::Error> {
-    r2d2::Pool::builder()
-        .max_size(config.size)
-        .min_idle(Some(config.size.min(4)))
-        .connection_timeout(config.wait())
-        .connection_customizer(Box::new(SessionSettings {
-            statement_timeout: Duration::from_millis(config.statement_timeout_ms),
-        }))
-        .build(ConnectionManager::new(url))
-}
-
-#[derive(Debug)]
-struct SessionSettings {
-    statement_timeout: Duration,
-}
-
-impl CustomizeConnection<PgConnection, diesel::r2d2::Error> for SessionSettings {
-    fn on_acquire(&self, conn: &mut PgConnection) -> Result<(), diesel::r2d2::Error> {
-        let timeout = self.statement_timeout.as_millis();
-        conn.batch_execute(&format!(
-            "SET statement_timeout = {timeout}; SET idle_in_transaction_session_timeout = {timeout}; \
-             SET TIME ZONE 'UTC'"
-        ))
-        .map_err(diesel::r2d2::Error::QueryError)
-    }
 }

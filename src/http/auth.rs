@@ -86,7 +86,12 @@ impl Caller {
             if !actor.role.may(permission) {
                 return Err(ApiError::Forbidden(format!("the {} role may not do this", actor.role)));
             }
-            work(&mut conn, &actor).map_err(ApiError::from)
+            let outcome = work(&mut conn, &actor);
+            if let Err(Error::Unavailable(_)) = &outcome {
+                // The connection may be dead (the server restarted): never reuse it.
+                conn.mark_lost();
+            }
+            outcome.map_err(ApiError::from)
         })
         .await?;
         drop(permit);

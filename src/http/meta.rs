@@ -40,8 +40,9 @@ async fn healthz() -> web::Json<Health> {
               (status = 503, description = "The database is unreachable", body = Problem, content_type = "application/problem+json")))]
 async fn readyz(state: web::Data<AppState>) -> Result<web::Json<Health>, ApiError> {
     web::block(move || -> Result<(), Error> {
-        let mut conn = state.pool.get()?;
-        diesel::sql_query("SELECT 1").execute(&mut conn)?;
+        let mut pooled = state.pool.get()?;
+        let conn: &mut diesel::PgConnection = &mut pooled;
+        diesel::sql_query("SELECT 1").execute(conn)?;
         Ok(())
     })
     .await??;

@@ -271,6 +271,9 @@ fn a_page_is_in_at_most_one_open_treatment_of_a_type() {
     let cancelled =
         app.post(&format!("/api/v1/treatments/{}/transitions", first.body["id"]), json!({"to": "cancelled"}));
     assert_eq!(cancelled.body["status"], "cancelled");
+    for to in ["approved", "in_progress", "cancelled", "proposed"] {
+        app.post(&format!("/api/v1/treatments/{}/transitions", first.body["id"]), json!({"to": to})).problem(409);
+    }
     assert_eq!(app.post("/api/v1/treatments", json!({"file_id": f, "pages": "1-100", "type": "backing"})).status, 201);
 
     // The database holds the line under concurrency too.
@@ -411,6 +414,17 @@ fn the_queue_lists_what_waits_worst_first_and_shrinks_as_work_is_done() {
                         "damages": [{"type": "mould", "severity": 3, "active": true}]}),
     );
     assess(&app, json!({"file_id": elsewhere, "grade": 3}));
+    // A survey recorded in error (even its date was wrong) waits for nothing once corrected.
+    let mistaken = assess(
+        &app,
+        json!({"file_id": mild, "pages": "11-50", "grade": 4, "recommended_treatments": ["backing"],
+               "assessed_at": "2026-05-01T08:00:00Z"}),
+    );
+    assess(
+        &app,
+        json!({"file_id": mild, "pages": "11-50", "grade": 1, "supersedes_id": mistaken.body["id"],
+               "assessed_at": "2026-04-01T08:00:00Z"}),
+    );
     let queue = |query: &str| {
         let answer = app.get(&format!("/api/v1/conservation/queue?{query}"));
         assert_eq!(answer.status, 200, "{}", answer.text);

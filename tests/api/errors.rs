@@ -128,7 +128,7 @@ fn a_lost_database_is_a_fast_503_and_never_a_hang() {
 fn an_exhausted_pool_is_a_fast_503() {
     let pool = PoolConfig { size: 1, wait_ms: 500, ..PoolConfig::default() };
     let app = TestApp::spawn_with(HttpConfig::default(), pool);
-    let held = app.db();
+    let held = app.pooled();
     let started = std::time::Instant::now();
     app.get("/api/v1/locations").problem(503);
     assert!(started.elapsed() < std::time::Duration::from_secs(2), "answered in {:?}", started.elapsed());

@@ -223,18 +223,23 @@ pub struct Survey {
 }
 
 pub fn surveys_of(conn: &mut PgConnection, file_ids: &[i64]) -> Result<Vec<Survey>> {
-    Ok(assessment_records::table
-        .filter(assessment_records::file_id.eq_any(file_ids))
-        .filter(assessment_records::superseded_by.is_null())
-        .order((assessment_records::file_id, assessment_records::assessed_at.desc(), assessment_records::id.desc()))
+    // The base table, not assessment_records: the view's treatment join is not needed here and
+    // the planner only drops it after the supersedes join, which costs the queue half its time.
+    let correction = diesel::alias!(assessments as correction);
+    Ok(assessments::table
+        .filter(assessments::file_id.eq_any(file_ids))
+        .filter(diesel::dsl::not(diesel::dsl::exists(
+            correction.filter(correction.field(assessments::supersedes_id).eq(assessments::id.nullable())),
+        )))
+        .order((assessments::file_id, assessments::assessed_at.desc(), assessments::id.desc()))
         .select((
-            assessment_records::file_id,
-            assessment_records::id,
-            assessment_records::pages,
-            assessment_records::grade,
-            assessment_records::assessed_at,
-            assessment_records::recommended_treatments,
-            assessment_records::damages,
+            assessments::file_id,
+            assessments::id,
+            assessments::pages,
+            assessments::grade,
+            assessments::assessed_at,
+            assessments::recommended_treatments,
+            assessments::damages,
         ))
         .load(conn)?)
 }

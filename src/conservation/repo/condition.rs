@@ -115,8 +115,10 @@ pub fn summary(conn: &mut PgConnection, file: &File) -> Result<ConditionSummary>
 
 /// Every assessment and treatment covering page `page` of `file`, oldest first.
 pub fn page_history(conn: &mut PgConnection, file: &File, page: i32) -> Result<PageHistory> {
-    let covers =
-        |column: &str| diesel::dsl::sql::<diesel::sql_types::Bool>(&format!("{column} @> ")).bind::<Integer, _>(page);
+    // The cast keeps the statement unambiguous even with the page written in as a literal.
+    let covers = |column: &str| {
+        diesel::dsl::sql::<diesel::sql_types::Bool>(&format!("{column} @> (")).bind::<Integer, _>(page).sql(")::int4")
+    };
     let assessments: Vec<Assessment> = assessment_records::table
         .filter(assessment_records::file_id.eq(file.id))
         .filter(covers("assessment_records.pages"))

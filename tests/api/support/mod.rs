@@ -108,8 +108,13 @@ impl TestApp {
     }
 
     /// A direct connection to the app's database, to check what is stored.
-    pub fn db(&self) -> PooledConn {
-        self.pool.get().expect("a database connection")
+    pub fn db(&self) -> PgConnection {
+        PgConnection::establish(&database_url(&self.database)).expect("a database connection")
+    }
+
+    /// A connection taken from the app's own pool (to exhaust it).
+    pub fn pooled(&self) -> PooledConn {
+        self.pool.get().expect("a pooled connection")
     }
 
     /// A new key with `role`, created through the API.

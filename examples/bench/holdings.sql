@@ -1,0 +1,40 @@
+-- Holdings and conservation records for the benchmarks: {files} files over {fonds} fonds of
+-- equal size, each fonds' files together (1 to 60 leaves each, about 30 on average; the first 40 files have 100), {surveys}
+-- condition surveys (grades 1-4; grades 3-4 recommend backing) and {treatments} completed
+-- backings, each with its condition after. Placeholders in braces are filled in by
+-- examples/bench.rs.
+
+INSERT INTO api_keys (name, role, prefix, key_hash) VALUES ('bench', 'admin', 'pk_bench', sha256('{key}'::bytea));
+
+INSERT INTO fonds (id, code, name, created_by, updated_by) OVERRIDING SYSTEM VALUE
+SELECT n, 'F' || n, 'Phông số ' || n, 1, 1 FROM generate_series(1, {fonds}) n;
+SELECT setval(pg_get_serial_sequence('fonds', 'id'), {fonds});
+
+-- Each fonds' files are entered together (ids in a block); numbers run within its inventories.
+INSERT INTO files (id, fonds_id, inventory_no, file_no, title, page_count, created_by, updated_by)
+OVERRIDING SYSTEM VALUE
+SELECT i, (i - 1) / ({files} / {fonds}) + 1, ((i - 1) % ({files} / {fonds})) / 1000 + 1,
+       (i - 1) % ({files} / {fonds}) % 1000 + 1, 'Hồ sơ số ' || i || ' của Sở Nội vụ',
+       CASE WHEN i <= 40 THEN 100 ELSE (i::bigint * 7919) % 60 + 1 END, 1, 1
+FROM generate_series(1, {files}) i;
+SELECT setval(pg_get_serial_sequence('files', 'id'), {files});
+
+INSERT INTO assessments (file_id, pages, page_count, grade, recommended_treatments, assessed_at, created_by)
+SELECT f.id, int4multirange(int4range(1, f.page_count + 1)), f.page_count, grade,
+       CASE WHEN grade >= 3 THEN '{backing}'::text[] ELSE '{}'::text[] END,
+       now() - (400 + j % 365) * interval '1 day', 1
+FROM generate_series(1, {surveys}) j
+JOIN files f ON f.id = (j::bigint * 7) % {files} + 1,
+LATERAL (SELECT 1 + ((j::bigint * 48271) % 97) % 4 AS grade) g;
+
+WITH after AS (
+    INSERT INTO assessments (file_id, pages, page_count, grade, assessed_at, created_by)
+    SELECT f.id, int4multirange(int4range(1, f.page_count / 2 + 2)), f.page_count / 2 + 1, 2,
+           now() - (k % 365) * interval '1 day', 1
+    FROM generate_series(1, {treatments}) k JOIN files f ON f.id = (k::bigint * 13) % {files} + 1
+    RETURNING id, file_id, pages, page_count, assessed_at
+)
+INSERT INTO treatments (file_id, pages, page_count, type, status, completed_at, after_assessment_id, materials,
+                        created_by, updated_by)
+SELECT file_id, pages, page_count, 'backing', 'completed', assessed_at, id, '[{"code": "do_paper"}]', 1, 1
+FROM after;

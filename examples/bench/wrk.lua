@@ -1,0 +1,39 @@
+-- wrk script of the benchmark, in one of two modes.
+-- BENCH_PATH set: GET it with a random number from 1 to BENCH_MAX in place of its %d
+-- (e.g. /api/v1/boxes/by-barcode/HS%07d, /api/v1/files/%d).
+-- Otherwise: POST /api/v1/boxes/{id}/moves. Each thread walks its own range of BENCH_BOXES
+-- boxes, moving each to BENCH_READING_ROOM on the first pass and home (`return`) on the next,
+-- so every request is a real move and no two threads move the same box.
+local path = os.getenv("BENCH_PATH")
+wrk.headers["Authorization"] = "Bearer " .. os.getenv("BENCH_KEY")
+wrk.headers["Content-Type"] = "application/json"
+
+local threads = 0
+function setup(thread)
+    thread:set("thread_id", threads)
+    threads = threads + 1
+end
+
+function init(args)
+    if path then
+        max = tonumber(os.getenv("BENCH_MAX"))
+        math.randomseed(os.time() * 100 + thread_id)
+    else
+        span = math.floor(tonumber(os.getenv("BENCH_BOXES")) / tonumber(os.getenv("BENCH_THREADS")))
+        first = thread_id * span + 1
+        reading_room = os.getenv("BENCH_READING_ROOM")
+        sent = 0
+    end
+end
+
+function request()
+    if path then
+        return wrk.format("GET", string.format(path, math.random(1, max)))
+    end
+    local box = first + sent % span
+    local outbound = math.floor(sent / span) % 2 == 0
+    sent = sent + 1
+    local body = outbound and ('{"to_location_id":' .. reading_room .. ',"reason":"reading_room"}')
+        or '{"reason":"return"}'
+    return wrk.format("POST", "/api/v1/boxes/" .. box .. "/moves", nil, body)
+end
