@@ -6,10 +6,13 @@
 pub mod config;
 pub mod conservation;
 pub mod db;
+pub mod demo;
 pub mod error;
+pub mod events;
 pub mod holdings;
 pub mod http;
 pub mod keys;
+pub mod reports;
 pub mod schema;
 pub mod storage;
 pub mod text;

@@ -40,6 +40,15 @@ enum Command {
     },
     /// Print the OpenAPI document (what GET /openapi.yaml serves).
     Openapi,
+    /// Load a small demo archive (three fonds, a building, boxes, files, a year of surveys and
+    /// backing work, boxes out in the lab and reading room) into the configured database.
+    Demo {
+        #[command(flatten)]
+        database: DatabaseConfig,
+        /// Becomes the first admin key on an empty database, instead of a random one.
+        #[arg(long, env = "PAPERKEEP_BOOTSTRAP_KEY", hide_env_values = true)]
+        bootstrap_key: Option<String>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -87,6 +96,24 @@ fn run(command: Command) -> Result<(), String> {
             println!("created API key {} ({}, role {}):\n{}", key.id, key.name, key.role, secret.reveal());
             Ok(())
         }
+        Command::Demo { database, bootstrap_key } => {
+            let database = Database::open(&database).map_err(|e| e.to_string())?;
+            let mut conn = database.pool.get().map_err(|e| e.to_string())?;
+            announce_first_key(&mut conn, bootstrap_key.as_deref())?;
+            let loaded = paperkeep::demo::load(&mut conn).map_err(|e| e.to_string())?;
+            println!(
+                "loaded the demo archive: {} fonds, {} boxes, {} files, {} surveys and {} backing treatments in {}.\n\
+                 Its figures: GET /api/v1/reports/activity?from={year}-01-01&to={year}-12-31",
+                loaded.fonds,
+                loaded.boxes,
+                loaded.files,
+                loaded.assessments,
+                loaded.treatments,
+                loaded.year,
+                year = loaded.year
+            );
+            Ok(())
+        }
         Command::Openapi => {
             print!("{}", paperkeep::http::openapi().to_yaml().map_err(|e| e.to_string())?);
             Ok(())
@@ -94,10 +121,9 @@ fn run(command: Command) -> Result<(), String> {
     }
 }
 
-fn serve(database: &DatabaseConfig, http: &HttpConfig, bootstrap_key: Option<&str>) -> Result<(), String> {
-    let database = Database::open(database).map_err(|e| e.to_string())?;
-    let mut conn = database.pool.get().map_err(|e| e.to_string())?;
-    match keys::bootstrap(&mut conn, bootstrap_key).map_err(|e| e.to_string())? {
+/// On an empty database, creates the first admin key and says how to use it.
+fn announce_first_key(conn: &mut paperkeep::db::PooledConn, bootstrap_key: Option<&str>) -> Result<(), String> {
+    match keys::bootstrap(conn, bootstrap_key).map_err(|e| e.to_string())? {
         Some(key) if bootstrap_key.is_none() => println!(
             "\nFirst start: created an admin API key. It is shown only this once; keep it safe:\n\n    {key}\n\n\
              Use it as `Authorization: Bearer <key>`. More keys: POST /api/v1/api-keys, or\n    \
@@ -108,6 +134,13 @@ fn serve(database: &DatabaseConfig, http: &HttpConfig, bootstrap_key: Option<&st
         }
         None => println!("To get an API key: paperkeep keys create --name NAME --role admin"),
     }
+    Ok(())
+}
+
+fn serve(database: &DatabaseConfig, http: &HttpConfig, bootstrap_key: Option<&str>) -> Result<(), String> {
+    let database = Database::open(database).map_err(|e| e.to_string())?;
+    let mut conn = database.pool.get().map_err(|e| e.to_string())?;
+    announce_first_key(&mut conn, bootstrap_key)?;
     drop(conn);
     let listener = TcpListener::bind(&http.bind).map_err(|e| format!("cannot listen on {}: {e}", http.bind))?;
     let address = listener.local_addr().map_err(|e| e.to_string())?;

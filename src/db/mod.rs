@@ -2,6 +2,7 @@
 //! `DATABASE_URL` is given.
 
 mod enums;
+pub mod idempotency;
 pub mod local;
 mod pool;
 

@@ -9,7 +9,9 @@ use actix_web::{FromRequest, HttpRequest, web};
 use diesel::{Connection, PgConnection};
 
 use super::AppState;
+use super::idempotency::Claim;
 use super::problem::ApiError;
+use crate::db::idempotency::{self, Prior};
 use crate::error::Error;
 use crate::keys::model::{Actor, Permission, hash};
 use crate::keys::repo;
@@ -19,9 +21,12 @@ const MAX_KEY_LEN: usize = 512;
 
 /// A request that presented a bearer key. The key is checked against the database together
 /// with the request's own work, so each request takes one connection and one round of locking.
+#[derive(Clone)]
 pub struct Caller {
     key_hash: Vec<u8>,
     state: web::Data<AppState>,
+    /// A POST's `Idempotency-Key`, if it sent one.
+    claim: Option<Claim>,
 }
 
 impl FromRequest for Caller {
@@ -38,7 +43,7 @@ impl FromRequest for Caller {
             .map(str::trim)
             .filter(|key| !key.is_empty() && key.len() <= MAX_KEY_LEN);
         ready(match key {
-            Some(key) => Ok(Caller { key_hash: hash(key), state }),
+            Some(key) => Claim::of(req).map(|claim| Caller { key_hash: hash(key), state, claim }),
             None => Err(ApiError::Unauthorized("send an API key as `Authorization: Bearer <key>`")),
         })
     }
@@ -46,13 +51,38 @@ impl FromRequest for Caller {
 
 impl Caller {
     /// Runs `work` in one transaction if the key is active and its role has `permission`:
-    /// all of it happens, or none of it.
+    /// all of it happens, or none of it. With an `Idempotency-Key`, a repeated request is
+    /// answered from the first one's stored answer instead of running again.
     pub async fn run<R, F>(self, permission: Permission, work: F) -> Result<R, ApiError>
     where
         F: FnOnce(&mut PgConnection, &Actor) -> Result<R, Error> + Send + 'static,
         R: Send + 'static,
     {
-        self.authorized(permission, |conn, actor| conn.transaction(|conn| work(conn, actor))).await
+        let key = self.claim.as_ref().map(|claim| (claim.key.clone(), claim.fingerprint()));
+        let claim = self.claim.clone();
+        let (result, actor) = self
+            .authorized(permission, move |conn, actor| {
+                conn.transaction(|conn| {
+                    if let Some((key, fingerprint)) = &key {
+                        match idempotency::prior(conn, actor.key_id, key, fingerprint)? {
+                            Prior::Nothing => {}
+                            Prior::Running => return Err(ApiError::IdempotencyRunning),
+                            Prior::OtherRequest => return Err(ApiError::IdempotencyMismatch),
+                            Prior::Answered(answer) => return Err(ApiError::Replayed(answer)),
+                        }
+                    }
+                    let result = work(conn, actor)?;
+                    if let Some((key, fingerprint)) = &key {
+                        idempotency::record(conn, actor.key_id, key, fingerprint)?;
+                    }
+                    Ok((result, actor.key_id))
+                })
+            })
+            .await?;
+        if let Some(claim) = claim {
+            claim.recorded(actor);
+        }
+        Ok(result)
     }
 
     /// Runs read-only `work`; every active key may read. No explicit transaction: under READ
@@ -62,36 +92,52 @@ impl Caller {
         F: FnOnce(&mut PgConnection) -> Result<R, Error> + Send + 'static,
         R: Send + 'static,
     {
-        self.authorized(Permission::Read, |conn, _| work(conn)).await
+        self.authorized(Permission::Read, |conn, _| Ok(work(conn)?)).await
     }
 
     /// Checks the key and the role on a pooled connection, then runs `work` on it.
     async fn authorized<R, F>(self, permission: Permission, work: F) -> Result<R, ApiError>
     where
-        F: FnOnce(&mut PgConnection, &Actor) -> Result<R, Error> + Send + 'static,
+        F: FnOnce(&mut PgConnection, &Actor) -> Result<R, ApiError> + Send + 'static,
         R: Send + 'static,
     {
-        let Caller { key_hash, state } = self;
+        let key_hash = self.key_hash;
+        self.state
+            .with_connection(move |conn| {
+                let actor = repo::authenticate(conn, &key_hash)?
+                    .ok_or(ApiError::Unauthorized("this API key is unknown or revoked"))?;
+                if !actor.role.may(permission) {
+                    return Err(ApiError::Forbidden(format!("the {} role may not do this", actor.role)));
+                }
+                work(conn, &actor)
+            })
+            .await
+    }
+}
+
+impl AppState {
+    /// Runs `work` on a pooled connection on the blocking thread pool. Requests queue for a
+    /// connection in order, and get 503 when none frees up in time.
+    pub async fn with_connection<R, F>(&self, work: F) -> Result<R, ApiError>
+    where
+        F: FnOnce(&mut PgConnection) -> Result<R, ApiError> + Send + 'static,
+        R: Send + 'static,
+    {
         let unavailable =
             || ApiError::from(Error::Unavailable("all database connections are busy; retry shortly".into()));
-        let permit = tokio::time::timeout(state.connection_wait, state.connections.acquire())
+        let permit = tokio::time::timeout(self.connection_wait, self.connections.acquire())
             .await
             .map_err(|_| unavailable())?
             .map_err(|_| unavailable())?;
-        let state = state.clone();
+        let pool = self.pool.clone();
         let outcome = web::block(move || {
-            let mut conn = state.pool.get().map_err(Error::from)?;
-            let actor = repo::authenticate(&mut conn, &key_hash)?
-                .ok_or(ApiError::Unauthorized("this API key is unknown or revoked"))?;
-            if !actor.role.may(permission) {
-                return Err(ApiError::Forbidden(format!("the {} role may not do this", actor.role)));
-            }
-            let outcome = work(&mut conn, &actor);
-            if let Err(Error::Unavailable(_)) = &outcome {
+            let mut conn = pool.get().map_err(Error::from)?;
+            let outcome = work(&mut conn);
+            if let Err(ApiError::Domain(Error::Unavailable(_))) = &outcome {
                 // The connection may be dead (the server restarted): never reuse it.
                 conn.mark_lost();
             }
-            outcome.map_err(ApiError::from)
+            outcome
         })
         .await?;
         drop(permit);

@@ -43,12 +43,14 @@ where
         let media_type = check_media_type(req);
         let limit = req.app_data::<BodyLimit>().map_or(usize::MAX, |l| l.0);
         let body = web::Bytes::from_request(req, payload);
+        let req = req.clone();
         Box::pin(async move {
             media_type?;
             let bytes = body.await.map_err(|err| match err.as_error::<PayloadError>() {
                 Some(PayloadError::Overflow) => ApiError::PayloadTooLarge(limit),
                 _ => ApiError::Malformed(format!("the request body could not be read: {err}"), vec![]),
             })?;
+            super::idempotency::remember_body(&req, &bytes);
             parse(&bytes).map(Json)
         })
     }

@@ -5,6 +5,7 @@ pub mod auth;
 pub mod body;
 mod contract;
 pub mod etag;
+pub mod idempotency;
 mod meta;
 pub mod problem;
 pub mod query;
@@ -44,6 +45,8 @@ fn operations(router: &mut Router) {
     crate::storage::routes::register(router);
     crate::holdings::routes::register(router);
     crate::conservation::routes::register(router);
+    crate::events::routes::register(router);
+    crate::reports::routes::register(router);
 }
 
 /// The OpenAPI document of the running service (what `GET /openapi.yaml` serves).
@@ -77,6 +80,7 @@ pub fn serve(listener: TcpListener, pool: Pool, config: &HttpConfig) -> std::io:
             .app_data(BodyLimit(limit))
             .app_data(web::PayloadConfig::new(limit))
             .app_data(web::PathConfig::default().error_handler(path_error))
+            .wrap(actix_web::middleware::from_fn(idempotency::store_answers))
             .wrap(problem_middleware())
             .wrap(metrics.clone())
             .wrap(Logger::new("%a \"%r\" %s %b %Dms"))

@@ -11,6 +11,7 @@ use actix_web::{HttpResponse, ResponseError};
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use crate::db::idempotency::StoredAnswer;
 use crate::error::{Error, FieldError};
 
 pub const PROBLEM_JSON: &str = "application/problem+json";
@@ -100,6 +101,19 @@ pub enum ApiError {
     NoRoute,
     #[error("this request needs an If-Match header with the resource's current ETag")]
     PreconditionRequired,
+    #[error("a request with this Idempotency-Key is still being processed (or its answer was lost); retry later")]
+    IdempotencyRunning,
+    #[error("this Idempotency-Key was used for a different request (method, path or body)")]
+    IdempotencyMismatch,
+    /// Not an error: the stored answer to an earlier request with the same Idempotency-Key.
+    #[error("replayed answer")]
+    Replayed(StoredAnswer),
+}
+
+impl From<diesel::result::Error> for ApiError {
+    fn from(err: diesel::result::Error) -> Self {
+        ApiError::Domain(err.into())
+    }
 }
 
 impl ApiError {
@@ -158,10 +172,16 @@ impl ResponseError for ApiError {
             ApiError::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::NoRoute => StatusCode::NOT_FOUND,
             ApiError::PreconditionRequired => StatusCode::PRECONDITION_REQUIRED,
+            ApiError::IdempotencyRunning => StatusCode::CONFLICT,
+            ApiError::IdempotencyMismatch => StatusCode::UNPROCESSABLE_ENTITY,
+            ApiError::Replayed(answer) => StatusCode::from_u16(answer.status).unwrap_or(StatusCode::OK),
         }
     }
 
     fn error_response(&self) -> HttpResponse<BoxBody> {
+        if let ApiError::Replayed(answer) = self {
+            return super::idempotency::replay(answer);
+        }
         let mut response = self.problem().response();
         let headers = response.headers_mut();
         match self {

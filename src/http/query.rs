@@ -87,16 +87,23 @@ impl PageParams {
 
     /// The position the previous page ended at, or `None` for the first page.
     pub fn after<K: DeserializeOwned>(&self) -> Result<Option<K>, ApiError> {
-        let Some(cursor) = &self.cursor else {
-            return Ok(None);
-        };
-        URL_SAFE_NO_PAD
-            .decode(cursor)
-            .ok()
-            .and_then(|bytes| serde_json::from_slice(&bytes).ok())
-            .map(Some)
-            .ok_or_else(|| ApiError::malformed("cursor", "is not a cursor this list gave out"))
+        self.cursor.as_deref().map(|cursor| decode_cursor("cursor", cursor)).transpose()
     }
+}
+
+/// A list position as an opaque cursor.
+pub fn encode_cursor<K: Serialize>(key: &K) -> String {
+    URL_SAFE_NO_PAD.encode(serde_json::to_vec(key).expect("a cursor key always serialises"))
+}
+
+/// The position a cursor given out by [`encode_cursor`] stands for; anything else (another
+/// list's cursor included) is answered 400, naming the parameter `field`.
+pub fn decode_cursor<K: DeserializeOwned>(field: &str, cursor: &str) -> Result<K, ApiError> {
+    URL_SAFE_NO_PAD
+        .decode(cursor)
+        .ok()
+        .and_then(|bytes| serde_json::from_slice(&bytes).ok())
+        .ok_or_else(|| ApiError::malformed(field, "is not a cursor this list gave out"))
 }
 
 /// The filters of a list that has none: only the paging parameters are accepted.
@@ -119,9 +126,7 @@ impl<T> Page<T> {
         let limit = params.limit() as usize;
         let next_cursor = if rows.len() > limit {
             rows.truncate(limit);
-            rows.last().map(|last| {
-                URL_SAFE_NO_PAD.encode(serde_json::to_vec(&key(last)).expect("a cursor key always serialises"))
-            })
+            rows.last().map(|last| encode_cursor(&key(last)))
         } else {
             None
         };

@@ -106,15 +106,21 @@ fn with_standard_answers(mut operation: Operation, path: &str, method: &Method) 
             ("422", "Invalid"),
         ]);
     }
+    if method == Method::POST && path.starts_with("/api/") {
+        answers.extend([("400", "Malformed"), ("409", "Conflict"), ("422", "Invalid")]);
+        let key = header_parameter(
+            "Idempotency-Key",
+            Required::False,
+            "Makes a retry safe: the same key with the same request within 24 hours gets the first \
+             answer again (with `Idempotent-Replayed: true`) instead of a second write. 1 to 255 \
+             characters; 409 while the first request runs, 422 when reused for a different request.",
+        );
+        operation.parameters.get_or_insert_with(Vec::new).push(RefOr::T(key));
+    }
     if method == Method::PATCH {
         answers.extend([("400", "Malformed"), ("412", "PreconditionFailed"), ("428", "PreconditionRequired")]);
-        let if_match = ParameterBuilder::new()
-            .name("If-Match")
-            .parameter_in(ParameterIn::Header)
-            .required(Required::True)
-            .description(Some("The ETag of the version being changed, e.g. \"3\"."))
-            .schema(Some(utoipa::openapi::schema::ObjectBuilder::new().schema_type(utoipa::openapi::Type::String)))
-            .build();
+        let if_match =
+            header_parameter("If-Match", Required::True, "The ETag of the version being changed, e.g. \"3\".");
         operation.parameters.get_or_insert_with(Vec::new).push(RefOr::T(if_match));
     }
     for (status, name) in answers {
@@ -125,6 +131,16 @@ fn with_standard_answers(mut operation: Operation, path: &str, method: &Method) 
             .or_insert_with(|| RefOr::Ref(utoipa::openapi::Ref::from_response_name(name)));
     }
     operation
+}
+
+fn header_parameter(name: &str, required: Required, description: &str) -> utoipa::openapi::path::Parameter {
+    ParameterBuilder::new()
+        .name(name)
+        .parameter_in(ParameterIn::Header)
+        .required(required)
+        .description(Some(description))
+        .schema(Some(utoipa::openapi::schema::ObjectBuilder::new().schema_type(utoipa::openapi::Type::String)))
+        .build()
 }
 
 fn is_query_parameter(parameter: &RefOr<utoipa::openapi::path::Parameter>) -> bool {

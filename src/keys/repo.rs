@@ -9,10 +9,17 @@ pub fn authenticate(conn: &mut PgConnection, key_hash: &[u8]) -> Result<Option<A
     let found = api_keys::table
         .filter(api_keys::key_hash.eq(key_hash))
         .filter(api_keys::revoked_at.is_null())
-        .select((api_keys::id, api_keys::role))
-        .first::<(i64, Role)>(conn)
+        // Names the key as the actor of whatever this connection writes next (the change
+        // feed's triggers read it); every request authenticates before its work, so the
+        // setting is always the current caller's.
+        .select((
+            api_keys::id,
+            api_keys::role,
+            diesel::dsl::sql::<diesel::sql_types::Text>("set_config('paperkeep.actor', api_keys.id::text, false)"),
+        ))
+        .first::<(i64, Role, String)>(conn)
         .optional()?;
-    Ok(found.map(|(key_id, role)| Actor { key_id, role }))
+    Ok(found.map(|(key_id, role, _)| Actor { key_id, role }))
 }
 
 pub fn create(

@@ -1,0 +1,205 @@
+use chrono::NaiveDate;
+use diesel::QueryableByName;
+use diesel::sql_types::{BigInt, Nullable, SmallInt, Text};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use validator::{Validate, ValidationError};
+
+/// The period and scope of a report.
+#[derive(Debug, Clone, Deserialize, Validate, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+#[validate(schema(function = "from_not_after_to", skip_on_field_errors = true))]
+pub struct ActivityQuery {
+    /// First day of the period (default: 1 January of `to`'s year).
+    pub from: Option<NaiveDate>,
+    /// Last day of the period, included (default: today, UTC). Stock figures are as at its end.
+    pub to: Option<NaiveDate>,
+    /// Only this fonds (shelving and audits stay whole-repository figures).
+    pub fonds_id: Option<i64>,
+}
+
+fn from_not_after_to(query: &ActivityQuery) -> Result<(), ValidationError> {
+    match (query.from, query.to) {
+        (Some(from), Some(to)) if from > to => {
+            Err(ValidationError::new("order").with_message("`from` must not be after `to`".into()))
+        }
+        _ => Ok(()),
+    }
+}
+
+impl ActivityQuery {
+    /// The period with its defaults filled in.
+    pub fn period(&self, today: NaiveDate) -> Period {
+        let to = self.to.unwrap_or(today);
+        let from =
+            self.from.unwrap_or_else(|| NaiveDate::from_yo_opt(chrono::Datelike::year(&to), 1).expect("1 January"));
+        Period { from, to, fonds_id: self.fonds_id }
+    }
+}
+
+#[derive(Debug, Clone, Copy, Serialize, ToSchema)]
+pub struct Period {
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+    pub fonds_id: Option<i64>,
+}
+
+/// Page figures split by the unit a file is numbered in: pages are never added to leaves.
+#[derive(Debug, Clone, Default, Serialize, QueryableByName, ToSchema)]
+pub struct Units {
+    /// Numbered units of files numbered by page.
+    #[diesel(sql_type = BigInt)]
+    pub pages: i64,
+    /// Numbered units of files numbered by leaf (tờ).
+    #[diesel(sql_type = BigInt)]
+    pub leaves: i64,
+    /// Distinct files.
+    #[diesel(sql_type = BigInt)]
+    pub files: i64,
+}
+
+#[derive(Debug, Clone, Serialize, QueryableByName, ToSchema)]
+pub struct TreatedByType {
+    /// A treatment_type term; null on the total row (not serialised there).
+    #[diesel(sql_type = Nullable<Text>)]
+    #[serde(rename = "type")]
+    pub treatment_type: Option<String>,
+    #[diesel(embed)]
+    #[serde(flatten)]
+    pub units: Units,
+}
+
+/// Treatments completed in the period.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct TreatmentFigures {
+    pub by_type: Vec<TreatedByType>,
+    /// All types together; `files` counts each file touched once.
+    pub total: Units,
+}
+
+#[derive(Debug, Clone, Serialize, QueryableByName, ToSchema)]
+pub struct AssessedByGrade {
+    #[diesel(sql_type = Nullable<SmallInt>)]
+    pub grade: Option<i16>,
+    #[diesel(embed)]
+    #[serde(flatten)]
+    pub units: Units,
+    #[diesel(sql_type = BigInt)]
+    #[serde(skip)]
+    pub files_with_pests: i64,
+    #[diesel(sql_type = BigInt)]
+    #[serde(skip)]
+    pub laminated_pages: i64,
+    #[diesel(sql_type = BigInt)]
+    #[serde(skip)]
+    pub laminated_leaves: i64,
+}
+
+/// Condition assessments made in the period (corrected ones replaced by their corrections).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct AssessmentFigures {
+    pub by_grade: Vec<AssessedByGrade>,
+    pub total: Units,
+    /// Files assessed with active mould, insects or termites.
+    pub files_with_active_pests: i64,
+    /// Previously laminated units found (damage `laminated`).
+    pub laminated: LaminatedUnits,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct LaminatedUnits {
+    pub pages: i64,
+    pub leaves: i64,
+}
+
+#[derive(Debug, Clone, Serialize, QueryableByName, ToSchema)]
+pub struct MovedByReason {
+    #[diesel(sql_type = Nullable<Text>)]
+    pub reason: Option<String>,
+    #[diesel(sql_type = BigInt)]
+    pub moves: i64,
+    /// Distinct boxes.
+    #[diesel(sql_type = BigInt)]
+    pub boxes: i64,
+}
+
+/// Box movements in the period (first placements of new boxes not included).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct MovementFigures {
+    pub by_reason: Vec<MovedByReason>,
+    pub total_moves: i64,
+    pub boxes_moved: i64,
+}
+
+/// Shelf audits made in the period.
+#[derive(Debug, Clone, Default, Serialize, QueryableByName, ToSchema)]
+pub struct AuditFigures {
+    #[diesel(sql_type = BigInt)]
+    pub audits: i64,
+    #[diesel(sql_type = BigInt)]
+    pub reconciled: i64,
+    #[diesel(sql_type = BigInt)]
+    pub locations_audited: i64,
+    /// Expected and not scanned.
+    #[diesel(sql_type = BigInt)]
+    pub missing: i64,
+    /// Scanned here, recorded elsewhere.
+    #[diesel(sql_type = BigInt)]
+    pub unexpected: i64,
+    /// Barcodes the service does not know.
+    #[diesel(sql_type = BigInt)]
+    pub unknown: i64,
+    /// missing + unexpected + unknown.
+    #[diesel(sql_type = BigInt)]
+    pub discrepancies: i64,
+}
+
+#[derive(Debug, Clone, Serialize, QueryableByName, ToSchema)]
+pub struct OutByPurpose {
+    /// The workspace's purpose: conservation_lab, reading_room, digitization…
+    #[diesel(sql_type = Text)]
+    pub purpose: String,
+    #[diesel(sql_type = BigInt)]
+    pub boxes: i64,
+}
+
+/// Stock figures as at the end of `to`.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct StockFigures {
+    /// Boxes in workspaces, by purpose.
+    pub boxes_out: Vec<OutByPurpose>,
+    pub boxes_out_total: i64,
+    #[serde(flatten)]
+    pub extent: Extent,
+    /// capacity_m − occupied_m.
+    pub free_m: f64,
+}
+
+#[derive(Debug, Clone, Default, Serialize, QueryableByName, ToSchema)]
+pub struct Extent {
+    /// Boxes held (of the fonds, when one is asked for), wherever they are.
+    #[diesel(sql_type = BigInt)]
+    pub boxes_held: i64,
+    /// Linear metres those boxes take (sum of widths).
+    #[diesel(sql_type = diesel::sql_types::Double)]
+    pub held_m: f64,
+    /// Linear metres of shelving occupied, by all fonds.
+    #[diesel(sql_type = diesel::sql_types::Double)]
+    pub occupied_m: f64,
+    /// Linear metres of shelving (the shelves as they are now).
+    #[diesel(sql_type = diesel::sql_types::Double)]
+    pub capacity_m: f64,
+}
+
+/// The period figures.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ActivityReport {
+    pub period: Period,
+    pub treatments: TreatmentFigures,
+    pub assessments: AssessmentFigures,
+    pub movements: MovementFigures,
+    pub audits: AuditFigures,
+    /// As at the end of `to`.
+    pub stock: StockFigures,
+}

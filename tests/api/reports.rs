@@ -1,0 +1,189 @@
+//! The activity report: its figures reconcile with the records they count.
+
+use serde_json::{Value, json};
+
+use crate::support::TestApp;
+use crate::support::fixtures::{file, fonds, id, move_box, new_box, repository};
+
+#[track_caller]
+fn created(app: &TestApp, path: &str, body: Value) -> i64 {
+    let answer = app.post(path, body);
+    assert_eq!(answer.status, 201, "{}", answer.text);
+    id(&answer.body)
+}
+
+/// Two fonds, three files, surveys, treatments, movements and an audit with known figures.
+fn records(app: &TestApp) -> (i64, i64) {
+    let repo = repository(app);
+    let snv = fonds(app, "SNV", "Phông Sở Nội vụ");
+    let ub = fonds(app, "UB", "Phông UBND tỉnh");
+    let a = file(app, snv, 1, 100, json!({}));
+    let b = file(app, snv, 2, 40, json!({"numbering": "page"}));
+    let c = file(app, ub, 1, 50, json!({}));
+    created(
+        app,
+        "/api/v1/assessments",
+        json!({"file_id": a, "grade": 3, "assessed_at": "2026-02-01T08:00:00Z",
+        "damages": [{"type": "mould", "severity": 2, "pages": "1-10", "active": true},
+                    {"type": "laminated", "severity": 1, "pages": "5-9"}]}),
+    );
+    created(app, "/api/v1/assessments", json!({"file_id": b, "grade": 2, "assessed_at": "2026-02-02T08:00:00Z"}));
+    let wrong =
+        created(app, "/api/v1/assessments", json!({"file_id": c, "grade": 4, "assessed_at": "2026-02-03T08:00:00Z"}));
+    created(
+        app,
+        "/api/v1/assessments",
+        json!({"file_id": c, "grade": 3, "assessed_at": "2026-02-04T08:00:00Z",
+        "supersedes_id": wrong, "damages": [{"type": "insects", "severity": 1, "active": false}]}),
+    );
+    created(app, "/api/v1/assessments", json!({"file_id": c, "grade": 2, "assessed_at": "2025-06-01T08:00:00Z"}));
+    let done = |file: i64, pages: &str, kind: &str, at: &str| {
+        created(
+            app,
+            "/api/v1/treatments",
+            json!({"file_id": file, "pages": pages, "type": kind, "status": "completed",
+            "started_at": at, "completed_at": at, "after": {"grade": 1}}),
+        )
+    };
+    done(a, "1-60", "backing", "2026-03-10T09:00:00Z");
+    done(b, "1-40", "backing", "2026-04-01T09:00:00Z");
+    done(c, "1-5", "mending", "2025-12-01T09:00:00Z");
+    created(app, "/api/v1/treatments", json!({"file_id": c, "pages": "6-50", "type": "backing"}));
+
+    let one = id(&new_box(app, "B-1", repo.shelves[0], json!({"fonds_id": snv})));
+    let two = id(&new_box(app, "B-2", repo.shelves[1], json!({"fonds_id": ub})));
+    assert_eq!(move_box(app, one, json!({"to_location_id": repo.lab, "reason": "conservation"})).status, 201);
+    assert_eq!(move_box(app, two, json!({"to_location_id": repo.reading_room, "reason": "reading_room"})).status, 201);
+    assert_eq!(move_box(app, two, json!({"reason": "return"})).status, 201);
+    created(app, "/api/v1/audits", json!({"location_id": repo.shelves[1], "scanned": ["NOBODY-1"]}));
+    (snv, ub)
+}
+
+#[test]
+fn the_figures_reconcile_with_the_records() {
+    let app = TestApp::spawn();
+    let (snv, _) = records(&app);
+    let today = chrono::Utc::now().date_naive();
+    let report = app.get(&format!("/api/v1/reports/activity?from=2026-01-01&to={today}"));
+    assert_eq!(report.status, 200, "{}", report.text);
+    let r = &report.body;
+    assert_eq!(r["period"], json!({"from": "2026-01-01", "to": today.to_string(), "fonds_id": null}));
+    // Completed in the period: backing of 60 leaves and 40 pages; the 2025 mending and the
+    // proposed backing are not counted.
+    assert_eq!(r["treatments"]["by_type"], json!([{"type": "backing", "pages": 40, "leaves": 60, "files": 2}]));
+    assert_eq!(r["treatments"]["total"], json!({"pages": 40, "leaves": 60, "files": 2}));
+    // Surveys in the period with the corrected one replaced, plus the conditions after.
+    assert_eq!(
+        r["assessments"]["by_grade"],
+        json!([
+            {"grade": 1, "pages": 40, "leaves": 60, "files": 2},
+            {"grade": 2, "pages": 40, "leaves": 0, "files": 1},
+            {"grade": 3, "pages": 0, "leaves": 150, "files": 2}
+        ])
+    );
+    assert_eq!(r["assessments"]["total"], json!({"pages": 80, "leaves": 210, "files": 3}));
+    assert_eq!(r["assessments"]["files_with_active_pests"], 1);
+    assert_eq!(r["assessments"]["laminated"], json!({"pages": 0, "leaves": 5}));
+    assert_eq!(
+        r["movements"],
+        json!({"by_reason": [
+            {"reason": "conservation", "moves": 1, "boxes": 1},
+            {"reason": "reading_room", "moves": 1, "boxes": 1},
+            {"reason": "return", "moves": 1, "boxes": 1}
+        ], "total_moves": 3, "boxes_moved": 2})
+    );
+    assert_eq!(
+        r["audits"],
+        json!({"audits": 1, "reconciled": 0, "locations_audited": 1, "missing": 1, "unexpected": 0,
+               "unknown": 1, "discrepancies": 2})
+    );
+    assert_eq!(
+        r["stock"],
+        json!({"boxes_out": [{"purpose": "conservation_lab", "boxes": 1}], "boxes_out_total": 1,
+               "boxes_held": 2, "held_m": 0.25, "occupied_m": 0.125, "capacity_m": 6.0, "free_m": 5.875})
+    );
+
+    // One fonds: its own files and boxes; shelving and audits stay whole-repository figures.
+    let snv_only = app.get(&format!("/api/v1/reports/activity?from=2026-01-01&to={today}&fonds_id={snv}")).body;
+    assert_eq!(snv_only["assessments"]["total"], json!({"pages": 80, "leaves": 160, "files": 2}));
+    assert_eq!(snv_only["movements"]["total_moves"], 1);
+    assert_eq!(snv_only["stock"]["boxes_held"], 1);
+    assert_eq!(snv_only["stock"]["occupied_m"], 0.125);
+
+    // As at the end of January the boxes did not exist yet; the February surveys are outside.
+    let january = app.get("/api/v1/reports/activity?from=2026-01-01&to=2026-01-31").body;
+    assert_eq!(january["assessments"]["total"], json!({"pages": 0, "leaves": 0, "files": 0}));
+    assert_eq!(january["stock"]["boxes_held"], 0);
+    assert_eq!(january["stock"]["free_m"], 6.0);
+    // 2025 alone: the mending, and the survey of June.
+    let last_year = app.get("/api/v1/reports/activity?from=2025-01-01&to=2025-12-31").body;
+    assert_eq!(last_year["treatments"]["by_type"], json!([{"type": "mending", "pages": 0, "leaves": 5, "files": 1}]));
+    assert_eq!(last_year["assessments"]["by_grade"][0]["grade"], 1);
+}
+
+#[test]
+fn the_report_comes_as_csv_too() {
+    let app = TestApp::spawn();
+    records(&app);
+    let today = chrono::Utc::now().date_naive();
+    let answer = app
+        .request(reqwest::Method::GET, &format!("/api/v1/reports/activity?from=2026-01-01&to={today}"))
+        .header("Accept", "text/csv")
+        .send()
+        .unwrap();
+    assert_eq!(answer.headers()["content-type"], "text/csv; charset=utf-8");
+    let text = answer.text().unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines[0], "section,item,measure,value");
+    for line in [
+        "treatments,backing,leaves,60",
+        "treatments,total,files,2",
+        "assessments,grade 3,leaves,150",
+        "assessments,active mould or insects,files,1",
+        "movements,return,moves,1",
+        "audits,total,discrepancies,2",
+        "stock,out: conservation_lab,boxes,1",
+        "stock,free,linear metres,5.875",
+    ] {
+        assert!(lines.contains(&line), "missing {line:?} in\n{text}");
+    }
+}
+
+#[test]
+fn bad_periods_are_refused() {
+    let app = TestApp::spawn();
+    let answer = app.get("/api/v1/reports/activity?from=2026-06-01&to=2026-01-01");
+    assert!(
+        answer.problem(422)["detail"].as_str().unwrap().contains("`from` must not be after `to`"),
+        "{}",
+        answer.text
+    );
+    assert_eq!(app.get("/api/v1/reports/activity?to=2026-02-30").invalid_fields(), ["to"]);
+    assert_eq!(app.get("/api/v1/reports/activity?from=yesterday").invalid_fields(), ["from"]);
+    app.get("/api/v1/reports/activity?fonds_id=999").problem(404);
+    // Defaults: this year up to today.
+    let defaults = app.get("/api/v1/reports/activity");
+    assert_eq!(defaults.status, 200);
+    let today = chrono::Utc::now().date_naive();
+    assert_eq!(defaults.body["period"]["to"], today.to_string());
+    assert!(defaults.body["period"]["from"].as_str().unwrap().ends_with("-01-01"));
+}
+
+#[test]
+fn the_demo_archive_loads_once_and_reports_its_year() {
+    let app = TestApp::spawn();
+    let loaded = paperkeep::demo::load(&mut app.db()).expect("the demo loads");
+    assert!(paperkeep::demo::load(&mut app.db()).is_err(), "a second load is refused");
+    let year = loaded.year;
+    let report = app.get(&format!("/api/v1/reports/activity?from={year}-01-01&to={year}-12-31")).body;
+    assert_eq!(report["assessments"]["total"]["files"], loaded.assessments as i64);
+    let backed = &report["treatments"]["by_type"][0];
+    assert_eq!(backed["type"], "backing");
+    let leaves = backed["leaves"].as_i64().unwrap();
+    assert!((3_000..5_000).contains(&leaves), "about the 4,000 leaves of a provincial centre's year: {leaves}");
+    assert_eq!(report["stock"]["boxes_held"], loaded.boxes as i64);
+    assert_eq!(report["stock"]["boxes_out_total"], 6);
+    // Whatever is not yet done waits in the queue.
+    let queue = app.get("/api/v1/conservation/queue?type=backing");
+    assert!(!queue.items().is_empty());
+}
