@@ -10,6 +10,8 @@ pub const DEFAULT_DATA_DIR: &str = "./data";
 pub const DEFAULT_DB_WAIT_MS: u64 = 2_000;
 pub const DEFAULT_STATEMENT_TIMEOUT_MS: u64 = 10_000;
 pub const DEFAULT_MAX_BODY_BYTES: usize = 8 * 1024 * 1024;
+/// 100,000 file rows take about 15 MB; a whole archive's file list fits.
+pub const DEFAULT_MAX_IMPORT_BYTES: usize = 128 * 1024 * 1024;
 
 /// Where the data lives and how the service talks to it.
 #[derive(clap::Args, Debug, Clone)]
@@ -81,6 +83,10 @@ pub struct HttpConfig {
     #[arg(long, env = "PAPERKEEP_MAX_BODY_BYTES", default_value_t = DEFAULT_MAX_BODY_BYTES)]
     pub max_body_bytes: usize,
 
+    /// Largest import upload (`POST /api/v1/imports/…`); bigger ones are answered 413.
+    #[arg(long, env = "PAPERKEEP_MAX_IMPORT_BYTES", default_value_t = DEFAULT_MAX_IMPORT_BYTES)]
+    pub max_import_bytes: usize,
+
     /// HTTP worker threads (default: one per CPU core).
     #[arg(long, env = "PAPERKEEP_WORKERS")]
     pub workers: Option<usize>,
@@ -88,6 +94,11 @@ pub struct HttpConfig {
 
 impl Default for HttpConfig {
     fn default() -> Self {
-        Self { bind: DEFAULT_BIND.into(), max_body_bytes: DEFAULT_MAX_BODY_BYTES, workers: None }
+        Self {
+            bind: DEFAULT_BIND.into(),
+            max_body_bytes: DEFAULT_MAX_BODY_BYTES,
+            max_import_bytes: DEFAULT_MAX_IMPORT_BYTES,
+            workers: None,
+        }
     }
 }

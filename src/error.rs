@@ -9,11 +9,19 @@ use utoipa::ToSchema;
 pub struct FieldError {
     pub field: String,
     pub message: String,
+    /// For imports: the line of the uploaded file (the CSV header is line 1).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub line: Option<u64>,
 }
 
 impl FieldError {
     pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
-        Self { field: field.into(), message: message.into() }
+        Self { field: field.into(), message: message.into(), line: None }
+    }
+
+    /// This error, found on `line` of an uploaded file.
+    pub fn on_line(self, line: u64) -> Self {
+        Self { line: Some(line), ..self }
     }
 }
 

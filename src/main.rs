@@ -40,6 +40,13 @@ enum Command {
     },
     /// Print the OpenAPI document (what GET /openapi.yaml serves).
     Openapi,
+    /// Load an export (`GET /api/v1/export`, JSON lines) into an empty database: every record
+    /// with its id, history and events included. Reads the file, or standard input with `-`.
+    Restore {
+        file: std::path::PathBuf,
+        #[command(flatten)]
+        database: DatabaseConfig,
+    },
     /// Load a small demo archive (three fonds, a building, boxes, files, a year of surveys and
     /// backing work, boxes out in the lab and reading room) into the configured database.
     Demo {
@@ -96,6 +103,26 @@ fn run(command: Command) -> Result<(), String> {
             println!("created API key {} ({}, role {}):\n{}", key.id, key.name, key.role, secret.reveal());
             Ok(())
         }
+        Command::Restore { file, database } => {
+            let input: Box<dyn std::io::BufRead> = if file.as_os_str() == "-" {
+                Box::new(std::io::stdin().lock())
+            } else {
+                let opened = std::fs::File::open(&file).map_err(|e| format!("cannot read {}: {e}", file.display()))?;
+                Box::new(std::io::BufReader::new(opened))
+            };
+            let database = Database::open(&database).map_err(|e| e.to_string())?;
+            let mut conn = database.pool.get().map_err(|e| e.to_string())?;
+            let counts = paperkeep::imports::repo::restore(&mut conn, input).map_err(|e| match e {
+                paperkeep::error::Error::Invalid(errors) => errors
+                    .iter()
+                    .map(|e| format!("{} (line {}): {}", e.field, e.line.unwrap_or(0), e.message))
+                    .collect::<Vec<_>>()
+                    .join("\n"),
+                other => other.to_string(),
+            })?;
+            println!("restored: {}", serde_json::Value::Object(counts));
+            Ok(())
+        }
         Command::Demo { database, bootstrap_key } => {
             let database = Database::open(&database).map_err(|e| e.to_string())?;
             let mut conn = database.pool.get().map_err(|e| e.to_string())?;
@@ -146,7 +173,9 @@ fn serve(database: &DatabaseConfig, http: &HttpConfig, bootstrap_key: Option<&st
     let address = listener.local_addr().map_err(|e| e.to_string())?;
     println!("paperkeep serving on http://{address} (API docs: http://{address}/docs/)");
     let server = paperkeep::http::serve(listener, database.pool.clone(), http).map_err(|e| e.to_string())?;
+    let deliverer = paperkeep::webhooks::delivery::start(database.pool.clone());
     actix_web::rt::System::new().block_on(server).map_err(|e| e.to_string())?;
+    drop(deliverer);
     log::info!("stopped serving; closing the database");
     drop(database);
     Ok(())

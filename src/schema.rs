@@ -78,6 +78,20 @@ diesel::table! {
 }
 
 diesel::table! {
+    events (tx, position) {
+        tx -> Int8,
+        position -> Int8,
+        id -> Uuid,
+        #[sql_name = "type"]
+        type_ -> Text,
+        subject -> Text,
+        occurred_at -> Timestamptz,
+        actor -> Nullable<Int8>,
+        data -> Jsonb,
+    }
+}
+
+diesel::table! {
     files (id) {
         id -> Int8,
         fonds_id -> Int8,
@@ -116,6 +130,18 @@ diesel::table! {
         created_by -> Int8,
         updated_at -> Timestamptz,
         updated_by -> Int8,
+    }
+}
+
+diesel::table! {
+    idempotency_keys (api_key_id, key) {
+        api_key_id -> Int8,
+        key -> Text,
+        fingerprint -> Bytea,
+        created_at -> Timestamptz,
+        status -> Nullable<Int2>,
+        headers -> Nullable<Jsonb>,
+        body -> Nullable<Bytea>,
     }
 }
 
@@ -216,6 +242,38 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    webhook_deliveries (id) {
+        id -> Int8,
+        webhook_id -> Int8,
+        event_id -> Uuid,
+        event_type -> Text,
+        attempt -> Int4,
+        at -> Timestamptz,
+        status -> Nullable<Int2>,
+        error -> Nullable<Text>,
+        outcome -> Text,
+    }
+}
+
+diesel::table! {
+    webhooks (id) {
+        id -> Int8,
+        url -> Text,
+        types -> Array<Nullable<Text>>,
+        description -> Nullable<Text>,
+        secret -> Text,
+        active -> Bool,
+        cursor_tx -> Int8,
+        cursor_position -> Int8,
+        attempts -> Int4,
+        failing_since -> Nullable<Timestamptz>,
+        retry_at -> Nullable<Timestamptz>,
+        created_at -> Timestamptz,
+        created_by -> Int8,
+    }
+}
+
 diesel::joinable!(assessments -> api_keys (created_by));
 diesel::joinable!(assessments -> files (file_id));
 diesel::joinable!(audit_findings -> audits (audit_id));
@@ -225,12 +283,15 @@ diesel::joinable!(audits -> locations (location_id));
 diesel::joinable!(boxes -> fonds (fonds_id));
 diesel::joinable!(files -> boxes (box_id));
 diesel::joinable!(files -> fonds (fonds_id));
+diesel::joinable!(idempotency_keys -> api_keys (api_key_id));
 diesel::joinable!(movements -> api_keys (moved_by));
 diesel::joinable!(movements -> audits (audit_id));
 diesel::joinable!(movements -> boxes (box_id));
 diesel::joinable!(treatment_transitions -> api_keys (by));
 diesel::joinable!(treatment_transitions -> treatments (treatment_id));
 diesel::joinable!(treatments -> files (file_id));
+diesel::joinable!(webhook_deliveries -> webhooks (webhook_id));
+diesel::joinable!(webhooks -> api_keys (created_by));
 
 diesel::allow_tables_to_appear_in_same_query!(
     api_keys,
@@ -238,11 +299,15 @@ diesel::allow_tables_to_appear_in_same_query!(
     audit_findings,
     audits,
     boxes,
+    events,
     files,
     fonds,
+    idempotency_keys,
     locations,
     movements,
     treatment_transitions,
     treatments,
     vocabulary_terms,
+    webhook_deliveries,
+    webhooks,
 );

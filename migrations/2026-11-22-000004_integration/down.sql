@@ -1,3 +1,6 @@
+DROP TABLE webhook_deliveries;
+DROP TABLE webhooks;
+DROP FUNCTION pk_restore(regclass, jsonb);
 DROP INDEX movements_moved;
 DROP FUNCTION pk_pages_count(text);
 DROP TABLE idempotency_keys;

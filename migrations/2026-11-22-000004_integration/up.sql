@@ -36,6 +36,10 @@ CREATE FUNCTION pk_record_events() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
     source text := CASE TG_OP WHEN 'UPDATE' THEN 'changed r JOIN previous o USING (id)' ELSE 'changed r' END;
 BEGIN
+    -- A restore brings the events of the exported archive with it.
+    IF current_setting('paperkeep.restoring', true) = 'on' THEN
+        RETURN NULL;
+    END IF;
     EXECUTE format(
         'INSERT INTO events (type, subject, data)
          SELECT %L, %s, to_jsonb(r) - ''search_key'' - ''pages'' - ''ancestor_ids''
@@ -117,3 +121,55 @@ $$;
 
 -- Period figures select movements by date.
 CREATE INDEX movements_moved ON movements (moved_at);
+
+-- Restores exported rows (a JSON array of row objects) into `tab`, leaving out generated
+-- columns, keeping ids; returns how many.
+CREATE FUNCTION pk_restore(tab regclass, rows jsonb) RETURNS bigint LANGUAGE plpgsql AS $$
+DECLARE
+    columns text;
+    restored bigint;
+BEGIN
+    SELECT string_agg(quote_ident(attname), ', ' ORDER BY attnum) INTO columns
+    FROM pg_attribute WHERE attrelid = tab AND attnum > 0 AND NOT attisdropped AND attgenerated = '';
+    EXECUTE format('INSERT INTO %s (%s) OVERRIDING SYSTEM VALUE SELECT %s FROM jsonb_populate_recordset(NULL::%s, $1)',
+                   tab, columns, columns, tab) USING rows;
+    GET DIAGNOSTICS restored = ROW_COUNT;
+    RETURN restored;
+END
+$$;
+
+-- Webhook subscriptions. Each one follows the change feed with its own cursor, so deliveries
+-- come from the committed events themselves: a crash loses nothing (at worst an event is sent
+-- twice, with the same webhook-id).
+CREATE TABLE webhooks (
+    id              bigint      GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    url             text        NOT NULL CHECK (url ~ '^https?://'),
+    types           text[]      NOT NULL DEFAULT '{}',
+    description     text,
+    -- `whsec_…` (Standard Webhooks); kept to sign, shown once at creation.
+    secret          text        NOT NULL,
+    active          boolean     NOT NULL DEFAULT true,
+    cursor_tx       bigint      NOT NULL,
+    cursor_position bigint      NOT NULL,
+    -- The event at the head that keeps failing: attempts so far, since when, next try.
+    attempts        integer     NOT NULL DEFAULT 0,
+    failing_since   timestamptz,
+    retry_at        timestamptz,
+    created_at      timestamptz NOT NULL DEFAULT now(),
+    created_by      bigint      NOT NULL REFERENCES api_keys (id)
+);
+
+CREATE TABLE webhook_deliveries (
+    id          bigint      GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    webhook_id  bigint      NOT NULL REFERENCES webhooks (id),
+    event_id    uuid        NOT NULL,
+    event_type  text        NOT NULL,
+    attempt     integer     NOT NULL,
+    at          timestamptz NOT NULL DEFAULT now(),
+    status      smallint,
+    error       text,
+    outcome     text        NOT NULL CHECK (outcome IN ('delivered', 'retrying', 'given_up'))
+);
+CREATE INDEX webhook_deliveries_webhook ON webhook_deliveries (webhook_id, id);
+CREATE TRIGGER webhook_deliveries_append_only BEFORE UPDATE OR DELETE ON webhook_deliveries
+    FOR EACH ROW EXECUTE FUNCTION pk_append_only();

@@ -73,21 +73,27 @@ pub fn parse<T: DeserializeOwned + Validate + Rules + ToSchema>(bytes: &[u8]) ->
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Err(ApiError::Malformed("a JSON body is required".into(), Vec::new()));
     }
-    let mut value: Value = serde_json::from_slice(bytes)
+    let value: Value = serde_json::from_slice(bytes)
         .map_err(|err| ApiError::Malformed(format!("the body is not valid JSON: {err}"), Vec::new()))?;
+    Ok(from_value(value).map_err(Error::Invalid)?)
+}
+
+/// Turns a JSON value into `T` the way a request body is: normalised, then every structural
+/// and validation error listed.
+pub fn from_value<T: DeserializeOwned + Validate + Rules + ToSchema>(mut value: Value) -> Result<T, Vec<FieldError>> {
     text::normalize_json(&mut value);
     let nul = text::paths_with_nul(&value);
     if !nul.is_empty() {
-        return Err(Error::Invalid(nul.into_iter().map(|path| FieldError::new(path, NUL_MESSAGE)).collect()).into());
+        return Err(nul.into_iter().map(|path| FieldError::new(path, NUL_MESSAGE)).collect());
     }
-    let parsed: T = decode(value).map_err(Error::Invalid)?;
+    let parsed: T = decode(value)?;
     let mut errors = parsed.validate().err().map(|e| validation_errors(&e)).unwrap_or_default();
     errors.extend(parsed.broken_rules());
     if errors.is_empty() {
         Ok(parsed)
     } else {
         errors.sort_by(|a, b| a.field.cmp(&b.field));
-        Err(Error::Invalid(errors).into())
+        Err(errors)
     }
 }
 

@@ -36,6 +36,8 @@ pub struct AppState {
     pub connection_wait: std::time::Duration,
     /// The OpenAPI document, rendered once.
     pub openapi_yaml: String,
+    /// Largest import upload, in bytes.
+    pub max_import_bytes: usize,
 }
 
 /// Every operation of the service. The OpenAPI document is generated from this list.
@@ -47,6 +49,8 @@ fn operations(router: &mut Router) {
     crate::conservation::routes::register(router);
     crate::events::routes::register(router);
     crate::reports::routes::register(router);
+    crate::imports::routes::register(router);
+    crate::webhooks::routes::register(router);
 }
 
 /// The OpenAPI document of the running service (what `GET /openapi.yaml` serves).
@@ -63,7 +67,8 @@ pub fn serve(listener: TcpListener, pool: Pool, config: &HttpConfig) -> std::io:
     let openapi_yaml = openapi().to_yaml().map_err(std::io::Error::other)?;
     let connections = tokio::sync::Semaphore::new(pool.max_size() as usize);
     let connection_wait = pool.connection_timeout();
-    let state = web::Data::new(AppState { pool, connections, connection_wait, openapi_yaml });
+    let max_import_bytes = config.max_import_bytes;
+    let state = web::Data::new(AppState { pool, connections, connection_wait, openapi_yaml, max_import_bytes });
     let metrics = PrometheusMetricsBuilder::new("paperkeep")
         .mask_unmatched_patterns("UNMATCHED")
         .build()
@@ -95,14 +100,17 @@ pub fn serve(listener: TcpListener, pool: Pool, config: &HttpConfig) -> std::io:
     Ok(server)
 }
 
-/// The service running on a thread of its own, for tests and benchmarks.
+/// The service running on a thread of its own, for tests and benchmarks, with its webhook
+/// deliveries.
 pub struct Running {
     pub handle: actix_web::dev::ServerHandle,
     thread: Option<std::thread::JoinHandle<()>>,
+    deliverer: Option<crate::webhooks::delivery::Deliverer>,
 }
 
 /// Starts serving on a thread of its own; [`Running::stop`] (or dropping it) stops it.
 pub fn spawn(listener: TcpListener, pool: Pool, config: HttpConfig) -> Running {
+    let deliverer = Some(crate::webhooks::delivery::start(pool.clone()));
     let (handle_tx, handle_rx) = std::sync::mpsc::channel();
     let thread = std::thread::spawn(move || {
         actix_web::rt::System::new().block_on(async move {
@@ -112,12 +120,13 @@ pub fn spawn(listener: TcpListener, pool: Pool, config: HttpConfig) -> Running {
         })
     });
     let handle = handle_rx.recv().expect("the server thread sends its handle");
-    Running { handle, thread: Some(thread) }
+    Running { handle, thread: Some(thread), deliverer }
 }
 
 impl Running {
     /// Stops accepting, lets requests in flight finish, and waits for the thread.
     pub fn stop(&mut self) {
+        drop(self.deliverer.take());
         actix_web::rt::System::new().block_on(self.handle.stop(true));
         if let Some(thread) = self.thread.take() {
             let _ = thread.join();

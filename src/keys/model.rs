@@ -39,6 +39,10 @@ pub enum Permission {
     WriteTreatments,
     ApproveTreatments,
     ManageVocabularies,
+    /// Export the whole archive.
+    Archive,
+    /// Subscribe webhooks and read their delivery logs.
+    ManageWebhooks,
 }
 
 impl Role {

@@ -34,6 +34,29 @@ fn check_box(conn: &mut PgConnection, box_id: i64, fonds_id: i64, errors: &mut V
     Ok(())
 }
 
+/// The row stored for a new file, its defaults filled in (a macro: Diesel's insert types are
+/// best left to inference).
+macro_rules! stored {
+    ($f:expr, $actor:expr) => {
+        (
+            files::fonds_id.eq($f.fonds_id),
+            files::inventory_no.eq($f.inventory_no),
+            files::file_no.eq($f.file_no),
+            files::archive_code.eq(&$f.archive_code),
+            files::title.eq(&$f.title),
+            files::date_from.eq($f.date_from),
+            files::date_to.eq($f.date_to),
+            files::page_count.eq($f.page_count),
+            files::numbering.eq($f.numbering.unwrap_or(Numbering::Leaf)),
+            files::box_id.eq($f.box_id),
+            files::access.eq($f.access.unwrap_or(Access::Open)),
+            files::notes.eq(&$f.notes),
+            files::created_by.eq($actor.key_id),
+            files::updated_by.eq($actor.key_id),
+        )
+    };
+}
+
 pub fn create(conn: &mut PgConnection, new: &NewFile, actor: &Actor) -> Result<i64> {
     let mut errors = Vec::new();
     let fonds_exists: i64 = fonds::table.filter(fonds::id.eq(new.fonds_id)).count().get_result(conn)?;
@@ -47,22 +70,7 @@ pub fn create(conn: &mut PgConnection, new: &NewFile, actor: &Actor) -> Result<i
         return Err(Error::Invalid(errors));
     }
     diesel::insert_into(files::table)
-        .values((
-            files::fonds_id.eq(new.fonds_id),
-            files::inventory_no.eq(new.inventory_no),
-            files::file_no.eq(new.file_no),
-            files::archive_code.eq(&new.archive_code),
-            files::title.eq(&new.title),
-            files::date_from.eq(new.date_from),
-            files::date_to.eq(new.date_to),
-            files::page_count.eq(new.page_count),
-            files::numbering.eq(new.numbering.unwrap_or(Numbering::Leaf)),
-            files::box_id.eq(new.box_id),
-            files::access.eq(new.access.unwrap_or(Access::Open)),
-            files::notes.eq(&new.notes),
-            files::created_by.eq(actor.key_id),
-            files::updated_by.eq(actor.key_id),
-        ))
+        .values(stored!(new, actor))
         .returning(files::id)
         .get_result(conn)
         .map_err(conflict)
@@ -174,4 +182,60 @@ fn highest_recorded_page(conn: &mut PgConnection, id: i64) -> Result<i32> {
         assessments::table.filter(assessments::file_id.eq(id)).select(upper.clone()).first(conn)?;
     let treated: Option<i32> = treatments::table.filter(treatments::file_id.eq(id)).select(upper).first(conn)?;
     Ok(assessed.max(treated).unwrap_or(0))
+}
+
+/// Rows per INSERT: well under PostgreSQL's 65,535 bind parameters.
+const FILES_PER_INSERT: usize = 2_000;
+
+/// Stores many checked files at once (an import), each with the line it came from. Numbers or
+/// archive codes that exist already are refused, naming the line. Returns how many were made.
+pub fn create_many(conn: &mut PgConnection, new: &[(u64, NewFile)], actor: &Actor) -> Result<usize> {
+    #[derive(QueryableByName)]
+    struct Taken {
+        #[diesel(sql_type = diesel::sql_types::Integer)]
+        ordinal: i32,
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        what: String,
+    }
+    let fonds: Vec<i64> = new.iter().map(|(_, f)| f.fonds_id).collect();
+    let inventories: Vec<i32> = new.iter().map(|(_, f)| f.inventory_no).collect();
+    let numbers: Vec<i32> = new.iter().map(|(_, f)| f.file_no).collect();
+    let codes: Vec<Option<String>> =
+        new.iter().map(|(_, f)| f.archive_code.as_ref().map(|c| c.to_lowercase())).collect();
+    use diesel::sql_types::{Array, BigInt, Integer, Nullable, Text};
+    let taken: Vec<Taken> = diesel::sql_query(
+        "SELECT n.ordinal::int AS ordinal, 'file_no' AS what
+         FROM unnest($1::bigint[], $2::int[], $3::int[]) WITH ORDINALITY AS n(fonds_id, inventory_no, file_no, ordinal)
+         JOIN files f USING (fonds_id, inventory_no, file_no)
+         UNION ALL
+         SELECT n.ordinal::int, 'archive_code'
+         FROM unnest($4::text[]) WITH ORDINALITY AS n(code, ordinal)
+         JOIN files f ON lower(f.archive_code) = n.code
+         ORDER BY 1",
+    )
+    .bind::<Array<BigInt>, _>(&fonds)
+    .bind::<Array<Integer>, _>(&inventories)
+    .bind::<Array<Integer>, _>(&numbers)
+    .bind::<Array<Nullable<Text>>, _>(&codes)
+    .load(conn)?;
+    if !taken.is_empty() {
+        return Err(Error::Invalid(
+            taken
+                .into_iter()
+                .map(|t| {
+                    let message = if t.what == "file_no" {
+                        "this inventory already has a file with this number"
+                    } else {
+                        "another file has this archive code"
+                    };
+                    FieldError::new(t.what, message).on_line(new[t.ordinal as usize - 1].0)
+                })
+                .collect(),
+        ));
+    }
+    for chunk in new.chunks(FILES_PER_INSERT) {
+        let rows: Vec<_> = chunk.iter().map(|(_, f)| stored!(f, actor)).collect();
+        diesel::insert_into(files::table).values(rows).execute(conn).map_err(conflict)?;
+    }
+    Ok(new.len())
 }

@@ -1,0 +1,101 @@
+use actix_web::http::StatusCode;
+use actix_web::{HttpMessage, HttpRequest, HttpResponse, web};
+use futures_util::StreamExt;
+
+use super::model::{Format, ImportKind, ImportQuery, ImportSummary, read_rows};
+use super::repo;
+use crate::error::Error;
+use crate::http::AppState;
+use crate::http::auth::Caller;
+use crate::http::idempotency::remember_body;
+use crate::http::problem::ApiError;
+use crate::http::query::Query;
+use crate::http::router::Router;
+use crate::keys::model::Permission;
+
+pub fn register(router: &mut Router) {
+    router.add(__path_import, import);
+    router.add(__path_export, export);
+}
+
+/// Imports locations, boxes or files from CSV (UTF-8, a header row) or JSON lines, all or
+/// nothing. Every bad row is listed with its line and column. With `dry_run=true` everything
+/// is checked and nothing kept. Columns: see the README.
+#[utoipa::path(post, path = "/api/v1/imports/{kind}", tag = "imports",
+    params(("kind" = ImportKind, Path, description = "locations, boxes or files"), ImportQuery),
+    request_body(description = "The rows", content(
+        (String = "text/csv", example = "fonds_code,inventory_no,file_no,title,years,leaves,box_barcode\nSNV,1,37,Hồ sơ về việc tuyển dụng cán bộ,1976-1980,250,SNV-H012\n"),
+        (String = "application/x-ndjson"))),
+    responses(
+        (status = 201, description = "Imported", body = ImportSummary),
+        (status = 200, description = "Dry run: everything checked, nothing kept", body = ImportSummary)))]
+async fn import(
+    caller: Caller,
+    req: HttpRequest,
+    kind: web::Path<ImportKind>,
+    query: Query<ImportQuery>,
+    payload: web::Payload,
+) -> Result<HttpResponse, ApiError> {
+    let (kind, dry_run) = (kind.into_inner(), query.0.dry_run);
+    let format = match req.mime_type().ok().flatten() {
+        Some(m) if m.type_() == "text" && m.subtype() == "csv" => Format::Csv,
+        Some(m) if ["x-ndjson", "jsonl", "json-lines"].contains(&m.subtype().as_str()) => Format::JsonLines,
+        _ => {
+            return Err(ApiError::UnsupportedMediaType(
+                "send CSV (Content-Type: text/csv) or JSON lines (application/x-ndjson)".into(),
+            ));
+        }
+    };
+    let limit = req.app_data::<web::Data<AppState>>().map_or(usize::MAX, |state| state.max_import_bytes);
+    let bytes = read_limited(&req, payload, limit).await?;
+    remember_body(&req, &bytes);
+    let (rows, unreadable) = read_rows(kind, format, &bytes).map_err(Error::Invalid)?;
+    drop(bytes);
+    let summary = caller
+        .run(kind.permission(), move |conn, actor| repo::import(conn, kind, rows, unreadable, dry_run, actor))
+        .await?;
+    let status = if dry_run { StatusCode::OK } else { StatusCode::CREATED };
+    Ok(HttpResponse::build(status).json(summary))
+}
+
+/// The whole upload, refused with 413 as soon as it is known to be over `limit` bytes.
+async fn read_limited(req: &HttpRequest, mut payload: web::Payload, limit: usize) -> Result<web::Bytes, ApiError> {
+    let declared =
+        req.headers().get(actix_web::http::header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.parse::<usize>().ok());
+    if declared.is_some_and(|length| length > limit) {
+        return Err(ApiError::PayloadTooLarge(limit));
+    }
+    let mut body = web::BytesMut::with_capacity(declared.unwrap_or(0));
+    while let Some(chunk) = payload.next().await {
+        let chunk = chunk.map_err(|err| ApiError::Malformed(format!("the upload could not be read: {err}"), vec![]))?;
+        if body.len() + chunk.len() > limit {
+            return Err(ApiError::PayloadTooLarge(limit));
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body.freeze())
+}
+
+/// Everything, as JSON lines, streamed from one consistent snapshot: a header line, one line
+/// `{"table", "row"}` per record (history and events included), and a closing line with the
+/// count of each table. `paperkeep restore` loads it into an empty database. Admin only.
+#[utoipa::path(get, path = "/api/v1/export", tag = "imports",
+    responses((status = 200, description = "The archive", content_type = "application/x-ndjson", body = String)))]
+async fn export(caller: Caller, req: HttpRequest) -> Result<HttpResponse, ApiError> {
+    caller.run(Permission::Archive, |_, _| Ok(())).await?;
+    let state = req.app_data::<web::Data<AppState>>().cloned().expect("AppState is registered");
+    let (sender, receiver) = tokio::sync::mpsc::channel::<Vec<u8>>(8);
+    actix_web::rt::spawn(async move {
+        let written =
+            state.with_connection(move |conn| Ok(repo::export(conn, |chunk| sender.blocking_send(chunk).is_ok())?));
+        if let Err(err) = written.await {
+            // The reader sees the export end without its closing line.
+            log::error!("the export stopped: {err}");
+        }
+    });
+    let chunks = futures_util::stream::unfold(receiver, |mut receiver| async move {
+        let chunk = receiver.recv().await?;
+        Some((Ok::<_, actix_web::Error>(web::Bytes::from(chunk)), receiver))
+    });
+    Ok(HttpResponse::Ok().content_type("application/x-ndjson").streaming(chunks))
+}

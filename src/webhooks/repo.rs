@@ -1,0 +1,181 @@
+use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Text};
+
+use super::model::{Delivery, NewWebhook, Webhook};
+use crate::error::{Error, Result};
+use crate::events::model::Event;
+use crate::keys::model::Actor;
+use crate::schema::{webhook_deliveries, webhooks};
+
+/// Subscribes `new`, starting from now: events already committed are not sent.
+pub fn create(conn: &mut PgConnection, new: &NewWebhook, secret: &str, actor: &Actor) -> Result<Webhook> {
+    Ok(diesel::sql_query(
+        "INSERT INTO webhooks (url, types, description, secret, cursor_tx, cursor_position, created_by)
+         VALUES ($1, $2, $3, $4, pg_snapshot_xmin(pg_current_snapshot())::text::bigint - 1, 9223372036854775807, $5)
+         RETURNING id",
+    )
+    .bind::<Text, _>(&new.url)
+    .bind::<diesel::sql_types::Array<Text>, _>(&new.types)
+    .bind::<diesel::sql_types::Nullable<Text>, _>(&new.description)
+    .bind::<Text, _>(secret)
+    .bind::<BigInt, _>(actor.key_id)
+    .get_result::<Id>(conn)
+    .map(|row| row.id)
+    .and_then(|id| webhooks::table.find(id).select(Webhook::as_select()).first(conn))?)
+}
+
+#[derive(QueryableByName)]
+struct Id {
+    #[diesel(sql_type = BigInt)]
+    id: i64,
+}
+
+pub fn get(conn: &mut PgConnection, id: i64) -> Result<Webhook> {
+    webhooks::table
+        .find(id)
+        .select(Webhook::as_select())
+        .first(conn)
+        .optional()?
+        .ok_or_else(|| Error::NotFound(format!("no webhook has id {id}")))
+}
+
+pub fn list(conn: &mut PgConnection, after: Option<i64>, limit: i64) -> Result<Vec<Webhook>> {
+    Ok(webhooks::table
+        .filter(webhooks::id.gt(after.unwrap_or(0)))
+        .order(webhooks::id)
+        .limit(limit + 1)
+        .select(Webhook::as_select())
+        .load(conn)?)
+}
+
+/// Stops deliveries; the subscription and its log stay.
+pub fn deactivate(conn: &mut PgConnection, id: i64) -> Result<()> {
+    let changed = diesel::update(webhooks::table.find(id)).set(webhooks::active.eq(false)).execute(conn)?;
+    if changed == 0 {
+        return Err(Error::NotFound(format!("no webhook has id {id}")));
+    }
+    Ok(())
+}
+
+/// The delivery log of a webhook, newest first.
+pub fn deliveries(conn: &mut PgConnection, id: i64, before: Option<i64>, limit: i64) -> Result<Vec<Delivery>> {
+    get(conn, id)?;
+    Ok(webhook_deliveries::table
+        .filter(webhook_deliveries::webhook_id.eq(id))
+        .filter(webhook_deliveries::id.lt(before.unwrap_or(i64::MAX)))
+        .order(webhook_deliveries::id.desc())
+        .limit(limit + 1)
+        .select(Delivery::as_select())
+        .load(conn)?)
+}
+
+/// Active webhooks with something to do now: not waiting for a retry.
+pub fn due(conn: &mut PgConnection) -> Result<Vec<i64>> {
+    Ok(webhooks::table
+        .filter(webhooks::active)
+        .filter(webhooks::retry_at.is_null().or(webhooks::retry_at.le(diesel::dsl::now)))
+        .order(webhooks::id)
+        .select(webhooks::id)
+        .load(conn)?)
+}
+
+/// A webhook locked for delivery, with the next event it has to send.
+pub struct Next {
+    pub url: String,
+    pub secret: String,
+    pub attempts: i32,
+    pub failing_for: Option<chrono::Duration>,
+    pub event: Event,
+}
+
+#[derive(QueryableByName)]
+struct Locked {
+    #[diesel(sql_type = Text)]
+    url: String,
+    #[diesel(sql_type = Text)]
+    secret: String,
+    #[diesel(sql_type = diesel::sql_types::Integer)]
+    attempts: i32,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Double>)]
+    failing_seconds: Option<f64>,
+    #[diesel(sql_type = BigInt)]
+    cursor_tx: i64,
+    #[diesel(sql_type = BigInt)]
+    cursor_position: i64,
+    #[diesel(sql_type = diesel::sql_types::Array<Text>)]
+    types: Vec<String>,
+}
+
+/// Locks webhook `id` (skipping it when another instance holds it) and finds its next event.
+/// Call inside a transaction; `None`: nothing to send now.
+pub fn next(conn: &mut PgConnection, id: i64) -> Result<Option<Next>> {
+    let locked: Option<Locked> = diesel::sql_query(
+        "SELECT url, secret, attempts, extract(epoch FROM now() - failing_since)::float8 AS failing_seconds,
+                cursor_tx, cursor_position, types
+         FROM webhooks WHERE id = $1 AND active FOR UPDATE SKIP LOCKED",
+    )
+    .bind::<BigInt, _>(id)
+    .get_result(conn)
+    .optional()?;
+    let Some(locked) = locked else { return Ok(None) };
+    let event = crate::events::repo::after(conn, (locked.cursor_tx, locked.cursor_position), &locked.types, 1)?.pop();
+    Ok(event.map(|event| Next {
+        url: locked.url,
+        secret: locked.secret,
+        attempts: locked.attempts,
+        failing_for: locked.failing_seconds.map(|s| chrono::Duration::milliseconds((s * 1000.0) as i64)),
+        event,
+    }))
+}
+
+/// What became of one attempt.
+pub struct Attempt<'a> {
+    pub event: &'a Event,
+    pub attempt: i32,
+    pub status: Option<i16>,
+    pub error: Option<String>,
+    /// When to try again; `None` when the event is done with (delivered or given up).
+    pub retry_in: Option<chrono::Duration>,
+    pub delivered: bool,
+}
+
+/// Logs an attempt and moves the webhook on: past the event, or to its next try.
+pub fn record(conn: &mut PgConnection, id: i64, attempt: &Attempt) -> Result<()> {
+    let outcome = match (attempt.delivered, attempt.retry_in) {
+        (true, _) => "delivered",
+        (false, Some(_)) => "retrying",
+        (false, None) => "given_up",
+    };
+    let event_id: uuid::Uuid =
+        attempt.event.id.parse().map_err(|_| Error::Conflict("an event id is not a uuid".into()))?;
+    diesel::insert_into(webhook_deliveries::table)
+        .values((
+            webhook_deliveries::webhook_id.eq(id),
+            webhook_deliveries::event_id.eq(event_id),
+            webhook_deliveries::event_type.eq(&attempt.event.event_type),
+            webhook_deliveries::attempt.eq(attempt.attempt),
+            webhook_deliveries::status.eq(attempt.status),
+            webhook_deliveries::error.eq(&attempt.error),
+            webhook_deliveries::outcome.eq(outcome),
+        ))
+        .execute(conn)?;
+    match attempt.retry_in {
+        Some(wait) => diesel::sql_query(
+            "UPDATE webhooks SET attempts = $2, failing_since = coalesce(failing_since, now()),
+                    retry_at = now() + make_interval(secs => $3::float8) WHERE id = $1",
+        )
+        .bind::<BigInt, _>(id)
+        .bind::<diesel::sql_types::Integer, _>(attempt.attempt)
+        .bind::<diesel::sql_types::Double, _>(wait.num_milliseconds() as f64 / 1000.0)
+        .execute(conn)?,
+        None => diesel::sql_query(
+            "UPDATE webhooks SET attempts = 0, failing_since = NULL, retry_at = NULL, cursor_tx = $2, cursor_position = $3
+             WHERE id = $1",
+        )
+        .bind::<BigInt, _>(id)
+        .bind::<BigInt, _>(attempt.event.tx)
+        .bind::<BigInt, _>(attempt.event.position)
+        .execute(conn)?,
+    };
+    Ok(())
+}

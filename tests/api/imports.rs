@@ -1,0 +1,261 @@
+//! Bulk import from CSV and JSON lines: all or nothing, every bad row named by line.
+
+use std::io::{Read, Write};
+
+use reqwest::Method;
+use serde_json::json;
+
+use crate::support::fixtures::{fonds, repository};
+use crate::support::{Answer, TestApp, count_rows};
+
+fn upload(app: &TestApp, path: &str, content_type: &str, body: impl Into<Vec<u8>>) -> Answer {
+    app.request(Method::POST, path).header("Content-Type", content_type).body(body.into()).send().into()
+}
+
+/// The (line, field) of each error of a 422.
+fn bad_lines(answer: &Answer) -> Vec<(u64, String)> {
+    answer.problem(422)["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| (e["line"].as_u64().unwrap_or(0), e["field"].as_str().unwrap().to_string()))
+        .collect()
+}
+
+#[test]
+fn a_file_list_from_a_spreadsheet_comes_in_whole() {
+    let app = TestApp::spawn();
+    let repo = repository(&app);
+    let snv = fonds(&app, "SNV", "Phông Sở Nội vụ");
+    let places = upload(
+        &app,
+        "/api/v1/imports/boxes",
+        "text/csv",
+        "barcode,home,label,fonds_code\nSNV-H001,K1-P02-G05-1-1,Hộp 1,snv\nSNV-H002,K1-P02-G05-1-1,Hộp 2,SNV\n",
+    );
+    assert_eq!(places.status, 201, "{}", places.text);
+    assert_eq!(places.body, json!({"kind": "boxes", "dry_run": false, "rows": 2, "created": 2}));
+    assert_eq!(app.get("/api/v1/boxes/by-barcode/SNV-H002").body["current_location"]["id"], repo.shelves[0]);
+
+    let csv = "\u{feff}Fonds_Code,inventory_no,file_no,title,years,leaves,box_barcode\n\
+               SNV,1,1,\"Hồ sơ về việc tuyển dụng cán bộ, công chức\",1976-1980,250,SNV-H001\n\
+               SNV,1,2,Tập quyết định năm 1981,1981,40,snv-h002\n\
+               SNV,2,1,Báo cáo tổng kết,,12,\n";
+    let dry = upload(&app, "/api/v1/imports/files?dry_run=true", "text/csv", csv);
+    assert_eq!(dry.status, 200, "{}", dry.text);
+    assert_eq!(dry.body, json!({"kind": "files", "dry_run": true, "rows": 3, "created": 0}));
+    assert_eq!(count_rows(&app, "files"), 0);
+
+    let done = upload(&app, "/api/v1/imports/files", "text/csv", csv);
+    assert_eq!(done.status, 201, "{}", done.text);
+    assert_eq!(done.body["created"], 3);
+    let files = app.get(&format!("/api/v1/files?fonds_id={snv}&q=tuyen dung"));
+    let first = &files.items()[0];
+    assert_eq!(first["title"], "Hồ sơ về việc tuyển dụng cán bộ, công chức");
+    assert_eq!(first["date_from"], "1976-01-01");
+    assert_eq!(first["date_to"], "1980-12-31");
+    assert_eq!(first["page_count"], 250);
+    assert_eq!(first["numbering"], "leaf");
+    assert_eq!(count_rows(&app, "events WHERE type = 'file.created'"), 3);
+
+    // Importing it again: every row's number is taken; nothing more is stored.
+    let again = upload(&app, "/api/v1/imports/files", "text/csv", csv);
+    assert_eq!(bad_lines(&again), [(2, "file_no".into()), (3, "file_no".into()), (4, "file_no".into())]);
+    assert_eq!(count_rows(&app, "files"), 3);
+}
+
+#[test]
+fn json_lines_import_a_location_tree_parents_first() {
+    let app = TestApp::spawn();
+    let lines = [
+        json!({"kind": "building", "code": "K2", "name": "Kho 2"}),
+        json!({"kind": "room", "code": "P01", "parent": "K2", "name": "Phòng kho 01"}),
+        json!({"kind": "unit", "code": "G01", "parent": "K2-P01"}),
+        json!({"kind": "shelf", "code": "1", "parent": "K2-P01-G01", "capacity_mm": 1000}),
+    ]
+    .iter()
+    .map(|l| l.to_string())
+    .collect::<Vec<_>>()
+    .join("\n");
+    let answer = upload(&app, "/api/v1/imports/locations", "application/x-ndjson", lines);
+    assert_eq!(answer.status, 201, "{}", answer.text);
+    assert_eq!(answer.body["created"], 4);
+    let shelves = app.get("/api/v1/locations?q=K2-P01-G01-1");
+    assert_eq!(shelves.items()[0]["path_code"], "K2-P01-G01-1");
+
+    // A row that breaks a rule of the tree is named; nothing of the upload is kept.
+    let bad = [json!({"kind": "building", "code": "K3"}), json!({"kind": "shelf", "code": "1", "parent": "K3"})]
+        .iter()
+        .map(|l| l.to_string())
+        .collect::<Vec<_>>()
+        .join("\n");
+    let refused = upload(&app, "/api/v1/imports/locations", "application/x-ndjson", bad);
+    assert_eq!(bad_lines(&refused).iter().map(|(line, _)| *line).collect::<Vec<_>>(), [2]);
+    assert_eq!(count_rows(&app, "locations WHERE code = 'K3'"), 0);
+}
+
+#[test]
+fn every_bad_row_is_named_and_nothing_is_imported() {
+    let app = TestApp::spawn();
+    fonds(&app, "SNV", "Phông Sở Nội vụ");
+    let csv = "fonds_code,inventory_no,file_no,title,leaves,box_barcode,date_from,date_to\n\
+               SNV,1,1,Một,10,,,\n\
+               XYZ,1,2,Hai,10,,,\n\
+               SNV,one,3,Ba,10,,,\n\
+               SNV,1,4,,10,,,\n\
+               SNV,1,1,Một lần nữa,10,,,\n\
+               SNV,1,6,Sáu,10,,1990-02-30,\n\
+               SNV,1,7,Bảy,10,,1990-01-01,1980-01-01\n";
+    let answer = upload(&app, "/api/v1/imports/files", "text/csv", csv);
+    assert_eq!(
+        bad_lines(&answer),
+        [
+            (3, "fonds_code".into()),
+            (4, "inventory_no".into()),
+            (5, "title".into()),
+            (6, "fonds_code, inventory_no, file_no".into()),
+            (7, "date_from".into()),
+            (8, "date_to".into()),
+        ],
+        "{}",
+        answer.text
+    );
+    assert_eq!(count_rows(&app, "files"), 0);
+}
+
+#[test]
+fn bad_uploads_are_refused() {
+    let app = TestApp::spawn();
+    fonds(&app, "SNV", "Phông Sở Nội vụ");
+    let header = "fonds_code,inventory_no,file_no,title,leaves";
+    // An unknown column, a missing required one, no header at all.
+    let unknown = upload(&app, "/api/v1/imports/files", "text/csv", format!("{header},colour\nSNV,1,1,Một,10,đỏ\n"));
+    assert_eq!(bad_lines(&unknown), [(2, "colour".into())]);
+    let missing = upload(&app, "/api/v1/imports/files", "text/csv", "fonds_code,file_no,title,leaves\nSNV,1,Một,10\n");
+    assert_eq!(bad_lines(&missing), [(2, "inventory_no".into())]);
+    assert_eq!(bad_lines(&upload(&app, "/api/v1/imports/files", "text/csv", "")), [(1, "header".into())]);
+    // Windows-1258 (the title "Hồ sơ" saved in a legacy code page) is not UTF-8.
+    let mut legacy = format!("{header}\nSNV,1,1,H").into_bytes();
+    legacy.extend([0xD2, 0x20, 0x73, 0xF5]);
+    legacy.extend(b",10\n");
+    assert_eq!(bad_lines(&upload(&app, "/api/v1/imports/files", "text/csv", legacy)), [(2, "title".into())]);
+    // A format that is neither CSV nor JSON lines.
+    upload(&app, "/api/v1/imports/files", "application/pdf", "%PDF").problem(415);
+    // An unknown kind.
+    upload(&app, "/api/v1/imports/people", "text/csv", "a\n1\n").problem(400);
+    // Roles: a conservator imports nothing.
+    let conservator = app.key("conservator");
+    let answer: Answer = app
+        .request_as(Some(&conservator), Method::POST, "/api/v1/imports/files")
+        .header("Content-Type", "text/csv")
+        .body(format!("{header}\nSNV,1,1,Một,10\n"))
+        .send()
+        .into();
+    answer.problem(403);
+    assert_eq!(count_rows(&app, "files"), 0);
+}
+
+#[test]
+fn a_bad_row_at_line_99999_of_100000_stops_the_whole_import() {
+    let app = TestApp::spawn();
+    fonds(&app, "SNV", "Phông Sở Nội vụ");
+    let mut csv = String::from("fonds_code,inventory_no,file_no,title,leaves\n");
+    for n in 1..=100_000 {
+        // Line n + 1 holds file n; line 99,999 is file 99,998.
+        let leaves = if n == 99_998 { "many".to_string() } else { (n % 300 + 1).to_string() };
+        csv.push_str(&format!("SNV,{},{},Hồ sơ số {n},{leaves}\n", n / 10_000 + 1, n));
+    }
+    let answer = upload(&app, "/api/v1/imports/files", "text/csv", csv.clone());
+    assert_eq!(bad_lines(&answer), [(99_999, "leaves".into())]);
+    assert_eq!(count_rows(&app, "files"), 0);
+    let fixed = csv.replace("Hồ sơ số 99998,many", "Hồ sơ số 99998,12");
+    let answer = upload(&app, "/api/v1/imports/files", "text/csv", fixed);
+    assert_eq!(answer.status, 201, "{}", answer.text);
+    assert_eq!(count_rows(&app, "files"), 100_000);
+}
+
+#[test]
+fn an_upload_over_the_limit_is_refused_before_it_is_read() {
+    let app = TestApp::spawn();
+    let address = app.url.trim_start_matches("http://");
+    let mut stream = std::net::TcpStream::connect(address).unwrap();
+    write!(
+        stream,
+        "POST /api/v1/imports/files HTTP/1.1\r\nHost: {address}\r\nAuthorization: Bearer {}\r\n\
+         Content-Type: text/csv\r\nContent-Length: {}\r\n\r\n",
+        app.admin_key,
+        200 * 1024 * 1024
+    )
+    .unwrap();
+    stream.write_all(b"fonds_code,inventory_no\n").unwrap();
+    let mut answer = vec![0; 4096];
+    let read = stream.read(&mut answer).unwrap();
+    let answer = String::from_utf8_lossy(&answer[..read]);
+    assert!(answer.starts_with("HTTP/1.1 413"), "{answer}");
+    assert!(answer.contains("application/problem+json"), "{answer}");
+}
+
+/// The export of the database behind `url`, by the library (without its header line).
+fn export_of(database: &str) -> Vec<String> {
+    use diesel::Connection;
+    let mut conn = diesel::PgConnection::establish(&crate::support::database_url(database)).unwrap();
+    let mut out = Vec::new();
+    paperkeep::imports::repo::export(&mut conn, |chunk| {
+        out.extend(chunk);
+        true
+    })
+    .unwrap();
+    String::from_utf8(out).unwrap().lines().skip(1).map(String::from).collect()
+}
+
+#[test]
+fn an_export_restored_into_an_empty_database_gives_the_same_records() {
+    use diesel::Connection;
+    let app = TestApp::spawn();
+    paperkeep::demo::load(&mut app.db()).unwrap();
+    let viewer = app.key("viewer");
+    app.key("conservator");
+    let keys = app.get("/api/v1/api-keys").items().clone();
+    let revoked_id = keys.iter().find(|k| k["role"] == "conservator").unwrap()["id"].as_i64().unwrap();
+    assert_eq!(app.delete(&format!("/api/v1/api-keys/{revoked_id}")).status, 204);
+
+    let denied = app.request_as(Some(&viewer), Method::GET, "/api/v1/export").send().unwrap();
+    assert_eq!(denied.status().as_u16(), 403);
+    let answer = app.request(Method::GET, "/api/v1/export").send().unwrap();
+    assert_eq!(answer.headers()["content-type"], "application/x-ndjson");
+    let exported = answer.text().unwrap();
+    let lines: Vec<&str> = exported.lines().collect();
+    assert!(lines[0].contains("\"paperkeep_export\":1"));
+    assert!(lines.last().unwrap().contains("\"end\":true"), "{}", lines.last().unwrap());
+    assert!(lines.len() > 2_000, "the demo's records, history and events: {}", lines.len());
+
+    let empty = crate::support::fresh_database();
+    let mut conn = diesel::PgConnection::establish(&crate::support::database_url(&empty)).unwrap();
+    // A cut-off export is refused, and leaves nothing.
+    let cut = lines[..lines.len() - 1].join("\n");
+    assert!(paperkeep::imports::repo::restore(&mut conn, cut.as_bytes()).is_err());
+    let counts = paperkeep::imports::repo::restore(&mut conn, exported.as_bytes()).expect("the export restores");
+    assert_eq!(counts["files"], 720);
+    // The same records: the restored database exports exactly the same lines.
+    assert_eq!(export_of(&empty), lines[1..].iter().map(|l| l.to_string()).collect::<Vec<_>>());
+    // Into a database that is not empty: refused.
+    assert!(paperkeep::imports::repo::restore(&mut conn, exported.as_bytes()).is_err());
+    // New records continue after the restored ids, with their events.
+    let next: i64 = {
+        use diesel::RunQueryDsl;
+        #[derive(diesel::QueryableByName)]
+        struct Id {
+            #[diesel(sql_type = diesel::sql_types::BigInt)]
+            id: i64,
+        }
+        diesel::sql_query(
+            "INSERT INTO fonds (code, name, created_by, updated_by) VALUES ('NEW', 'Mới', 1, 1) RETURNING id",
+        )
+        .get_result::<Id>(&mut conn)
+        .unwrap()
+        .id
+    };
+    assert_eq!(next, 4);
+    drop(conn);
+    crate::support::drop_database(&empty);
+}
