@@ -27,6 +27,9 @@ const KEY: &str = "pk_benchmark_key_0123456789abcdef";
 const CALIBRATION_BOX: u64 = 7_777;
 /// Requests timed one at a time for the heavy scenarios.
 const SEQUENTIAL_RUNS: u32 = 30;
+/// Rows of the import scenario, and how many imports are timed.
+const IMPORT_ROWS: u64 = 100_000;
+const IMPORT_RUNS: u64 = 3;
 
 struct Options {
     seconds: u32,
@@ -36,6 +39,8 @@ struct Options {
     flat_sizes: Vec<u64>,
     files: u64,
     fonds: u64,
+    /// Treatment and assessment records of the activity report's year.
+    report_records: u64,
     /// Leave the working directory (PostgreSQL data and log) for inspection.
     keep: bool,
 }
@@ -50,6 +55,7 @@ impl Options {
             flat_sizes: vec![10_000, 1_000_000],
             files: 1_000_000,
             fonds: 20,
+            report_records: 1_000_000,
             keep: false,
         };
         let mut args = std::env::args().skip(1);
@@ -63,6 +69,7 @@ impl Options {
                 "--boxes" => options.boxes = number(value()?)?,
                 "--files" => options.files = number(value()?)?,
                 "--fonds" => options.fonds = number(value()?)?,
+                "--report-records" => options.report_records = number(value()?)?,
                 "--flat-sizes" => {
                     options.flat_sizes = value()?
                         .split(',')
@@ -73,7 +80,7 @@ impl Options {
                 other => {
                     return Err(format!(
                         "unknown option {other}; options: --seconds N --connections N --boxes N --flat-sizes A,B \
-                         --files N --fonds N --keep"
+                         --files N --fonds N --report-records N --keep"
                     ));
                 }
             }
@@ -229,6 +236,72 @@ impl Bench<'_> {
         statements.push(("look-up", lookup));
         statements.push(("move", moving));
 
+        // Integration: the idempotency layer's cost on a POST, the activity report, an import.
+        let mut integration = Vec::new();
+        all_home(&storage.data)?;
+        let idempotent_moving = self.capture(&storage.data, |client, url| {
+            let body = format!(r#"{{"to_location_id":{},"reason":"reading_room"}}"#, storage.reading_room);
+            client
+                .post(format!("{url}/api/v1/boxes/{CALIBRATION_BOX}/moves"))
+                .header("content-type", "application/json")
+                .header("idempotency-key", "calibration-key")
+                .body(body)
+        })?;
+        self.capture(&storage.data, |client, url| {
+            client
+                .post(format!("{url}/api/v1/boxes/{CALIBRATION_BOX}/moves"))
+                .header("content-type", "application/json")
+                .body(r#"{"reason":"return"}"#)
+        })?;
+        let mut keyed_replay = box_replay;
+        keyed_replay.variables.push("\\set key random(1, 2000000000)".into());
+        keyed_replay.replacements.insert(0, ("'calibration-key'".into(), "'k' || :key".into()));
+        let plain_moves =
+            concurrent.last().map(|(_, service, raw, _): &(String, Measurement, Measurement, &str)| (*service, *raw));
+        let keyed_env = [move_env.as_slice(), &[("BENCH_IDEMPOTENT", "1".to_string())]].concat();
+        let keyed_service = self.wrk(&storage.data, &keyed_env, o.seconds)?;
+        let keyed_raw = self.pgbench(
+            &storage.data,
+            &replay(&idempotent_moving, &keyed_replay, CALIBRATION_BOX)?,
+            Load::Concurrent(o.seconds),
+        )?;
+        if let Some((service, raw)) = plain_moves {
+            integration.push((
+                "POST /boxes/{id}/moves with an Idempotency-Key: throughput kept".to_string(),
+                format!(
+                    "{:.0} of {:.0} req/s = {:.0} %",
+                    keyed_service.rate,
+                    service.rate,
+                    100.0 * keyed_service.rate / service.rate
+                ),
+                format!("{:.0} of {:.0} tps = {:.0} %", keyed_raw.rate, raw.rate, 100.0 * keyed_raw.rate / raw.rate),
+                "cost ≤ 10 %",
+            ));
+        }
+        statements.push(("idempotent move", idempotent_moving));
+
+        let report_data = self.add_year_of_conservation(&storage.data, o.report_records)?;
+        let today = chrono::Utc::now().date_naive();
+        let year_ago = today - chrono::Days::new(365);
+        let report = |client: &Client, url: &str| {
+            client.get(format!("{url}/api/v1/reports/activity?from={year_ago}&to={today}"))
+        };
+        let captured = self.capture(&report_data, report)?;
+        one_by_one.push((
+            format!("GET /reports/activity, a year of {} treatment and assessment records", o.report_records),
+            self.one_by_one(&report_data, report)?,
+            self.pgbench(&report_data, &literal(&captured), Load::OneByOne(SEQUENTIAL_RUNS))?,
+            "≤ 500 ms",
+        ));
+        statements.push(("report", captured));
+        let (service, raw) = self.import_files(&report_data, IMPORT_ROWS)?;
+        integration.push((
+            format!("POST /imports/files, {IMPORT_ROWS} rows of CSV (p50 of {IMPORT_RUNS})"),
+            format!("{:.2} s", service / 1000.0),
+            format!("{:.2} s (INSERT … SELECT of the same rows)", raw / 1000.0),
+            "≤ 10 s",
+        ));
+
         // Holdings and conservation: file summaries, page histories, the queue, a batch.
         let holdings = self.holdings(o.files, o.fonds)?;
         // The file used to capture statements: an id no other parameter takes.
@@ -294,6 +367,13 @@ impl Bench<'_> {
             "≤ 200 ms",
         ));
         statements.push(("batch", captured));
+        let (service, raw) = self.read_feed(&holdings, o.seconds)?;
+        integration.push((
+            "GET /events, a consumer paging 1,000 at a time from the start".into(),
+            format!("{service:.0} events/s"),
+            format!("{raw:.0} events/s (the same query, same pages)"),
+            "≥ 10,000 events/s",
+        ));
 
         let mut flat = vec![(storage.boxes, lookup_service)];
         for &size in &o.flat_sizes {
@@ -334,6 +414,10 @@ impl Bench<'_> {
                 "| {name} | {:.1} | {:.1} | {} | {:.1} | {:.1} | {} | {target} |",
                 service.p50, service.p99, service.errors, raw.p50, raw.p99, raw.errors
             );
+        }
+        println!("\nIntegration:\n\n| scenario | service | raw SQL | target |\n|---|---|---|---|");
+        for (name, service, raw, target) in &integration {
+            println!("| {name} | {service} | {raw} | {target} |");
         }
         println!("\nThe look-up as the repository grows:\n\n| boxes | req/s | p50 ms | p99 ms |\n|---|---|---|---|");
         for (size, m) in flat {
@@ -404,6 +488,115 @@ impl Bench<'_> {
         self.generate("bench_holdings", &sql)
     }
 
+    /// A year of surveys and treatments on top of `data` (see examples/bench/report.sql): half
+    /// the records surveys, half treatments with their conditions after.
+    fn add_year_of_conservation(&self, data: &Dataset, records: u64) -> Result<Dataset, String> {
+        let started = Instant::now();
+        let sql = fill(
+            include_str!("bench/report.sql"),
+            &[
+                ("files", (records / 5).to_string()),
+                ("surveys", (records / 2).to_string()),
+                ("treatments", (records / 4).to_string()),
+                ("records", records.to_string()),
+            ],
+        );
+        let mut conn = PgConnection::establish(&data.url).map_err(|e| e.to_string())?;
+        conn.batch_execute(&sql).map_err(|e| format!("generating the report's year: {e}"))?;
+        for command in ["VACUUM ANALYZE", "CHECKPOINT"] {
+            conn.batch_execute(command).map_err(|e| e.to_string())?;
+        }
+        eprintln!("bench: a year of {records} records added in {:.0?}", started.elapsed());
+        Ok(Dataset { name: data.name.clone(), url: data.url.clone() })
+    }
+
+    /// Times importing `rows` files as CSV through the service, and inserting the same rows
+    /// with one INSERT … SELECT; returns the p50 milliseconds of each.
+    fn import_files(&self, data: &Dataset, rows: u64) -> Result<(f64, f64), String> {
+        let mut conn = PgConnection::establish(&data.url).map_err(|e| e.to_string())?;
+        conn.batch_execute(&format!(
+            "INSERT INTO fonds (code, name, created_by, updated_by)
+             SELECT 'IMP' || n, 'Phông nhập ' || n, 1, 1 FROM generate_series(1, {}) n",
+            2 * IMPORT_RUNS
+        ))
+        .map_err(|e| e.to_string())?;
+        let (_service, url) = self.service(data, None)?;
+        let client = Client::builder().timeout(Duration::from_secs(120)).build().map_err(|e| e.to_string())?;
+        let (mut service, mut raw) = (Vec::new(), Vec::new());
+        for run in 1..=IMPORT_RUNS {
+            let mut csv = String::from("fonds_code,inventory_no,file_no,title,years,leaves\n");
+            for n in 1..=rows {
+                csv.push_str(&format!(
+                    "IMP{run},{},{n},Hồ sơ về việc số {n} của phông nhập,1976-1980,{}\n",
+                    n / 10_000 + 1,
+                    n % 300 + 1
+                ));
+            }
+            let sent = Instant::now();
+            let answer = client
+                .post(format!("{url}/api/v1/imports/files"))
+                .bearer_auth(KEY)
+                .header("content-type", "text/csv")
+                .body(csv)
+                .send()
+                .map_err(|e| e.to_string())?;
+            if answer.status().as_u16() != 201 {
+                return Err(format!("the import failed: {}", answer.text().unwrap_or_default()));
+            }
+            service.push(sent.elapsed().as_secs_f64() * 1000.0);
+            let sent = Instant::now();
+            conn.batch_execute(&format!(
+                "INSERT INTO files (fonds_id, inventory_no, file_no, title, date_from, date_to, page_count, created_by, updated_by)
+                 SELECT (SELECT id FROM fonds WHERE code = 'IMP{}'), n / 10000 + 1, n,
+                        'Hồ sơ về việc số ' || n || ' của phông nhập', '1976-01-01', '1980-12-31', n % 300 + 1, 1, 1
+                 FROM generate_series(1, {rows}) n",
+                IMPORT_RUNS + run
+            ))
+            .map_err(|e| e.to_string())?;
+            raw.push(sent.elapsed().as_secs_f64() * 1000.0);
+        }
+        let p50 = |v: Vec<f64>| Measurement::from_latencies(v, 0.0, 0).p50;
+        let (service, raw) = (p50(service), p50(raw));
+        eprintln!("bench: import of {rows} rows: {service:.0} ms (raw {raw:.0} ms)");
+        Ok((service, raw))
+    }
+
+    /// Events per second a consumer reads from the start of the feed, 1,000 a page, for up
+    /// to `seconds`: through the service, and by the same query on a direct connection.
+    fn read_feed(&self, data: &Dataset, seconds: u32) -> Result<(f64, f64), String> {
+        let limit = Duration::from_secs(seconds.into());
+        let (_service, url) = self.service(data, None)?;
+        let client = Client::new();
+        let (mut read, mut cursor, started) = (0usize, None::<String>, Instant::now());
+        while started.elapsed() < limit {
+            let after = cursor.as_ref().map(|c| format!("&after={c}")).unwrap_or_default();
+            let page: serde_json::Value = client
+                .get(format!("{url}/api/v1/events?limit=1000{after}"))
+                .bearer_auth(KEY)
+                .send()
+                .and_then(|answer| answer.json())
+                .map_err(|e| e.to_string())?;
+            let items = page["items"].as_array().map_or(0, Vec::len);
+            if items == 0 {
+                break;
+            }
+            read += items;
+            cursor = page["next_cursor"].as_str().map(String::from);
+        }
+        let service = read as f64 / started.elapsed().as_secs_f64();
+        let mut conn = PgConnection::establish(&data.url).map_err(|e| e.to_string())?;
+        let (mut raw_read, mut position, started) = (0usize, (0, 0), Instant::now());
+        while started.elapsed() < limit {
+            let events = paperkeep::events::repo::after(&mut conn, position, &[], 1000).map_err(|e| e.to_string())?;
+            let Some(last) = events.last() else { break };
+            position = (last.tx, last.position);
+            raw_read += events.len();
+        }
+        let raw = raw_read as f64 / started.elapsed().as_secs_f64();
+        eprintln!("bench: feed: {service:.0} events/s (raw {raw:.0})");
+        Ok((service, raw))
+    }
+
     /// The service with its default settings; `pool_size` overrides the connections.
     fn service(&self, dataset: &Dataset, pool_size: Option<u32>) -> Result<(paperkeep::http::Running, String), String> {
         let defaults = PoolConfig::default();
@@ -470,21 +663,13 @@ impl Bench<'_> {
                 .map_err(|e| format!("wrk: {e}"))
         };
         // The move script sends every box out on its first pass: each run starts with all home.
-        let all_home = || -> Result<(), String> {
-            let mut conn = PgConnection::establish(&dataset.url).map_err(|e| e.to_string())?;
-            conn.batch_execute(
-                "UPDATE boxes SET current_location_id = home_location_id, version = version + 1 \
-                 WHERE current_location_id <> home_location_id",
-            )
-            .map_err(|e| e.to_string())
-        };
         let moves = !env.iter().any(|(name, _)| *name == "BENCH_PATH");
         if moves {
-            all_home()?;
+            all_home(dataset)?;
         }
         run(2.max(seconds / 5))?; // warm-up
         if moves {
-            all_home()?;
+            all_home(dataset)?;
         }
         let output = run(seconds)?;
         let text = String::from_utf8_lossy(&output.stdout);
@@ -575,6 +760,17 @@ impl Bench<'_> {
     }
 }
 
+/// Puts every box back on its home shelf (the counters are not kept: moves only need the
+/// boxes where the script expects them).
+fn all_home(dataset: &Dataset) -> Result<(), String> {
+    let mut conn = PgConnection::establish(&dataset.url).map_err(|e| e.to_string())?;
+    conn.batch_execute(
+        "UPDATE boxes SET current_location_id = home_location_id, version = version + 1 \
+         WHERE current_location_id <> home_location_id",
+    )
+    .map_err(|e| e.to_string())
+}
+
 fn fill(template: &str, values: &[(&str, String)]) -> String {
     values.iter().fold(template.to_string(), |sql, (name, value)| sql.replace(&format!("{{{name}}}"), value))
 }
@@ -620,12 +816,25 @@ fn parse_wrk(text: &str) -> Option<Measurement> {
 /// into them as literals.
 fn parse_statement_log(log: &str) -> Vec<String> {
     let mut statements: Vec<String> = Vec::new();
+    // Whether the line before belonged to a statement (its continuation lines carry no prefix).
+    let mut in_statement = false;
     for line in log.lines() {
+        let is_entry = line.len() > 4 && line.as_bytes()[..4].iter().all(u8::is_ascii_digit) && line.contains(" UTC [");
+        if !is_entry {
+            if in_statement && let Some(last) = statements.last_mut() {
+                last.push('\n');
+                last.push_str(line);
+            }
+            continue;
+        }
+        in_statement = false;
         if let Some(rest) = line.split_once("LOG:  ").map(|(_, rest)| rest) {
             if let Some(sql) = rest.strip_prefix("statement: ") {
                 statements.push(sql.to_string());
+                in_statement = true;
             } else if let Some((_, sql)) = rest.strip_prefix("execute ").and_then(|r| r.split_once(": ")) {
                 statements.push(sql.to_string());
+                in_statement = true;
             }
         } else if let Some(parameters) = line.split_once("DETAIL:  parameters: ").map(|(_, p)| p)
             && let Some(last) = statements.last_mut()

@@ -3,7 +3,8 @@
 -- (e.g. /api/v1/boxes/by-barcode/HS%07d, /api/v1/files/%d).
 -- Otherwise: POST /api/v1/boxes/{id}/moves. Each thread walks its own range of BENCH_BOXES
 -- boxes, moving each to BENCH_READING_ROOM on the first pass and home (`return`) on the next,
--- so every request is a real move and no two threads move the same box.
+-- so every request is a real move and no two threads move the same box. With BENCH_IDEMPOTENT
+-- set, each move carries an Idempotency-Key of its own.
 local path = os.getenv("BENCH_PATH")
 wrk.headers["Authorization"] = "Bearer " .. os.getenv("BENCH_KEY")
 wrk.headers["Content-Type"] = "application/json"
@@ -22,6 +23,8 @@ function init(args)
         span = math.floor(tonumber(os.getenv("BENCH_BOXES")) / tonumber(os.getenv("BENCH_THREADS")))
         first = thread_id * span + 1
         reading_room = os.getenv("BENCH_READING_ROOM")
+        idempotent = os.getenv("BENCH_IDEMPOTENT")
+        run = tostring(os.time()) .. "-" .. tostring(math.random(1, 1000000000))
         sent = 0
     end
 end
@@ -35,5 +38,13 @@ function request()
     sent = sent + 1
     local body = outbound and ('{"to_location_id":' .. reading_room .. ',"reason":"reading_room"}')
         or '{"reason":"return"}'
-    return wrk.format("POST", "/api/v1/boxes/" .. box .. "/moves", nil, body)
+    local headers = nil
+    if idempotent then
+        -- wrk.format uses these instead of wrk.headers: carry those over.
+        headers = { ["Idempotency-Key"] = run .. "-" .. thread_id .. "-" .. sent }
+        for name, value in pairs(wrk.headers) do
+            headers[name] = value
+        end
+    end
+    return wrk.format("POST", "/api/v1/boxes/" .. box .. "/moves", headers, body)
 end

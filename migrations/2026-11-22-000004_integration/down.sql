@@ -19,6 +19,6 @@ DROP TRIGGER boxes_created ON boxes;
 DROP TRIGGER locations_deleted ON locations;
 DROP TRIGGER locations_updated ON locations;
 DROP TRIGGER locations_created ON locations;
-DROP FUNCTION pk_record_events();
+DROP FUNCTION pk_record_event();
 DROP FUNCTION pk_pages_text(int4multirange);
 DROP TABLE events;

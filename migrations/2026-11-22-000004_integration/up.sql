@@ -7,7 +7,8 @@
 CREATE TABLE events (
     tx          bigint      NOT NULL DEFAULT pg_current_xact_id()::text::bigint,
     position    bigint      GENERATED ALWAYS AS IDENTITY,
-    id          uuid        NOT NULL DEFAULT gen_random_uuid() UNIQUE,
+    -- Random, so unique without an index to keep (nothing looks events up by id).
+    id          uuid        NOT NULL DEFAULT gen_random_uuid(),
     type        text        NOT NULL,
     subject     text        NOT NULL,
     occurred_at timestamptz NOT NULL DEFAULT now(),
@@ -17,7 +18,6 @@ CREATE TABLE events (
     data        jsonb       NOT NULL,
     PRIMARY KEY (tx, position)
 );
-CREATE INDEX events_occurred ON events (occurred_at);
 CREATE TRIGGER events_append_only BEFORE UPDATE OR DELETE ON events
     FOR EACH ROW EXECUTE FUNCTION pk_append_only();
 
@@ -29,71 +29,75 @@ LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
     FROM unnest($1) AS r
 $$;
 
--- Statement-level trigger body shared by every table: one event per changed row, set-based.
--- Arguments: event type; the resource path as an SQL expression over the row `r`; a condition
--- over `r` (and `o`, the row before, for updates) that keeps only the changes worth an event.
-CREATE FUNCTION pk_record_events() RETURNS trigger LANGUAGE plpgsql AS $$
+-- The trigger body shared by every table: one event per changed row. Row-level, so that the
+-- WHEN conditions below (evaluated without calling any function) keep the changes that are not
+-- worth an event, such as the running totals a box movement updates, free.
+-- Arguments: event type; the start of the resource path; the column whose value ends it.
+CREATE FUNCTION pk_record_event() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
-    source text := CASE TG_OP WHEN 'UPDATE' THEN 'changed r JOIN previous o USING (id)' ELSE 'changed r' END;
+    record jsonb;
 BEGIN
     -- A restore brings the events of the exported archive with it.
     IF current_setting('paperkeep.restoring', true) = 'on' THEN
         RETURN NULL;
     END IF;
-    EXECUTE format(
-        'INSERT INTO events (type, subject, data)
-         SELECT %L, %s, to_jsonb(r) - ''search_key'' - ''pages'' - ''ancestor_ids''
-                || CASE WHEN to_jsonb(r) ? ''pages'' THEN jsonb_build_object(''pages'', pk_pages_text((to_jsonb(r) ->> ''pages'')::int4multirange)) ELSE ''{}'' END
-         FROM %s WHERE %s ORDER BY r.id',
-        TG_ARGV[0], TG_ARGV[1], source, coalesce(TG_ARGV[2], 'true'));
+    IF TG_OP = 'DELETE' THEN
+        record := to_jsonb(OLD);
+    ELSE
+        record := to_jsonb(NEW);
+    END IF;
+    IF record ? 'pages' THEN
+        record := record || jsonb_build_object('pages', pk_pages_text((record ->> 'pages')::int4multirange));
+    END IF;
+    INSERT INTO events (type, subject, data)
+    VALUES (TG_ARGV[0], TG_ARGV[1] || (record ->> TG_ARGV[2]), record - 'search_key' - 'ancestor_ids');
     RETURN NULL;
 END
 $$;
 
-CREATE TRIGGER locations_created AFTER INSERT ON locations REFERENCING NEW TABLE AS changed
-    FOR EACH STATEMENT EXECUTE FUNCTION pk_record_events('location.created', '''/api/v1/locations/'' || r.id');
--- Renames, moves in the tree, capacity…: the edits that bump the version (not the running
--- totals a box movement updates).
-CREATE TRIGGER locations_updated AFTER UPDATE ON locations REFERENCING OLD TABLE AS previous NEW TABLE AS changed
-    FOR EACH STATEMENT EXECUTE FUNCTION pk_record_events('location.updated', '''/api/v1/locations/'' || r.id', 'r.version <> o.version');
-CREATE TRIGGER locations_deleted AFTER DELETE ON locations REFERENCING OLD TABLE AS changed
-    FOR EACH STATEMENT EXECUTE FUNCTION pk_record_events('location.deleted', '''/api/v1/locations/'' || r.id');
+CREATE TRIGGER locations_created AFTER INSERT ON locations
+    FOR EACH ROW EXECUTE FUNCTION pk_record_event('location.created', '/api/v1/locations/', 'id');
+-- Renames, moves in the tree, capacity…: the edits that bump the version.
+CREATE TRIGGER locations_updated AFTER UPDATE ON locations FOR EACH ROW WHEN (OLD.version <> NEW.version)
+    EXECUTE FUNCTION pk_record_event('location.updated', '/api/v1/locations/', 'id');
+CREATE TRIGGER locations_deleted AFTER DELETE ON locations
+    FOR EACH ROW EXECUTE FUNCTION pk_record_event('location.deleted', '/api/v1/locations/', 'id');
 
-CREATE TRIGGER boxes_created AFTER INSERT ON boxes REFERENCING NEW TABLE AS changed
-    FOR EACH STATEMENT EXECUTE FUNCTION pk_record_events('box.created', '''/api/v1/boxes/'' || r.id');
+CREATE TRIGGER boxes_created AFTER INSERT ON boxes
+    FOR EACH ROW EXECUTE FUNCTION pk_record_event('box.created', '/api/v1/boxes/', 'id');
 -- A movement has its own event (box.moved); this one is for edits and for being marked missing.
-CREATE TRIGGER boxes_updated AFTER UPDATE ON boxes REFERENCING OLD TABLE AS previous NEW TABLE AS changed
-    FOR EACH STATEMENT EXECUTE FUNCTION pk_record_events('box.updated', '''/api/v1/boxes/'' || r.id',
-        'r.version <> o.version AND r.current_location_id = o.current_location_id');
+CREATE TRIGGER boxes_updated AFTER UPDATE ON boxes
+    FOR EACH ROW WHEN (OLD.version <> NEW.version AND OLD.current_location_id = NEW.current_location_id)
+    EXECUTE FUNCTION pk_record_event('box.updated', '/api/v1/boxes/', 'id');
 -- The first placement of a box is part of box.created.
-CREATE TRIGGER movements_created AFTER INSERT ON movements REFERENCING NEW TABLE AS changed
-    FOR EACH STATEMENT EXECUTE FUNCTION pk_record_events('box.moved', '''/api/v1/boxes/'' || r.box_id', 'r.from_location_id IS NOT NULL');
+CREATE TRIGGER movements_created AFTER INSERT ON movements FOR EACH ROW WHEN (NEW.from_location_id IS NOT NULL)
+    EXECUTE FUNCTION pk_record_event('box.moved', '/api/v1/boxes/', 'box_id');
 
-CREATE TRIGGER audits_created AFTER INSERT ON audits REFERENCING NEW TABLE AS changed
-    FOR EACH STATEMENT EXECUTE FUNCTION pk_record_events('audit.created', '''/api/v1/audits/'' || r.id');
-CREATE TRIGGER audits_reconciled AFTER UPDATE ON audits REFERENCING OLD TABLE AS previous NEW TABLE AS changed
-    FOR EACH STATEMENT EXECUTE FUNCTION pk_record_events('audit.reconciled', '''/api/v1/audits/'' || r.id',
-        'o.reconciled_at IS NULL AND r.reconciled_at IS NOT NULL');
+CREATE TRIGGER audits_created AFTER INSERT ON audits
+    FOR EACH ROW EXECUTE FUNCTION pk_record_event('audit.created', '/api/v1/audits/', 'id');
+CREATE TRIGGER audits_reconciled AFTER UPDATE ON audits
+    FOR EACH ROW WHEN (OLD.reconciled_at IS NULL AND NEW.reconciled_at IS NOT NULL)
+    EXECUTE FUNCTION pk_record_event('audit.reconciled', '/api/v1/audits/', 'id');
 
-CREATE TRIGGER fonds_created AFTER INSERT ON fonds REFERENCING NEW TABLE AS changed
-    FOR EACH STATEMENT EXECUTE FUNCTION pk_record_events('fonds.created', '''/api/v1/fonds/'' || r.id');
-CREATE TRIGGER fonds_updated AFTER UPDATE ON fonds REFERENCING OLD TABLE AS previous NEW TABLE AS changed
-    FOR EACH STATEMENT EXECUTE FUNCTION pk_record_events('fonds.updated', '''/api/v1/fonds/'' || r.id', 'r.version <> o.version');
+CREATE TRIGGER fonds_created AFTER INSERT ON fonds
+    FOR EACH ROW EXECUTE FUNCTION pk_record_event('fonds.created', '/api/v1/fonds/', 'id');
+CREATE TRIGGER fonds_updated AFTER UPDATE ON fonds FOR EACH ROW WHEN (OLD.version <> NEW.version)
+    EXECUTE FUNCTION pk_record_event('fonds.updated', '/api/v1/fonds/', 'id');
 
-CREATE TRIGGER files_created AFTER INSERT ON files REFERENCING NEW TABLE AS changed
-    FOR EACH STATEMENT EXECUTE FUNCTION pk_record_events('file.created', '''/api/v1/files/'' || r.id');
-CREATE TRIGGER files_updated AFTER UPDATE ON files REFERENCING OLD TABLE AS previous NEW TABLE AS changed
-    FOR EACH STATEMENT EXECUTE FUNCTION pk_record_events('file.updated', '''/api/v1/files/'' || r.id', 'r.version <> o.version');
+CREATE TRIGGER files_created AFTER INSERT ON files
+    FOR EACH ROW EXECUTE FUNCTION pk_record_event('file.created', '/api/v1/files/', 'id');
+CREATE TRIGGER files_updated AFTER UPDATE ON files FOR EACH ROW WHEN (OLD.version <> NEW.version)
+    EXECUTE FUNCTION pk_record_event('file.updated', '/api/v1/files/', 'id');
 
-CREATE TRIGGER assessments_created AFTER INSERT ON assessments REFERENCING NEW TABLE AS changed
-    FOR EACH STATEMENT EXECUTE FUNCTION pk_record_events('assessment.created', '''/api/v1/assessments/'' || r.id');
+CREATE TRIGGER assessments_created AFTER INSERT ON assessments
+    FOR EACH ROW EXECUTE FUNCTION pk_record_event('assessment.created', '/api/v1/assessments/', 'id');
 
-CREATE TRIGGER treatments_created AFTER INSERT ON treatments REFERENCING NEW TABLE AS changed
-    FOR EACH STATEMENT EXECUTE FUNCTION pk_record_events('treatment.created', '''/api/v1/treatments/'' || r.id');
+CREATE TRIGGER treatments_created AFTER INSERT ON treatments
+    FOR EACH ROW EXECUTE FUNCTION pk_record_event('treatment.created', '/api/v1/treatments/', 'id');
 -- The opening transition is part of treatment.created.
-CREATE TRIGGER treatment_transitions_created AFTER INSERT ON treatment_transitions REFERENCING NEW TABLE AS changed
-    FOR EACH STATEMENT EXECUTE FUNCTION pk_record_events('treatment.transitioned', '''/api/v1/treatments/'' || r.treatment_id',
-        'r.from_status IS NOT NULL');
+CREATE TRIGGER treatment_transitions_created AFTER INSERT ON treatment_transitions
+    FOR EACH ROW WHEN (NEW.from_status IS NOT NULL)
+    EXECUTE FUNCTION pk_record_event('treatment.transitioned', '/api/v1/treatments/', 'treatment_id');
 
 -- Idempotency-Key records: a POST's key, scoped to the API key that sent it, is recorded in the
 -- transaction that does the work (so a committed write and its key are never apart), and the

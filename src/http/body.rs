@@ -105,7 +105,11 @@ fn decode<T: DeserializeOwned + ToSchema>(mut value: Value) -> Result<T, Vec<Fie
     let Value::Object(fields) = &value else {
         return Err(vec![FieldError::new("body", "must be a JSON object")]);
     };
-    // Serde names only the first missing field; the schema knows them all.
+    // Most bodies are well formed; only a failure needs the schema (serde names only the first
+    // missing field, the schema knows them all).
+    if let Ok(parsed) = serde_path_to_error::deserialize::<_, T>(&value) {
+        return Ok(parsed);
+    }
     let mut errors: Vec<FieldError> = required_fields::<T>()
         .into_iter()
         .filter(|name| !fields.contains_key(name))

@@ -93,14 +93,14 @@ impl Problems {
 
     /// The row as the body `T`, or its errors noted (with the body's field names renamed to
     /// the columns they came from).
-    fn body<T>(&mut self, row: &Row, cells: Map<String, Value>, renames: &[(&str, &str)]) -> Option<T>
+    fn body<T>(&mut self, line: u64, cells: Map<String, Value>, renames: &[(&str, &str)]) -> Option<T>
     where
         T: serde::de::DeserializeOwned + validator::Validate + crate::http::body::Rules + utoipa::ToSchema,
     {
         match from_value::<T>(Value::Object(cells)) {
             Ok(body) => Some(body),
             Err(errors) => {
-                let _ = self.refused(row.line, Error::Invalid(errors), renames);
+                let _ = self.refused(line, Error::Invalid(errors), renames);
                 None
             }
         }
@@ -146,7 +146,7 @@ const LOCATIONS_BY_PATH: &str =
 /// Replaces the code in `column` by the id it names, in `field`.
 fn resolve(
     problems: &mut Problems,
-    row: &Row,
+    line: u64,
     cells: &mut Map<String, Value>,
     (column, field): (&str, &str),
     known: &HashMap<String, (i64, Option<i64>)>,
@@ -160,7 +160,7 @@ fn resolve(
             Some((id, owner))
         }
         None => {
-            problems.add(row.line, column, format!("no {what} `{code}`"));
+            problems.add(line, column, format!("no {what} `{code}`"));
             // A stand-in, so that the row's other fields are still checked; a row with a
             // problem is never stored.
             cells.insert(field.into(), Value::from(0));
@@ -174,31 +174,30 @@ fn import_files(conn: &mut PgConnection, rows: Vec<Row>, problems: &mut Problems
     let box_ids = ids_of(conn, BOXES_BY_BARCODE, texts(&rows, "box_barcode"))?;
     let mut new_files: Vec<(u64, NewFile)> = Vec::with_capacity(rows.len());
     const RENAMES: &[(&str, &str)] = &[("fonds_id", "fonds_code"), ("box_id", "box_barcode")];
-    for row in &rows {
-        let mut cells = row.cells.clone();
-        let fonds = resolve(problems, row, &mut cells, ("fonds_code", "fonds_id"), &fonds_ids, "fonds has the code");
-        let held_in = resolve(problems, row, &mut cells, ("box_barcode", "box_id"), &box_ids, "box has the barcode");
+    for Row { line, mut cells } in rows {
+        let fonds = resolve(problems, line, &mut cells, ("fonds_code", "fonds_id"), &fonds_ids, "fonds has the code");
+        let held_in = resolve(problems, line, &mut cells, ("box_barcode", "box_id"), &box_ids, "box has the barcode");
         if let (Some((fonds_id, _)), Some((_, Some(box_fonds)))) = (fonds, held_in)
             && box_fonds != fonds_id
         {
-            problems.add(row.line, "box_barcode", "the box holds files of another fonds");
+            problems.add(line, "box_barcode", "the box holds files of another fonds");
         }
         if let Some(years) = cells.remove("years") {
-            years_to_dates(problems, row, &mut cells, years.as_str().unwrap_or_default());
+            years_to_dates(problems, line, &mut cells, years.as_str().unwrap_or_default());
         }
         if let Some(leaves) = cells.remove("leaves") {
             if cells.contains_key("page_count") {
-                problems.add(row.line, "leaves", "give leaves or page_count, not both");
+                problems.add(line, "leaves", "give leaves or page_count, not both");
             }
             cells.insert("page_count".into(), leaves);
             cells.entry("numbering").or_insert_with(|| Value::from("leaf"));
         }
         if !cells.contains_key("page_count") {
-            problems.add(row.line, "page_count", "is required (or leaves)");
+            problems.add(line, "page_count", "is required (or leaves)");
             continue;
         }
-        if let Some(file) = problems.body::<NewFile>(row, cells, RENAMES) {
-            new_files.push((row.line, file));
+        if let Some(file) = problems.body::<NewFile>(line, cells, RENAMES) {
+            new_files.push((line, file));
         }
     }
     problems.finish()?;
@@ -206,9 +205,9 @@ fn import_files(conn: &mut PgConnection, rows: Vec<Row>, problems: &mut Problems
 }
 
 /// `1976` or `1976-1980` → the first and last day of those years.
-fn years_to_dates(problems: &mut Problems, row: &Row, cells: &mut Map<String, Value>, years: &str) {
+fn years_to_dates(problems: &mut Problems, line: u64, cells: &mut Map<String, Value>, years: &str) {
     if cells.contains_key("date_from") || cells.contains_key("date_to") {
-        problems.add(row.line, "years", "give years or date_from/date_to, not both");
+        problems.add(line, "years", "give years or date_from/date_to, not both");
         return;
     }
     let (from, to) = years.split_once('-').unwrap_or((years, years));
@@ -217,7 +216,7 @@ fn years_to_dates(problems: &mut Problems, row: &Row, cells: &mut Map<String, Va
             cells.insert("date_from".into(), Value::from(format!("{from:04}-01-01")));
             cells.insert("date_to".into(), Value::from(format!("{to:04}-12-31")));
         }
-        _ => problems.add(row.line, "years", "must be a year or two, like 1976 or 1976-1980"),
+        _ => problems.add(line, "years", "must be a year or two, like 1976 or 1976-1980"),
     }
 }
 
@@ -226,18 +225,17 @@ fn import_boxes(conn: &mut PgConnection, rows: Vec<Row>, problems: &mut Problems
     let homes = ids_of(conn, LOCATIONS_BY_PATH, texts(&rows, "home"))?;
     const RENAMES: &[(&str, &str)] = &[("fonds_id", "fonds_code"), ("home_location_id", "home")];
     let mut created = 0;
-    for row in &rows {
+    for Row { line, mut cells } in rows {
         let before = problems.0.len();
-        let mut cells = row.cells.clone();
-        resolve(problems, row, &mut cells, ("fonds_code", "fonds_id"), &fonds_ids, "fonds has the code");
-        resolve(problems, row, &mut cells, ("home", "home_location_id"), &homes, "location has the path");
-        let Some(new) = problems.body::<NewBox>(row, cells, RENAMES) else { continue };
+        resolve(problems, line, &mut cells, ("fonds_code", "fonds_id"), &fonds_ids, "fonds has the code");
+        resolve(problems, line, &mut cells, ("home", "home_location_id"), &homes, "location has the path");
+        let Some(new) = problems.body::<NewBox>(line, cells, RENAMES) else { continue };
         if problems.0.len() > before {
             continue;
         }
         match conn.transaction(|conn| box_repo::create(conn, &new, actor)) {
             Ok(_) => created += 1,
-            Err(err) => problems.refused(row.line, err, RENAMES)?,
+            Err(err) => problems.refused(line, err, RENAMES)?,
         }
     }
     problems.finish()?;
@@ -248,20 +246,19 @@ fn import_boxes(conn: &mut PgConnection, rows: Vec<Row>, problems: &mut Problems
 fn import_locations(conn: &mut PgConnection, rows: Vec<Row>, problems: &mut Problems, actor: &Actor) -> Result<usize> {
     const RENAMES: &[(&str, &str)] = &[("parent_id", "parent")];
     let mut created = 0;
-    for row in &rows {
+    for Row { line, mut cells } in rows {
         let before = problems.0.len();
-        let mut cells = row.cells.clone();
         if let Some(parent) = cells.get("parent").and_then(Value::as_str).map(str::to_lowercase) {
             let parents = ids_of(conn, LOCATIONS_BY_PATH, vec![parent])?;
-            resolve(problems, row, &mut cells, ("parent", "parent_id"), &parents, "location has the path");
+            resolve(problems, line, &mut cells, ("parent", "parent_id"), &parents, "location has the path");
         }
-        let Some(new) = problems.body::<NewLocation>(row, cells, RENAMES) else { continue };
+        let Some(new) = problems.body::<NewLocation>(line, cells, RENAMES) else { continue };
         if problems.0.len() > before {
             continue;
         }
         match conn.transaction(|conn| location_repo::create(conn, &new, actor)) {
             Ok(_) => created += 1,
-            Err(err) => problems.refused(row.line, err, RENAMES)?,
+            Err(err) => problems.refused(line, err, RENAMES)?,
         }
     }
     problems.finish()?;
