@@ -22,3 +22,4 @@ DROP TRIGGER locations_created ON locations;
 DROP FUNCTION pk_record_event();
 DROP FUNCTION pk_pages_text(int4multirange);
 DROP TABLE events;
+DROP FUNCTION pk_feed_horizon();

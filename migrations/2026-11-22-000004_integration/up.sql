@@ -21,6 +21,21 @@ CREATE TABLE events (
 CREATE TRIGGER events_append_only BEFORE UPDATE OR DELETE ON events
     FOR EACH ROW EXECUTE FUNCTION pk_append_only();
 
+-- The feed's horizon: the oldest transaction of this database still running when the calling
+-- statement's snapshot was taken (or the snapshot's end if none). Every event of an older
+-- transaction is committed (or gone) for good. Transactions of other databases of the cluster,
+-- known by the activity view, are left out; any that cannot be told apart count, which only
+-- holds the feed back, never lets it skip. STABLE: it reads the caller's snapshot.
+CREATE FUNCTION pk_feed_horizon() RETURNS bigint LANGUAGE sql STABLE AS $$
+    WITH snapshot AS (SELECT pg_current_snapshot() AS s),
+    elsewhere AS (
+        SELECT backend_xid::text::bigint AS xid FROM pg_stat_activity
+        WHERE datname IS DISTINCT FROM current_database() AND backend_xid IS NOT NULL)
+    SELECT coalesce(min(running::text::bigint), min(pg_snapshot_xmax(s)::text::bigint))
+    FROM snapshot LEFT JOIN LATERAL pg_snapshot_xip(s) AS running
+         ON running::text::bigint % 4294967296 NOT IN (SELECT xid FROM elsewhere)
+$$;
+
 -- A page set as the API writes it: `1-250, 300`.
 CREATE FUNCTION pk_pages_text(int4multirange) RETURNS text
 LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$

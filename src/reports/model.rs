@@ -78,39 +78,40 @@ pub struct TreatmentFigures {
     pub total: Units,
 }
 
+/// Numbered units of pages and of leaves.
+#[derive(Debug, Clone, Default, Serialize, QueryableByName, ToSchema)]
+pub struct PageUnits {
+    #[diesel(sql_type = BigInt)]
+    pub pages: i64,
+    #[diesel(sql_type = BigInt)]
+    pub leaves: i64,
+}
+
 #[derive(Debug, Clone, Serialize, QueryableByName, ToSchema)]
 pub struct AssessedByGrade {
+    /// Null on the total row (not serialised there).
     #[diesel(sql_type = Nullable<SmallInt>)]
     pub grade: Option<i16>,
     #[diesel(embed)]
     #[serde(flatten)]
-    pub units: Units,
-    #[diesel(sql_type = BigInt)]
-    #[serde(skip)]
-    pub files_with_pests: i64,
-    #[diesel(sql_type = BigInt)]
-    #[serde(skip)]
-    pub laminated_pages: i64,
-    #[diesel(sql_type = BigInt)]
-    #[serde(skip)]
-    pub laminated_leaves: i64,
+    pub units: PageUnits,
 }
 
 /// Condition assessments made in the period (corrected ones replaced by their corrections).
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct AssessmentFigures {
     pub by_grade: Vec<AssessedByGrade>,
-    pub total: Units,
+    pub total: PageUnits,
     /// Files assessed with active mould, insects or termites.
     pub files_with_active_pests: i64,
     /// Previously laminated units found (damage `laminated`).
-    pub laminated: LaminatedUnits,
+    pub laminated: PageUnits,
 }
 
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct LaminatedUnits {
-    pub pages: i64,
-    pub leaves: i64,
+#[derive(QueryableByName)]
+pub struct Count {
+    #[diesel(sql_type = BigInt)]
+    pub count: i64,
 }
 
 #[derive(Debug, Clone, Serialize, QueryableByName, ToSchema)]

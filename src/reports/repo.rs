@@ -13,6 +13,8 @@ use crate::schema::fonds;
 /// The figures of `period`, all read from one snapshot so that they agree with each other.
 pub fn activity(conn: &mut PgConnection, period: Period) -> Result<ActivityReport> {
     conn.build_transaction().read_only().repeatable_read().run(|conn| {
+        // A year of records is aggregated in memory rather than sorted on disk.
+        diesel::sql_query("SET LOCAL work_mem = '64MB'").execute(conn)?;
         if let Some(id) = period.fonds_id {
             fonds::table
                 .find(id)
@@ -80,6 +82,11 @@ fn treatments(
     Ok(TreatmentFigures { by_type, total: total.map(|t| t.units).unwrap_or_default() })
 }
 
+/// Assessments that count: made in the period, not superseded by a correction.
+const COUNTED_ASSESSMENTS: &str = "FROM assessments x JOIN files f ON f.id = x.file_id
+    WHERE x.assessed_at >= $1 AND x.assessed_at < $2 AND ($3::bigint IS NULL OR f.fonds_id = $3)
+      AND NOT EXISTS (SELECT 1 FROM assessments c WHERE c.supersedes_id = x.id)";
+
 fn assessments(
     conn: &mut PgConnection,
     start: DateTime<Utc>,
@@ -87,28 +94,35 @@ fn assessments(
     fonds: Option<i64>,
 ) -> Result<AssessmentFigures> {
     let sql = format!(
-        "SELECT x.grade, {UNITS},
-            count(DISTINCT x.file_id) FILTER (WHERE EXISTS (
-                SELECT 1 FROM jsonb_array_elements(x.damages) d
-                WHERE d ->> 'type' IN ('mould', 'insects', 'termites') AND (d ->> 'active')::boolean)) AS files_with_pests,
-            coalesce(sum(l.units) FILTER (WHERE f.numbering = 'page'), 0)::bigint AS laminated_pages,
-            coalesce(sum(l.units) FILTER (WHERE f.numbering = 'leaf'), 0)::bigint AS laminated_leaves
-         FROM assessments x JOIN files f ON f.id = x.file_id
-         CROSS JOIN LATERAL (SELECT sum(pk_pages_count(d ->> 'pages')) AS units
-                             FROM jsonb_array_elements(x.damages) d WHERE d ->> 'type' = 'laminated') l
-         WHERE x.assessed_at >= $1 AND x.assessed_at < $2 AND ($3::bigint IS NULL OR f.fonds_id = $3)
-           AND NOT EXISTS (SELECT 1 FROM assessments c WHERE c.supersedes_id = x.id)
+        "SELECT x.grade, coalesce(sum(x.page_count) FILTER (WHERE f.numbering = 'page'), 0)::bigint AS pages,
+                coalesce(sum(x.page_count) FILTER (WHERE f.numbering = 'leaf'), 0)::bigint AS leaves
+         {COUNTED_ASSESSMENTS}
          GROUP BY GROUPING SETS ((x.grade), ()) ORDER BY x.grade NULLS LAST"
     );
     let rows: Vec<AssessedByGrade> = figure(&sql, start, end, fonds).load(conn)?;
     let (by_grade, total) = split_total(rows, |row| row.grade.is_none());
-    let (total, pests, laminated) = match total {
-        Some(t) => {
-            (t.units, t.files_with_pests, LaminatedUnits { pages: t.laminated_pages, leaves: t.laminated_leaves })
-        }
-        None => (Units::default(), 0, LaminatedUnits { pages: 0, leaves: 0 }),
-    };
-    Ok(AssessmentFigures { by_grade, total, files_with_active_pests: pests, laminated })
+    // Damages are looked for with jsonb containment: cheap on the many surveys without them.
+    let pests = format!(
+        "SELECT count(DISTINCT x.file_id) AS count {COUNTED_ASSESSMENTS}
+           AND (x.damages @> '[{{\"type\": \"mould\", \"active\": true}}]'
+                OR x.damages @> '[{{\"type\": \"insects\", \"active\": true}}]'
+                OR x.damages @> '[{{\"type\": \"termites\", \"active\": true}}]')"
+    );
+    let pests: Count = figure(&pests, start, end, fonds).get_result(conn)?;
+    let laminated_units = "(SELECT sum(pk_pages_count(d ->> 'pages')) FROM jsonb_array_elements(x.damages) d
+                            WHERE d ->> 'type' = 'laminated')";
+    let laminated = format!(
+        "SELECT coalesce(sum({laminated_units}) FILTER (WHERE f.numbering = 'page'), 0)::bigint AS pages,
+                coalesce(sum({laminated_units}) FILTER (WHERE f.numbering = 'leaf'), 0)::bigint AS leaves
+         {COUNTED_ASSESSMENTS} AND x.damages @> '[{{\"type\": \"laminated\"}}]'"
+    );
+    let laminated: PageUnits = figure(&laminated, start, end, fonds).get_result(conn)?;
+    Ok(AssessmentFigures {
+        by_grade,
+        total: total.map(|t| t.units).unwrap_or_default(),
+        files_with_active_pests: pests.count,
+        laminated,
+    })
 }
 
 fn movements(

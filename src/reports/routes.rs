@@ -2,7 +2,7 @@ use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse};
 use chrono::Utc;
 
-use super::model::{ActivityQuery, ActivityReport, Units};
+use super::model::{ActivityQuery, ActivityReport, PageUnits, Units};
 use super::repo;
 use crate::http::auth::Caller;
 use crate::http::problem::ApiError;
@@ -52,14 +52,17 @@ fn csv(report: &ActivityReport) -> String {
         units("treatments", t.treatment_type.clone().unwrap_or_default(), &t.units);
     }
     units("treatments", "total".into(), &report.treatments.total);
+    let mut page_units = |item: String, u: &PageUnits| {
+        rows.push(("assessments".into(), item.clone(), "pages", u.pages.to_string()));
+        rows.push(("assessments".into(), item, "leaves", u.leaves.to_string()));
+    };
     for a in &report.assessments.by_grade {
-        units("assessments", format!("grade {}", a.grade.unwrap_or_default()), &a.units);
+        page_units(format!("grade {}", a.grade.unwrap_or_default()), &a.units);
     }
-    units("assessments", "total".into(), &report.assessments.total);
+    page_units("total".into(), &report.assessments.total);
+    page_units("laminated".into(), &report.assessments.laminated);
     let a = &report.assessments;
     rows.push(("assessments".into(), "active mould or insects".into(), "files", a.files_with_active_pests.to_string()));
-    rows.push(("assessments".into(), "laminated".into(), "pages", a.laminated.pages.to_string()));
-    rows.push(("assessments".into(), "laminated".into(), "leaves", a.laminated.leaves.to_string()));
     for m in &report.movements.by_reason {
         rows.push(("movements".into(), m.reason.clone().unwrap_or_default(), "moves", m.moves.to_string()));
         rows.push(("movements".into(), m.reason.clone().unwrap_or_default(), "boxes", m.boxes.to_string()));

@@ -11,7 +11,7 @@ use crate::schema::{webhook_deliveries, webhooks};
 pub fn create(conn: &mut PgConnection, new: &NewWebhook, secret: &str, actor: &Actor) -> Result<Webhook> {
     Ok(diesel::sql_query(
         "INSERT INTO webhooks (url, types, description, secret, cursor_tx, cursor_position, created_by)
-         VALUES ($1, $2, $3, $4, pg_snapshot_xmin(pg_current_snapshot())::text::bigint - 1, 9223372036854775807, $5)
+         VALUES ($1, $2, $3, $4, pk_feed_horizon() - 1, 9223372036854775807, $5)
          RETURNING id",
     )
     .bind::<Text, _>(&new.url)

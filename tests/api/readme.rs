@@ -29,10 +29,26 @@ fn the_readme_walkthroughs_work_when_pasted_into_a_shell() {
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(output.status.success(), "{stdout}\n{}", String::from_utf8_lossy(&output.stderr));
     let answers: Vec<Value> = stdout.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
-    let [shelf, room, renamed, located, history, audit, space, queue_before, queue_after, page, file] =
-        answers.as_slice()
+    let [
+        shelf,
+        room,
+        renamed,
+        located,
+        history,
+        audit,
+        space,
+        queue_before,
+        queue_after,
+        page,
+        file,
+        fonds,
+        fonds_again,
+        imported,
+        feed,
+        report,
+    ] = answers.as_slice()
     else {
-        panic!("eleven answers expected:\n{stdout}");
+        panic!("sixteen answers expected:\n{stdout}");
     };
     // Describing the repository.
     assert_eq!(shelf["items"][0]["path_code"], "K1-P02-G05-3-4");
@@ -66,4 +82,15 @@ fn the_readme_walkthroughs_work_when_pasted_into_a_shell() {
     assert_eq!(file["conservation"]["pages_by_grade"], serde_json::json!({"1": 0, "2": 250, "3": 0, "4": 0}));
     assert_eq!(file["conservation"]["pages_treated_by_type"], serde_json::json!({"backing": 200}));
     assert_eq!(file["box"]["home_location"]["path_code"], "K1-P02-G06-3-4");
+    // Another service integrating.
+    assert_eq!(fonds_again, fonds, "the retry is answered with the first answer");
+    assert_eq!(imported, &serde_json::json!({"kind": "files", "dry_run": false, "rows": 2, "created": 2}));
+    let events: Vec<&str> = feed["items"].as_array().unwrap().iter().map(|e| e["type"].as_str().unwrap()).collect();
+    assert_eq!(events, ["file.created", "file.created", "file.created"], "file 37, then the two imported");
+    assert_eq!(feed["items"][2]["data"]["title"], "Tập báo cáo tổng kết công tác tổ chức, cán bộ");
+    assert_eq!(
+        report["treatments"]["by_type"][0],
+        serde_json::json!({"type": "backing", "pages": 0, "leaves": 200, "files": 1})
+    );
+    assert_eq!(report["movements"]["by_reason"][0]["reason"], "audit_correction");
 }

@@ -76,12 +76,12 @@ fn the_figures_reconcile_with_the_records() {
     assert_eq!(
         r["assessments"]["by_grade"],
         json!([
-            {"grade": 1, "pages": 40, "leaves": 60, "files": 2},
-            {"grade": 2, "pages": 40, "leaves": 0, "files": 1},
-            {"grade": 3, "pages": 0, "leaves": 150, "files": 2}
+            {"grade": 1, "pages": 40, "leaves": 60},
+            {"grade": 2, "pages": 40, "leaves": 0},
+            {"grade": 3, "pages": 0, "leaves": 150}
         ])
     );
-    assert_eq!(r["assessments"]["total"], json!({"pages": 80, "leaves": 210, "files": 3}));
+    assert_eq!(r["assessments"]["total"], json!({"pages": 80, "leaves": 210}));
     assert_eq!(r["assessments"]["files_with_active_pests"], 1);
     assert_eq!(r["assessments"]["laminated"], json!({"pages": 0, "leaves": 5}));
     assert_eq!(
@@ -105,14 +105,14 @@ fn the_figures_reconcile_with_the_records() {
 
     // One fonds: its own files and boxes; shelving and audits stay whole-repository figures.
     let snv_only = app.get(&format!("/api/v1/reports/activity?from=2026-01-01&to={today}&fonds_id={snv}")).body;
-    assert_eq!(snv_only["assessments"]["total"], json!({"pages": 80, "leaves": 160, "files": 2}));
+    assert_eq!(snv_only["assessments"]["total"], json!({"pages": 80, "leaves": 160}));
     assert_eq!(snv_only["movements"]["total_moves"], 1);
     assert_eq!(snv_only["stock"]["boxes_held"], 1);
     assert_eq!(snv_only["stock"]["occupied_m"], 0.125);
 
     // As at the end of January the boxes did not exist yet; the February surveys are outside.
     let january = app.get("/api/v1/reports/activity?from=2026-01-01&to=2026-01-31").body;
-    assert_eq!(january["assessments"]["total"], json!({"pages": 0, "leaves": 0, "files": 0}));
+    assert_eq!(january["assessments"]["total"], json!({"pages": 0, "leaves": 0}));
     assert_eq!(january["stock"]["boxes_held"], 0);
     assert_eq!(january["stock"]["free_m"], 6.0);
     // 2025 alone: the mending, and the survey of June.
@@ -139,6 +139,7 @@ fn the_report_comes_as_csv_too() {
         "treatments,backing,leaves,60",
         "treatments,total,files,2",
         "assessments,grade 3,leaves,150",
+        "assessments,laminated,leaves,5",
         "assessments,active mould or insects,files,1",
         "movements,return,moves,1",
         "audits,total,discrepancies,2",
@@ -176,7 +177,9 @@ fn the_demo_archive_loads_once_and_reports_its_year() {
     assert!(paperkeep::demo::load(&mut app.db()).is_err(), "a second load is refused");
     let year = loaded.year;
     let report = app.get(&format!("/api/v1/reports/activity?from={year}-01-01&to={year}-12-31")).body;
-    assert_eq!(report["assessments"]["total"]["files"], loaded.assessments as i64);
+    let surveyed: i64 =
+        report["assessments"]["by_grade"].as_array().unwrap().iter().map(|g| g["leaves"].as_i64().unwrap()).sum();
+    assert_eq!(report["assessments"]["total"]["leaves"], surveyed);
     let backed = &report["treatments"]["by_type"][0];
     assert_eq!(backed["type"], "backing");
     let leaves = backed["leaves"].as_i64().unwrap();
