@@ -7,7 +7,12 @@ use unicode_normalization::UnicodeNormalization;
 use validator::ValidationError;
 
 pub fn normalize(text: &str) -> String {
-    text.trim().nfc().collect()
+    let text = text.trim();
+    // Most text arrives composed already: the quick check spares composing it again.
+    match unicode_normalization::is_nfc_quick(text.chars()) {
+        unicode_normalization::IsNormalized::Yes => text.to_string(),
+        _ => text.nfc().collect(),
+    }
 }
 
 /// Normalises every string inside a JSON document, keys excepted.

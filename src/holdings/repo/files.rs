@@ -34,29 +34,6 @@ fn check_box(conn: &mut PgConnection, box_id: i64, fonds_id: i64, errors: &mut V
     Ok(())
 }
 
-/// The row stored for a new file, its defaults filled in (a macro: Diesel's insert types are
-/// best left to inference).
-macro_rules! stored {
-    ($f:expr, $actor:expr) => {
-        (
-            files::fonds_id.eq($f.fonds_id),
-            files::inventory_no.eq($f.inventory_no),
-            files::file_no.eq($f.file_no),
-            files::archive_code.eq(&$f.archive_code),
-            files::title.eq(&$f.title),
-            files::date_from.eq($f.date_from),
-            files::date_to.eq($f.date_to),
-            files::page_count.eq($f.page_count),
-            files::numbering.eq($f.numbering.unwrap_or(Numbering::Leaf)),
-            files::box_id.eq($f.box_id),
-            files::access.eq($f.access.unwrap_or(Access::Open)),
-            files::notes.eq(&$f.notes),
-            files::created_by.eq($actor.key_id),
-            files::updated_by.eq($actor.key_id),
-        )
-    };
-}
-
 pub fn create(conn: &mut PgConnection, new: &NewFile, actor: &Actor) -> Result<i64> {
     let mut errors = Vec::new();
     let fonds_exists: i64 = fonds::table.filter(fonds::id.eq(new.fonds_id)).count().get_result(conn)?;
@@ -70,7 +47,22 @@ pub fn create(conn: &mut PgConnection, new: &NewFile, actor: &Actor) -> Result<i
         return Err(Error::Invalid(errors));
     }
     diesel::insert_into(files::table)
-        .values(stored!(new, actor))
+        .values((
+            files::fonds_id.eq(new.fonds_id),
+            files::inventory_no.eq(new.inventory_no),
+            files::file_no.eq(new.file_no),
+            files::archive_code.eq(&new.archive_code),
+            files::title.eq(&new.title),
+            files::date_from.eq(new.date_from),
+            files::date_to.eq(new.date_to),
+            files::page_count.eq(new.page_count),
+            files::numbering.eq(new.numbering.unwrap_or(Numbering::Leaf)),
+            files::box_id.eq(new.box_id),
+            files::access.eq(new.access.unwrap_or(Access::Open)),
+            files::notes.eq(&new.notes),
+            files::created_by.eq(actor.key_id),
+            files::updated_by.eq(actor.key_id),
+        ))
         .returning(files::id)
         .get_result(conn)
         .map_err(conflict)
@@ -184,9 +176,6 @@ fn highest_recorded_page(conn: &mut PgConnection, id: i64) -> Result<i32> {
     Ok(assessed.max(treated).unwrap_or(0))
 }
 
-/// Rows per INSERT: well under PostgreSQL's 65,535 bind parameters.
-const FILES_PER_INSERT: usize = 2_000;
-
 /// Stores many checked files at once (an import), each with the line it came from. Numbers or
 /// archive codes that exist already are refused, naming the line. Returns how many were made.
 pub fn create_many(conn: &mut PgConnection, new: &[(u64, NewFile)], actor: &Actor) -> Result<usize> {
@@ -233,9 +222,32 @@ pub fn create_many(conn: &mut PgConnection, new: &[(u64, NewFile)], actor: &Acto
                 .collect(),
         ));
     }
-    for chunk in new.chunks(FILES_PER_INSERT) {
-        let rows: Vec<_> = chunk.iter().map(|(_, f)| stored!(f, actor)).collect();
-        diesel::insert_into(files::table).values(rows).execute(conn).map_err(conflict)?;
-    }
+    // One statement over arrays, whatever the number of rows: planned once, no parameter limit.
+    let column = |f: fn(&NewFile) -> Option<String>| new.iter().map(|(_, file)| f(file)).collect::<Vec<_>>();
+    use diesel::sql_types::Date;
+    diesel::sql_query(
+        "INSERT INTO files (fonds_id, inventory_no, file_no, archive_code, title, date_from, date_to, page_count,
+                            numbering, box_id, access, notes, created_by, updated_by)
+         SELECT f.*, $13, $13
+         FROM unnest($1::bigint[], $2::int[], $3::int[], $4::text[], $5::text[], $6::date[], $7::date[], $8::int[],
+                     $9::text[], $10::bigint[], $11::text[], $12::text[]) AS f",
+    )
+    .bind::<Array<BigInt>, _>(&fonds)
+    .bind::<Array<Integer>, _>(&inventories)
+    .bind::<Array<Integer>, _>(&numbers)
+    .bind::<Array<Nullable<Text>>, _>(column(|f| f.archive_code.clone()))
+    .bind::<Array<Text>, _>(new.iter().map(|(_, f)| f.title.as_str()).collect::<Vec<_>>())
+    .bind::<Array<Nullable<Date>>, _>(new.iter().map(|(_, f)| f.date_from).collect::<Vec<_>>())
+    .bind::<Array<Nullable<Date>>, _>(new.iter().map(|(_, f)| f.date_to).collect::<Vec<_>>())
+    .bind::<Array<Integer>, _>(new.iter().map(|(_, f)| f.page_count).collect::<Vec<_>>())
+    .bind::<Array<Text>, _>(
+        new.iter().map(|(_, f)| f.numbering.unwrap_or(Numbering::Leaf).as_str()).collect::<Vec<_>>(),
+    )
+    .bind::<Array<Nullable<BigInt>>, _>(new.iter().map(|(_, f)| f.box_id).collect::<Vec<_>>())
+    .bind::<Array<Text>, _>(new.iter().map(|(_, f)| f.access.unwrap_or(Access::Open).as_str()).collect::<Vec<_>>())
+    .bind::<Array<Nullable<Text>>, _>(column(|f| f.notes.clone()))
+    .bind::<BigInt, _>(actor.key_id)
+    .execute(conn)
+    .map_err(conflict)?;
     Ok(new.len())
 }
