@@ -269,6 +269,7 @@ diesel::table! {
         attempts -> Int4,
         failing_since -> Nullable<Timestamptz>,
         retry_at -> Nullable<Timestamptz>,
+        leased_until -> Nullable<Timestamptz>,
         created_at -> Timestamptz,
         created_by -> Int8,
     }

@@ -174,6 +174,8 @@ CREATE TABLE webhooks (
     attempts        integer     NOT NULL DEFAULT 0,
     failing_since   timestamptz,
     retry_at        timestamptz,
+    -- An instance is sending the head event until then (no connection is held meanwhile).
+    leased_until    timestamptz,
     created_at      timestamptz NOT NULL DEFAULT now(),
     created_by      bigint      NOT NULL REFERENCES api_keys (id)
 );

@@ -1,6 +1,6 @@
 //! The delivery worker: a thread per service instance that follows each active webhook's
-//! cursor through the change feed and POSTs each event, in order. One event per transaction
-//! (row-locked, so that instances never send the same one together); a failure keeps the event
+//! cursor through the change feed and POSTs each event, in order. One event at a time, under a
+//! lease on the webhook (so that instances never send the same one together); a failure keeps the event
 //! at the head and retries it after 1, 2, 4 … seconds (at most an hour apart) until a day has
 //! passed, then logs it as given up and goes on.
 
@@ -10,7 +10,6 @@ use std::time::Duration;
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
-use diesel::Connection;
 use hmac::{Hmac, KeyInit, Mac};
 use sha2::Sha256;
 
@@ -60,17 +59,16 @@ pub fn start(pool: Pool) -> Deliverer {
     Deliverer { stop: Some(stop), thread: Some(thread) }
 }
 
+/// Sends what is due. A connection is taken for each short step and given back before the
+/// receiver is called, so a slow receiver never keeps one from the requests.
 fn round(pool: &Pool, agent: &ureq::Agent) -> Result<(), Error> {
-    let mut conn = pool.get()?;
-    for id in repo::due(&mut conn)? {
+    let due = repo::due(&mut *pool.get()?)?;
+    for id in due {
         for _ in 0..BATCH {
-            let delivered = conn.transaction(|conn| -> Result<bool, Error> {
-                let Some(next) = repo::next(conn, id)? else { return Ok(false) };
-                let attempt = send(agent, &next);
-                repo::record(conn, id, &attempt)?;
-                Ok(attempt.delivered)
-            })?;
-            if !delivered {
+            let Some(next) = repo::lease(&mut *pool.get()?, id)? else { break };
+            let attempt = send(agent, &next);
+            repo::record(&mut *pool.get()?, id, &attempt)?;
+            if !attempt.delivered {
                 break;
             }
         }

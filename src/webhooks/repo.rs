@@ -69,17 +69,18 @@ pub fn deliveries(conn: &mut PgConnection, id: i64, before: Option<i64>, limit: 
         .load(conn)?)
 }
 
-/// Active webhooks with something to do now: not waiting for a retry.
+/// Active webhooks with something to do now: not waiting for a retry, not being sent to.
 pub fn due(conn: &mut PgConnection) -> Result<Vec<i64>> {
     Ok(webhooks::table
         .filter(webhooks::active)
         .filter(webhooks::retry_at.is_null().or(webhooks::retry_at.le(diesel::dsl::now)))
+        .filter(webhooks::leased_until.is_null().or(webhooks::leased_until.lt(diesel::dsl::now)))
         .order(webhooks::id)
         .select(webhooks::id)
         .load(conn)?)
 }
 
-/// A webhook locked for delivery, with the next event it has to send.
+/// A webhook leased for delivery, with the next event it has to send.
 pub struct Next {
     pub url: String,
     pub secret: String,
@@ -106,26 +107,40 @@ struct Locked {
     types: Vec<String>,
 }
 
-/// Locks webhook `id` (skipping it when another instance holds it) and finds its next event.
-/// Call inside a transaction; `None`: nothing to send now.
-pub fn next(conn: &mut PgConnection, id: i64) -> Result<Option<Next>> {
-    let locked: Option<Locked> = diesel::sql_query(
-        "SELECT url, secret, attempts, extract(epoch FROM now() - failing_since)::float8 AS failing_seconds,
-                cursor_tx, cursor_position, types
-         FROM webhooks WHERE id = $1 AND active FOR UPDATE SKIP LOCKED",
-    )
-    .bind::<BigInt, _>(id)
-    .get_result(conn)
-    .optional()?;
-    let Some(locked) = locked else { return Ok(None) };
-    let event = crate::events::repo::after(conn, (locked.cursor_tx, locked.cursor_position), &locked.types, 1)?.pop();
-    Ok(event.map(|event| Next {
-        url: locked.url,
-        secret: locked.secret,
-        attempts: locked.attempts,
-        failing_for: locked.failing_seconds.map(|s| chrono::Duration::milliseconds((s * 1000.0) as i64)),
-        event,
-    }))
+/// How long an instance may take to send one event before another may take it over.
+const LEASE_SECONDS: i32 = 30;
+
+/// Leases webhook `id` for sending its next event, unless another instance holds it: the
+/// lease, not a lock, keeps instances apart, so no connection is held while the receiver
+/// answers. `None`: nothing to send now.
+pub fn lease(conn: &mut PgConnection, id: i64) -> Result<Option<Next>> {
+    conn.transaction(|conn| {
+        let locked: Option<Locked> = diesel::sql_query(
+            "SELECT url, secret, attempts, extract(epoch FROM now() - failing_since)::float8 AS failing_seconds,
+                    cursor_tx, cursor_position, types
+             FROM webhooks
+             WHERE id = $1 AND active AND (leased_until IS NULL OR leased_until < now())
+             FOR UPDATE SKIP LOCKED",
+        )
+        .bind::<BigInt, _>(id)
+        .get_result(conn)
+        .optional()?;
+        let Some(locked) = locked else { return Ok(None) };
+        let event =
+            crate::events::repo::after(conn, (locked.cursor_tx, locked.cursor_position), &locked.types, 1)?.pop();
+        let Some(event) = event else { return Ok(None) };
+        diesel::sql_query("UPDATE webhooks SET leased_until = now() + make_interval(secs => $2) WHERE id = $1")
+            .bind::<BigInt, _>(id)
+            .bind::<diesel::sql_types::Integer, _>(LEASE_SECONDS)
+            .execute(conn)?;
+        Ok(Some(Next {
+            url: locked.url,
+            secret: locked.secret,
+            attempts: locked.attempts,
+            failing_for: locked.failing_seconds.map(|s| chrono::Duration::milliseconds((s * 1000.0) as i64)),
+            event,
+        }))
+    })
 }
 
 /// What became of one attempt.
@@ -139,8 +154,13 @@ pub struct Attempt<'a> {
     pub delivered: bool,
 }
 
-/// Logs an attempt and moves the webhook on: past the event, or to its next try.
+/// Logs an attempt, moves the webhook on (past the event, or to its next try) and ends the
+/// lease, in one transaction.
 pub fn record(conn: &mut PgConnection, id: i64, attempt: &Attempt) -> Result<()> {
+    conn.transaction(|conn| record_attempt(conn, id, attempt))
+}
+
+fn record_attempt(conn: &mut PgConnection, id: i64, attempt: &Attempt) -> Result<()> {
     let outcome = match (attempt.delivered, attempt.retry_in) {
         (true, _) => "delivered",
         (false, Some(_)) => "retrying",
@@ -162,14 +182,15 @@ pub fn record(conn: &mut PgConnection, id: i64, attempt: &Attempt) -> Result<()>
     match attempt.retry_in {
         Some(wait) => diesel::sql_query(
             "UPDATE webhooks SET attempts = $2, failing_since = coalesce(failing_since, now()),
-                    retry_at = now() + make_interval(secs => $3::float8) WHERE id = $1",
+                    retry_at = now() + make_interval(secs => $3::float8), leased_until = NULL WHERE id = $1",
         )
         .bind::<BigInt, _>(id)
         .bind::<diesel::sql_types::Integer, _>(attempt.attempt)
         .bind::<diesel::sql_types::Double, _>(wait.num_milliseconds() as f64 / 1000.0)
         .execute(conn)?,
         None => diesel::sql_query(
-            "UPDATE webhooks SET attempts = 0, failing_since = NULL, retry_at = NULL, cursor_tx = $2, cursor_position = $3
+            "UPDATE webhooks SET attempts = 0, failing_since = NULL, retry_at = NULL, leased_until = NULL,
+                    cursor_tx = $2, cursor_position = $3
              WHERE id = $1",
         )
         .bind::<BigInt, _>(id)

@@ -160,3 +160,20 @@ fn bad_subscriptions_are_refused() {
     app.get("/api/v1/webhooks/999").problem(404);
     app.get("/api/v1/webhooks/999/deliveries").problem(404);
 }
+
+#[test]
+fn a_webhook_leased_by_another_instance_is_left_to_it_until_the_lease_ends() {
+    let app = TestApp::spawn();
+    let (url, received) = receiver(vec![]);
+    let created = app.post("/api/v1/webhooks", json!({"url": url}));
+    assert_eq!(created.status, 201, "{}", created.text);
+    // Another instance is sending (its lease runs for an hour).
+    diesel::sql_query("UPDATE webhooks SET leased_until = now() + interval '1 hour'").execute(&mut app.db()).unwrap();
+    fonds(&app, "A", "Phông A");
+    std::thread::sleep(Duration::from_millis(1_000));
+    assert!(received.lock().unwrap().is_empty(), "sent while another instance held the lease");
+    // That instance died: once its lease has run out, this one takes over.
+    diesel::sql_query("UPDATE webhooks SET leased_until = now() - interval '1 second'").execute(&mut app.db()).unwrap();
+    wait_for("the delivery", || received.lock().unwrap().len() == 1);
+    wait_for("the lease to end", || count_rows(&app, "webhooks WHERE leased_until IS NULL") == 1);
+}
