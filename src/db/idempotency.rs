@@ -10,7 +10,7 @@ pub const KEPT_HOURS: i64 = 24;
 
 /// What an earlier request with the same key left.
 pub enum Prior {
-    /// None (or one older than [`KEPT_HOURS`]).
+    /// None (or one older than [`KEPT_HOURS`]): the key is now this request's.
     Nothing,
     /// A request with this key is running right now, or its answer was never stored.
     Running,
@@ -42,17 +42,29 @@ struct Row {
     body: Option<Vec<u8>>,
 }
 
-/// Looks up `key` for `api_key_id`, first taking a transaction-scoped lock on it so that two
-/// requests with one key never run together. Call inside the request's transaction.
-pub fn prior(conn: &mut PgConnection, api_key_id: i64, key: &str, fingerprint: &[u8]) -> Result<Prior> {
+/// Claims `key` for `api_key_id` in the request's transaction, in one statement: takes a
+/// transaction-scoped lock on it (so that two requests with one key never run together), looks
+/// for what an earlier request left, and if nothing, records the key — so that it commits with
+/// the work, or rolls back with it. Expired keys of anyone are removed on the way.
+pub fn claim(conn: &mut PgConnection, api_key_id: i64, key: &str, fingerprint: &[u8]) -> Result<Prior> {
     let row: Row = diesel::sql_query(
-        "SELECT pg_try_advisory_xact_lock(hashtextextended($2, $1)) AS free, k.fingerprint, k.status, k.headers, k.body
-         FROM (SELECT 1) AS one
-         LEFT JOIN idempotency_keys k
-           ON k.api_key_id = $1 AND k.key = $2 AND k.created_at > now() - make_interval(hours => $3::int)",
+        "WITH lock AS (SELECT pg_try_advisory_xact_lock(hashtextextended($2, $1)) AS free),
+         live AS (
+             SELECT fingerprint, status, headers, body FROM idempotency_keys
+             WHERE api_key_id = $1 AND key = $2 AND created_at > now() - make_interval(hours => $4::int)),
+         expired AS (
+             DELETE FROM idempotency_keys
+             WHERE created_at <= now() - make_interval(hours => $4::int) AND (api_key_id, key) <> ($1, $2)),
+         claimed AS (
+             INSERT INTO idempotency_keys (api_key_id, key, fingerprint)
+             SELECT $1, $2, $3 FROM lock WHERE free AND NOT EXISTS (SELECT 1 FROM live)
+             ON CONFLICT (api_key_id, key) DO UPDATE
+             SET fingerprint = excluded.fingerprint, created_at = now(), status = NULL, headers = NULL, body = NULL)
+         SELECT lock.free, live.fingerprint, live.status, live.headers, live.body FROM lock LEFT JOIN live ON true",
     )
     .bind::<BigInt, _>(api_key_id)
     .bind::<Text, _>(key)
+    .bind::<Bytea, _>(fingerprint)
     .bind::<BigInt, _>(KEPT_HOURS)
     .get_result(conn)?;
     Ok(match row {
@@ -66,25 +78,6 @@ pub fn prior(conn: &mut PgConnection, api_key_id: i64, key: &str, fingerprint: &
         }),
         Row { status: None, .. } => Prior::Running,
     })
-}
-
-/// Records `key` as used, in the transaction that does the request's work; on the way,
-/// removes the keys that have expired (using the index on `created_at`, in the same round trip).
-pub fn record(conn: &mut PgConnection, api_key_id: i64, key: &str, fingerprint: &[u8]) -> Result<()> {
-    diesel::sql_query(
-        "WITH expired AS (
-             DELETE FROM idempotency_keys
-             WHERE created_at <= now() - make_interval(hours => $4::int) AND (api_key_id, key) <> ($1, $2))
-         INSERT INTO idempotency_keys (api_key_id, key, fingerprint) VALUES ($1, $2, $3)
-         ON CONFLICT (api_key_id, key) DO UPDATE
-         SET fingerprint = excluded.fingerprint, created_at = now(), status = NULL, headers = NULL, body = NULL",
-    )
-    .bind::<BigInt, _>(api_key_id)
-    .bind::<Text, _>(key)
-    .bind::<Bytea, _>(fingerprint)
-    .bind::<BigInt, _>(KEPT_HOURS)
-    .execute(conn)?;
-    Ok(())
 }
 
 /// Stores the answer given to the request that recorded `key`. Committed without waiting for

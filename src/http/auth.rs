@@ -64,18 +64,14 @@ impl Caller {
             .authorized(permission, move |conn, actor| {
                 conn.transaction(|conn| {
                     if let Some((key, fingerprint)) = &key {
-                        match idempotency::prior(conn, actor.key_id, key, fingerprint)? {
+                        match idempotency::claim(conn, actor.key_id, key, fingerprint)? {
                             Prior::Nothing => {}
                             Prior::Running => return Err(ApiError::IdempotencyRunning),
                             Prior::OtherRequest => return Err(ApiError::IdempotencyMismatch),
                             Prior::Answered(answer) => return Err(ApiError::Replayed(answer)),
                         }
                     }
-                    let result = work(conn, actor)?;
-                    if let Some((key, fingerprint)) = &key {
-                        idempotency::record(conn, actor.key_id, key, fingerprint)?;
-                    }
-                    Ok((result, actor.key_id))
+                    Ok((work(conn, actor)?, actor.key_id))
                 })
             })
             .await?;
