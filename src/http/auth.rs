@@ -100,7 +100,8 @@ impl Caller {
         let key_hash = self.key_hash;
         self.state
             .with_connection(move |conn| {
-                let actor = repo::authenticate(conn, &key_hash)?
+                let writes = !matches!(permission, Permission::Read);
+                let actor = repo::authenticate(conn, &key_hash, writes)?
                     .ok_or(ApiError::Unauthorized("this API key is unknown or revoked"))?;
                 if !actor.role.may(permission) {
                     return Err(ApiError::Forbidden(format!("the {} role may not do this", actor.role)));

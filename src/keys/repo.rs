@@ -4,22 +4,24 @@ use super::model::{Actor, ApiKey, Role, Secret};
 use crate::error::{Error, Result};
 use crate::schema::api_keys;
 
-/// The active key with this hash, if any.
-pub fn authenticate(conn: &mut PgConnection, key_hash: &[u8]) -> Result<Option<Actor>> {
-    let found = api_keys::table
-        .filter(api_keys::key_hash.eq(key_hash))
-        .filter(api_keys::revoked_at.is_null())
-        // Names the key as the actor of whatever this connection writes next (the change
-        // feed's triggers read it); every request authenticates before its work, so the
-        // setting is always the current caller's.
-        .select((
-            api_keys::id,
-            api_keys::role,
-            diesel::dsl::sql::<diesel::sql_types::Text>("set_config('paperkeep.actor', api_keys.id::text, false)"),
-        ))
-        .first::<(i64, Role, String)>(conn)
-        .optional()?;
-    Ok(found.map(|(key_id, role, _)| Actor { key_id, role }))
+/// The active key with this hash, if any. When the caller is about to write, the same
+/// statement names the key as the actor of what this connection writes next (the change feed's
+/// triggers read it); every writing request authenticates before its work, so the setting is
+/// always the current writer's, and reads do not pay for it.
+pub fn authenticate(conn: &mut PgConnection, key_hash: &[u8], writes: bool) -> Result<Option<Actor>> {
+    let active = api_keys::table.filter(api_keys::key_hash.eq(key_hash)).filter(api_keys::revoked_at.is_null());
+    let found = if writes {
+        let actor =
+            diesel::dsl::sql::<diesel::sql_types::Text>("set_config('paperkeep.actor', api_keys.id::text, false)");
+        active
+            .select((api_keys::id, api_keys::role, actor))
+            .first::<(i64, Role, String)>(conn)
+            .optional()?
+            .map(|(id, role, _)| (id, role))
+    } else {
+        active.select((api_keys::id, api_keys::role)).first::<(i64, Role)>(conn).optional()?
+    };
+    Ok(found.map(|(key_id, role)| Actor { key_id, role }))
 }
 
 pub fn create(

@@ -47,13 +47,21 @@ pub struct Period {
 
 /// Page figures split by the unit a file is numbered in: pages are never added to leaves.
 #[derive(Debug, Clone, Default, Serialize, QueryableByName, ToSchema)]
-pub struct Units {
+pub struct PageUnits {
     /// Numbered units of files numbered by page.
     #[diesel(sql_type = BigInt)]
     pub pages: i64,
     /// Numbered units of files numbered by leaf (tờ).
     #[diesel(sql_type = BigInt)]
     pub leaves: i64,
+}
+
+/// Units treated, and the files they belong to.
+#[derive(Debug, Clone, Default, Serialize, QueryableByName, ToSchema)]
+pub struct Units {
+    #[diesel(embed)]
+    #[serde(flatten)]
+    pub units: PageUnits,
     /// Distinct files.
     #[diesel(sql_type = BigInt)]
     pub files: i64,
@@ -76,15 +84,6 @@ pub struct TreatmentFigures {
     pub by_type: Vec<TreatedByType>,
     /// All types together; `files` counts each file touched once.
     pub total: Units,
-}
-
-/// Numbered units of pages and of leaves.
-#[derive(Debug, Clone, Default, Serialize, QueryableByName, ToSchema)]
-pub struct PageUnits {
-    #[diesel(sql_type = BigInt)]
-    pub pages: i64,
-    #[diesel(sql_type = BigInt)]
-    pub leaves: i64,
 }
 
 #[derive(Debug, Clone, Serialize, QueryableByName, ToSchema)]
@@ -156,12 +155,10 @@ pub struct AuditFigures {
     pub discrepancies: i64,
 }
 
-#[derive(Debug, Clone, Serialize, QueryableByName, ToSchema)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct OutByPurpose {
     /// The workspace's purpose: conservation_lab, reading_room, digitization…
-    #[diesel(sql_type = Text)]
     pub purpose: String,
-    #[diesel(sql_type = BigInt)]
     pub boxes: i64,
 }
 
@@ -177,19 +174,15 @@ pub struct StockFigures {
     pub free_m: f64,
 }
 
-#[derive(Debug, Clone, Default, Serialize, QueryableByName, ToSchema)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Extent {
     /// Boxes held (of the fonds, when one is asked for), wherever they are.
-    #[diesel(sql_type = BigInt)]
     pub boxes_held: i64,
     /// Linear metres those boxes take (sum of widths).
-    #[diesel(sql_type = diesel::sql_types::Double)]
     pub held_m: f64,
     /// Linear metres of shelving occupied, by all fonds.
-    #[diesel(sql_type = diesel::sql_types::Double)]
     pub occupied_m: f64,
     /// Linear metres of shelving (the shelves as they are now).
-    #[diesel(sql_type = diesel::sql_types::Double)]
     pub capacity_m: f64,
 }
 

@@ -4,7 +4,7 @@ use chrono::{DateTime, Days, NaiveTime, Utc};
 use diesel::pg::Pg;
 use diesel::prelude::*;
 use diesel::query_builder::{BoxedSqlQuery, SqlQuery};
-use diesel::sql_types::{BigInt, Nullable, Timestamptz};
+use diesel::sql_types::{BigInt, Bool, Nullable, Text, Timestamptz};
 
 use super::model::*;
 use crate::error::{Error, Result};
@@ -177,34 +177,64 @@ const PLACED_AT_END: &str = "WITH later AS (
         FROM boxes b LEFT JOIN later ON later.box_id = b.id
         JOIN locations l ON l.id = CASE WHEN later.box_id IS NULL THEN b.current_location_id ELSE later.from_location_id END)";
 
+/// One pass over where the boxes stood: by kind of place, workspace purpose and whether the box
+/// is counted (of the fonds asked for); with the shelving's capacity.
+#[derive(QueryableByName)]
+struct Placed {
+    #[diesel(sql_type = BigInt)]
+    capacity_mm: i64,
+    #[diesel(sql_type = Nullable<Text>)]
+    kind: Option<String>,
+    #[diesel(sql_type = Nullable<Text>)]
+    purpose: Option<String>,
+    #[diesel(sql_type = Nullable<Bool>)]
+    counted: Option<bool>,
+    #[diesel(sql_type = Nullable<BigInt>)]
+    boxes: Option<i64>,
+    #[diesel(sql_type = Nullable<BigInt>)]
+    width_mm: Option<i64>,
+}
+
 fn stock(conn: &mut PgConnection, end: DateTime<Utc>, fonds: Option<i64>) -> Result<StockFigures> {
-    let out: Vec<OutByPurpose> = figure(
+    let groups: Vec<Placed> = figure(
         &format!(
             "{PLACED_AT_END}
-             SELECT purpose, count(*) AS boxes FROM placed
-             WHERE kind = 'workspace' AND ($3::bigint IS NULL OR fonds_id = $3)
-             GROUP BY purpose ORDER BY purpose"
+             SELECT s.capacity_mm, g.kind, g.purpose, g.counted, g.boxes, g.width_mm
+             FROM (SELECT coalesce(sum(capacity_mm), 0)::bigint AS capacity_mm FROM locations WHERE kind = 'shelf') s
+             LEFT JOIN (SELECT kind, purpose, ($3::bigint IS NULL OR fonds_id = $3) AS counted, count(*) AS boxes,
+                               sum(width_mm)::bigint AS width_mm
+                        FROM placed GROUP BY 1, 2, 3) g ON true
+             ORDER BY g.purpose"
         ),
         end,
         end,
         fonds,
     )
     .load(conn)?;
-    let extent: Extent = figure(
-        &format!(
-            "{PLACED_AT_END}
-             SELECT count(*) FILTER (WHERE $3::bigint IS NULL OR fonds_id = $3) AS boxes_held,
-                    coalesce(sum(width_mm) FILTER (WHERE $3::bigint IS NULL OR fonds_id = $3), 0) / 1000.0::float8 AS held_m,
-                    coalesce(sum(width_mm) FILTER (WHERE kind = 'shelf'), 0) / 1000.0::float8 AS occupied_m,
-                    (SELECT coalesce(sum(capacity_mm), 0) FROM locations WHERE kind = 'shelf') / 1000.0::float8 AS capacity_m
-             FROM placed"
-        ),
-        end,
-        end,
-        fonds,
-    )
-    .get_result(conn)?;
-    let boxes_out_total = out.iter().map(|o| o.boxes).sum();
-    let free_m = extent.capacity_m - extent.occupied_m;
-    Ok(StockFigures { boxes_out: out, boxes_out_total, extent, free_m })
+    let metres = |mm: i64| mm as f64 / 1000.0;
+    let capacity_mm = groups.first().map_or(0, |g| g.capacity_mm);
+    let (mut held, mut held_mm, mut occupied_mm) = (0, 0, 0);
+    let mut boxes_out = Vec::new();
+    for g in groups.iter().filter(|g| g.kind.is_some()) {
+        let (boxes, width_mm) = (g.boxes.unwrap_or(0), g.width_mm.unwrap_or(0));
+        let counted = g.counted == Some(true);
+        if g.kind.as_deref() == Some("shelf") {
+            occupied_mm += width_mm;
+        }
+        if counted {
+            (held, held_mm) = (held + boxes, held_mm + width_mm);
+            if let (Some("workspace"), Some(purpose)) = (g.kind.as_deref(), &g.purpose) {
+                boxes_out.push(OutByPurpose { purpose: purpose.clone(), boxes });
+            }
+        }
+    }
+    let extent = Extent {
+        boxes_held: held,
+        held_m: metres(held_mm),
+        occupied_m: metres(occupied_mm),
+        capacity_m: metres(capacity_mm),
+    };
+    let boxes_out_total = boxes_out.iter().map(|o| o.boxes).sum();
+    let free_m = metres(capacity_mm - occupied_mm);
+    Ok(StockFigures { boxes_out, boxes_out_total, extent, free_m })
 }

@@ -2,7 +2,7 @@ use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse};
 use chrono::Utc;
 
-use super::model::{ActivityQuery, ActivityReport, PageUnits, Units};
+use super::model::{ActivityQuery, ActivityReport, PageUnits};
 use super::repo;
 use crate::http::auth::Caller;
 use crate::http::problem::ApiError;
@@ -43,24 +43,22 @@ async fn activity_report(
 /// The report as rows a person can paste into the review document.
 fn csv(report: &ActivityReport) -> String {
     let mut rows: Vec<(String, String, &str, String)> = Vec::new();
-    let mut units = |section: &str, item: String, u: &Units| {
-        for (measure, value) in [("pages", u.pages), ("leaves", u.leaves), ("files", u.files)] {
+    let mut units = |section: &str, item: String, u: &PageUnits, files: Option<i64>| {
+        let measures = [("pages", Some(u.pages)), ("leaves", Some(u.leaves)), ("files", files)];
+        for (measure, value) in measures.into_iter().filter_map(|(m, v)| Some((m, v?))) {
             rows.push((section.into(), item.clone(), measure, value.to_string()));
         }
     };
-    for t in &report.treatments.by_type {
-        units("treatments", t.treatment_type.clone().unwrap_or_default(), &t.units);
+    let treated = &report.treatments;
+    for t in &treated.by_type {
+        units("treatments", t.treatment_type.clone().unwrap_or_default(), &t.units.units, Some(t.units.files));
     }
-    units("treatments", "total".into(), &report.treatments.total);
-    let mut page_units = |item: String, u: &PageUnits| {
-        rows.push(("assessments".into(), item.clone(), "pages", u.pages.to_string()));
-        rows.push(("assessments".into(), item, "leaves", u.leaves.to_string()));
-    };
+    units("treatments", "total".into(), &treated.total.units, Some(treated.total.files));
     for a in &report.assessments.by_grade {
-        page_units(format!("grade {}", a.grade.unwrap_or_default()), &a.units);
+        units("assessments", format!("grade {}", a.grade.unwrap_or_default()), &a.units, None);
     }
-    page_units("total".into(), &report.assessments.total);
-    page_units("laminated".into(), &report.assessments.laminated);
+    units("assessments", "total".into(), &report.assessments.total, None);
+    units("assessments", "laminated".into(), &report.assessments.laminated, None);
     let a = &report.assessments;
     rows.push(("assessments".into(), "active mould or insects".into(), "files", a.files_with_active_pests.to_string()));
     for m in &report.movements.by_reason {
