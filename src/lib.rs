@@ -17,4 +17,5 @@ pub mod reports;
 pub mod schema;
 pub mod storage;
 pub mod text;
+pub mod trail;
 pub mod webhooks;

@@ -88,6 +88,8 @@ diesel::table! {
         occurred_at -> Timestamptz,
         actor -> Nullable<Int8>,
         data -> Jsonb,
+        before -> Nullable<Jsonb>,
+        internal -> Bool,
     }
 }
 

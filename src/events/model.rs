@@ -14,7 +14,8 @@ pub struct Event {
     pub id: String,
     /// `<resource>.<what happened>`: location.created|updated|deleted, box.created|updated|moved,
     /// audit.created|reconciled, fonds.created|updated, file.created|updated,
-    /// assessment.created, treatment.created|transitioned.
+    /// assessment.created, treatment.created|transitioned, vocabulary_term.created|updated (and in
+    /// the audit trail only: api_key.created|revoked, webhook.created|deactivated).
     #[diesel(sql_type = Text)]
     #[serde(rename = "type")]
     pub event_type: String,
@@ -49,6 +50,7 @@ pub type FeedPosition = (i64, i64);
 #[into_params(parameter_in = Query)]
 pub struct FeedQuery {
     /// The `next_cursor` of the previous answer; omitted: from the first event.
+    #[param(pattern = "^[A-Za-z0-9_-]{1,1000}$")]
     pub after: Option<String>,
     /// Events per answer, 1 to 1000 (default 100).
     #[validate(range(min = 1, max = 1000, message = "must be between 1 and 1000"))]
@@ -69,14 +71,13 @@ impl FeedQuery {
 
     /// The requested types and resources, without blanks.
     pub fn types(&self) -> Vec<String> {
-        self.types
-            .iter()
-            .flat_map(|t| t.split(','))
-            .map(str::trim)
-            .filter(|t| !t.is_empty())
-            .map(String::from)
-            .collect()
+        type_list(self.types.as_deref())
     }
+}
+
+/// A comma-separated list of event types or resources, without blanks.
+pub fn type_list(types: Option<&str>) -> Vec<String> {
+    types.iter().flat_map(|t| t.split(',')).map(str::trim).filter(|t| !t.is_empty()).map(String::from).collect()
 }
 
 /// An answer of the feed.

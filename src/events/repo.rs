@@ -14,6 +14,7 @@ pub fn after(conn: &mut PgConnection, after: FeedPosition, types: &[String], lim
          FROM events
          WHERE (tx, position) > ($1, $2)
            AND tx < (SELECT pk_feed_horizon())
+           AND NOT internal
            AND (cardinality($3::text[]) = 0 OR type = ANY($3) OR split_part(type, '.', 1) = ANY($3))
          ORDER BY tx, position
          LIMIT $4",

@@ -13,6 +13,7 @@ use super::idempotency::Claim;
 use super::problem::ApiError;
 use crate::db::idempotency::{self, Prior};
 use crate::error::Error;
+use crate::keys::access::{self, Access};
 use crate::keys::model::{Actor, Permission, hash};
 use crate::keys::repo;
 
@@ -24,6 +25,8 @@ const MAX_KEY_LEN: usize = 512;
 #[derive(Clone)]
 pub struct Caller {
     key_hash: Vec<u8>,
+    /// What the route needs, from the access table.
+    permission: Permission,
     state: web::Data<AppState>,
     /// A POST's `Idempotency-Key`, if it sent one.
     claim: Option<Claim>,
@@ -42,18 +45,22 @@ impl FromRequest for Caller {
             .and_then(|value| value.strip_prefix("Bearer "))
             .map(str::trim)
             .filter(|key| !key.is_empty() && key.len() <= MAX_KEY_LEN);
+        let route = req.match_pattern().unwrap_or_default();
+        let Some(Access::Key(permission)) = access::required(req.method().as_str(), &route) else {
+            unreachable!("Router::add registers only routes of the access table; {route} asks for a key")
+        };
         ready(match key {
-            Some(key) => Claim::of(req).map(|claim| Caller { key_hash: hash(key), state, claim }),
+            Some(key) => Claim::of(req).map(|claim| Caller { key_hash: hash(key), permission, state, claim }),
             None => Err(ApiError::Unauthorized("send an API key as `Authorization: Bearer <key>`")),
         })
     }
 }
 
 impl Caller {
-    /// Runs `work` in one transaction if the key is active and its role has `permission`:
-    /// all of it happens, or none of it. With an `Idempotency-Key`, a repeated request is
-    /// answered from the first one's stored answer instead of running again.
-    pub async fn run<R, F>(self, permission: Permission, work: F) -> Result<R, ApiError>
+    /// Runs `work` in one transaction if the key is active and its role has the permission the
+    /// route needs: all of it happens, or none of it. With an `Idempotency-Key`, a repeated
+    /// request is answered from the first one's stored answer instead of running again.
+    pub async fn run<R, F>(self, work: F) -> Result<R, ApiError>
     where
         F: FnOnce(&mut PgConnection, &Actor) -> Result<R, Error> + Send + 'static,
         R: Send + 'static,
@@ -61,7 +68,7 @@ impl Caller {
         let key = self.claim.as_ref().map(|claim| (claim.key.clone(), claim.fingerprint()));
         let claim = self.claim.clone();
         let (result, actor) = self
-            .authorized(permission, move |conn, actor| {
+            .authorized(move |conn, actor| {
                 conn.transaction(|conn| {
                     if let Some((key, fingerprint)) = &key {
                         match idempotency::claim(conn, actor.key_id, key, fingerprint)? {
@@ -81,23 +88,23 @@ impl Caller {
         Ok(result)
     }
 
-    /// Runs read-only `work`; every active key may read. No explicit transaction: under READ
-    /// COMMITTED each statement sees its own snapshot anyway, so one would only add round trips.
+    /// Runs read-only `work`. No explicit transaction: under READ COMMITTED each statement sees
+    /// its own snapshot anyway, so one would only add round trips.
     pub async fn read<R, F>(self, work: F) -> Result<R, ApiError>
     where
         F: FnOnce(&mut PgConnection) -> Result<R, Error> + Send + 'static,
         R: Send + 'static,
     {
-        self.authorized(Permission::Read, |conn, _| Ok(work(conn)?)).await
+        self.authorized(|conn, _| Ok(work(conn)?)).await
     }
 
     /// Checks the key and the role on a pooled connection, then runs `work` on it.
-    async fn authorized<R, F>(self, permission: Permission, work: F) -> Result<R, ApiError>
+    async fn authorized<R, F>(self, work: F) -> Result<R, ApiError>
     where
         F: FnOnce(&mut PgConnection, &Actor) -> Result<R, ApiError> + Send + 'static,
         R: Send + 'static,
     {
-        let key_hash = self.key_hash;
+        let (key_hash, permission) = (self.key_hash, self.permission);
         self.state
             .with_connection(move |conn| {
                 let writes = !matches!(permission, Permission::Read);

@@ -48,10 +48,11 @@ impl Claim {
             return Ok(None);
         };
         let bad = |message: &str| ApiError::malformed(HEADER, message);
-        let key = value.to_str().map_err(|_| bad("must be visible ASCII characters"))?.trim();
-        if key.is_empty() || key.len() > MAX_KEY_LEN {
-            return Err(bad("must be 1 to 255 characters"));
+        let key = value.as_bytes();
+        if key.is_empty() || key.len() > MAX_KEY_LEN || !key.iter().all(u8::is_ascii_graphic) {
+            return Err(bad("must be 1 to 255 visible ASCII characters, without spaces"));
         }
+        let key = String::from_utf8_lossy(key);
         Ok(Some(Claim { key: key.to_string(), request: req.clone() }))
     }
 

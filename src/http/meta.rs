@@ -51,7 +51,7 @@ async fn readyz(state: web::Data<AppState>) -> Result<web::Json<Health>, ApiErro
 
 /// This document.
 #[utoipa::path(get, path = "/openapi.yaml", tag = "operations", security(()),
-    responses((status = 200, description = "The OpenAPI document", content_type = "application/yaml", body = String)))]
+    responses((status = 200, description = "The OpenAPI document", content_type = "application/yaml", body = Object)))]
 async fn openapi_yaml(state: web::Data<AppState>) -> HttpResponse {
     HttpResponse::Ok().content_type("application/yaml").body(state.openapi_yaml.clone())
 }

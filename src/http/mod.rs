@@ -51,6 +51,7 @@ fn operations(router: &mut Router) {
     crate::reports::routes::register(router);
     crate::imports::routes::register(router);
     crate::webhooks::routes::register(router);
+    crate::trail::routes::register(router);
 }
 
 /// The OpenAPI document of the running service (what `GET /openapi.yaml` serves).

@@ -67,7 +67,8 @@ pub struct PageParams {
     /// Items per page, 1 to 500 (default 50).
     #[param(minimum = 1, maximum = 500)]
     pub limit: Option<i64>,
-    /// The `next_cursor` of the previous page; opaque.
+    /// The `next_cursor` of the previous page; opaque (anything else is answered 400).
+    #[param(pattern = "^[A-Za-z0-9_-]{1,1000}$")]
     pub cursor: Option<String>,
 }
 

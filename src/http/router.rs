@@ -11,6 +11,8 @@ use utoipa::openapi::path::{HttpMethod, Operation, ParameterBuilder, ParameterIn
 use utoipa::openapi::{RefOr, Required, Schema};
 
 use super::problem::ApiError;
+use crate::keys::access::{self, Access};
+use crate::keys::model::Role;
 
 /// Operations collected by [`Router::add`], by path.
 #[derive(Default)]
@@ -33,7 +35,9 @@ impl Router {
         let path = Doc::path();
         for method in Doc::methods() {
             let actix_method = to_actix(&method);
-            let mut operation = Doc::operation();
+            let access = access::required(actix_method.as_str(), &path)
+                .unwrap_or_else(|| panic!("{actix_method} {path} has no entry in keys::access::ROUTES"));
+            let mut operation = with_who_may_call(Doc::operation(), access);
             operation.tags.get_or_insert_with(Vec::new).extend(Doc::tags().into_iter().map(String::from));
             let operation = with_standard_answers(operation, &path, &actix_method);
             self.paths.add_path_operation(&path, vec![method], operation);
@@ -96,7 +100,8 @@ fn with_standard_answers(mut operation: Operation, path: &str, method: &Method) 
         answers.extend([("400", "Malformed"), ("404", "NotFound")]);
     }
     if operation.parameters.iter().flatten().any(is_query_parameter) {
-        answers.push(("422", "Invalid"));
+        // 400 for a cursor this list did not give out.
+        answers.extend([("400", "Malformed"), ("422", "Invalid")]);
     }
     if operation.request_body.is_some() {
         answers.extend([
@@ -111,6 +116,7 @@ fn with_standard_answers(mut operation: Operation, path: &str, method: &Method) 
         let key = header_parameter(
             "Idempotency-Key",
             Required::False,
+            r"^[\x21-\x7E]{1,255}$",
             "Makes a retry safe: the same key with the same request within 24 hours gets the first \
              answer again (with `Idempotent-Replayed: true`) instead of a second write. 1 to 255 \
              characters; 409 while the first request runs, 422 when reused for a different request.",
@@ -119,8 +125,12 @@ fn with_standard_answers(mut operation: Operation, path: &str, method: &Method) 
     }
     if method == Method::PATCH {
         answers.extend([("400", "Malformed"), ("412", "PreconditionFailed"), ("428", "PreconditionRequired")]);
-        let if_match =
-            header_parameter("If-Match", Required::True, "The ETag of the version being changed, e.g. \"3\".");
+        let if_match = header_parameter(
+            "If-Match",
+            Required::True,
+            r#"^(\*|"[0-9]{1,9}")$"#,
+            "The ETag of the version being changed, e.g. \"3\", or `*` for any version.",
+        );
         operation.parameters.get_or_insert_with(Vec::new).push(RefOr::T(if_match));
     }
     for (status, name) in answers {
@@ -133,13 +143,35 @@ fn with_standard_answers(mut operation: Operation, path: &str, method: &Method) 
     operation
 }
 
-fn header_parameter(name: &str, required: Required, description: &str) -> utoipa::openapi::path::Parameter {
+/// States in the operation's description which roles may call it, from the access table.
+fn with_who_may_call(mut operation: Operation, access: Access) -> Operation {
+    let who = match access {
+        Access::Public => "anyone, without a key".to_string(),
+        Access::Key(permission) => {
+            let roles: Vec<&str> =
+                Role::ALL.iter().filter(|role| role.may(permission)).map(|role| role.as_str()).collect();
+            if roles.len() == Role::ALL.len() { "every role".to_string() } else { roles.join(", ") }
+        }
+    };
+    let description = operation.description.take().unwrap_or_default();
+    operation.description = Some(format!("{description}\n\n**Who may call**: {who}.").trim_start().to_string());
+    operation
+}
+
+fn header_parameter(
+    name: &str,
+    required: Required,
+    pattern: &str,
+    description: &str,
+) -> utoipa::openapi::path::Parameter {
+    let schema =
+        utoipa::openapi::schema::ObjectBuilder::new().schema_type(utoipa::openapi::Type::String).pattern(Some(pattern));
     ParameterBuilder::new()
         .name(name)
         .parameter_in(ParameterIn::Header)
         .required(required)
         .description(Some(description))
-        .schema(Some(utoipa::openapi::schema::ObjectBuilder::new().schema_type(utoipa::openapi::Type::String)))
+        .schema(Some(schema))
         .build()
 }
 

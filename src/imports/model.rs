@@ -4,13 +4,12 @@ use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
 
 use crate::error::FieldError;
-use crate::keys::model::Permission;
 
 /// Most rows one import takes.
 pub const MAX_ROWS: usize = 200_000;
 
 /// What is imported.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ImportKind {
     Locations,
@@ -19,14 +18,6 @@ pub enum ImportKind {
 }
 
 impl ImportKind {
-    pub fn permission(self) -> Permission {
-        match self {
-            ImportKind::Locations => Permission::WriteLocations,
-            ImportKind::Boxes => Permission::WriteBoxes,
-            ImportKind::Files => Permission::WriteHoldings,
-        }
-    }
-
     /// The columns this kind takes.
     pub fn columns(self) -> &'static [Column] {
         match self {

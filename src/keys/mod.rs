@@ -1,5 +1,6 @@
 //! API keys: who may call the service, and as what role.
 
+pub mod access;
 pub mod model;
 pub mod repo;
 pub mod routes;

@@ -43,6 +43,8 @@ pub enum Permission {
     Archive,
     /// Subscribe webhooks and read their delivery logs.
     ManageWebhooks,
+    /// Read the audit trail of every write.
+    ReadAuditTrail,
 }
 
 impl Role {

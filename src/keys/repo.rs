@@ -91,6 +91,10 @@ pub fn revoke(conn: &mut PgConnection, id: i64, actor: &Actor) -> Result<()> {
     if key.revoked_at.is_some() {
         return Ok(());
     }
+    if id == actor.key_id {
+        // A caller locking itself out by mistake would need the command line to get back in.
+        return Err(Error::Conflict("a key cannot revoke itself; revoke it with another admin key".into()));
+    }
     if key.role == Role::Admin {
         // Serialises concurrent revocations of admin keys.
         diesel::sql_query("LOCK TABLE api_keys IN SHARE ROW EXCLUSIVE MODE").execute(conn)?;

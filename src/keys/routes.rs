@@ -2,7 +2,7 @@
 
 use actix_web::{HttpResponse, web};
 
-use super::model::{ApiKey, CreatedApiKey, NewApiKey, Permission, Secret};
+use super::model::{ApiKey, CreatedApiKey, NewApiKey, Secret};
 use super::repo;
 use crate::http::auth::Caller;
 use crate::http::body::Json;
@@ -23,7 +23,7 @@ pub fn register(router: &mut Router) {
 async fn create_key(caller: Caller, body: Json<NewApiKey>) -> Result<HttpResponse, ApiError> {
     let NewApiKey { name, role } = body.0;
     let created = caller
-        .run(Permission::ManageKeys, move |conn, actor| {
+        .run(move |conn, actor| {
             let secret = Secret::generate();
             let api_key = repo::create(conn, &name, role, &secret, Some(actor.key_id))?;
             Ok(CreatedApiKey { api_key, key: secret.reveal() })
@@ -41,7 +41,7 @@ async fn list_keys(caller: Caller, query: ListQuery<NoFilter>) -> Result<web::Js
     let page = query.page;
     let after = page.after::<i64>()?;
     let limit = page.limit();
-    let rows = caller.run(Permission::ManageKeys, move |conn, _| repo::list(conn, after, limit)).await?;
+    let rows = caller.run(move |conn, _| repo::list(conn, after, limit)).await?;
     Ok(web::Json(Page::from_rows(rows, &page, |key| key.id)))
 }
 
@@ -51,17 +51,23 @@ async fn list_keys(caller: Caller, query: ListQuery<NoFilter>) -> Result<web::Js
     responses((status = 200, description = "The key", body = ApiKey)))]
 async fn get_key(caller: Caller, id: web::Path<i64>) -> Result<web::Json<ApiKey>, ApiError> {
     let id = id.into_inner();
-    let key = caller.run(Permission::ManageKeys, move |conn, _| repo::get(conn, id)).await?;
+    let key = caller.run(move |conn, _| repo::get(conn, id)).await?;
     Ok(web::Json(key))
 }
 
-/// Revokes an API key; requests with it are refused from now on. Revoking twice is harmless.
-#[utoipa::path(delete, path = "/api/v1/api-keys/{id}", tag = "api keys",
+/// Revokes an API key: requests with it are refused from now on. The key stays listed, with
+/// who revoked it and when. Revoking twice is harmless.
+#[utoipa::path(post, path = "/api/v1/api-keys/{id}/revoke", tag = "api keys",
     params(("id" = i64, Path, description = "Key id")),
-    responses((status = 204, description = "Revoked"),
-              (status = 409, description = "It is the last active admin key", body = Problem, content_type = "application/problem+json")))]
-async fn revoke_key(caller: Caller, id: web::Path<i64>) -> Result<HttpResponse, ApiError> {
+    responses((status = 200, description = "The key, revoked", body = ApiKey),
+              (status = 409, description = "It is the key making the request, or the last active admin key", body = Problem, content_type = "application/problem+json")))]
+async fn revoke_key(caller: Caller, id: web::Path<i64>) -> Result<web::Json<ApiKey>, ApiError> {
     let id = id.into_inner();
-    caller.run(Permission::ManageKeys, move |conn, actor| repo::revoke(conn, id, actor)).await?;
-    Ok(HttpResponse::NoContent().finish())
+    let key = caller
+        .run(move |conn, actor| {
+            repo::revoke(conn, id, actor)?;
+            repo::get(conn, id)
+        })
+        .await?;
+    Ok(web::Json(key))
 }

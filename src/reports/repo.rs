@@ -21,7 +21,7 @@ pub fn activity(conn: &mut PgConnection, period: Period) -> Result<ActivityRepor
                 .select(fonds::id)
                 .first::<i64>(conn)
                 .optional()?
-                .ok_or_else(|| Error::NotFound(format!("no fonds has id {id}")))?;
+                .ok_or_else(|| Error::invalid("fonds_id", format!("no fonds has id {id}")))?;
         }
         figures(conn, period)
     })

@@ -8,7 +8,6 @@ use crate::http::body::Json;
 use crate::http::problem::ApiError;
 use crate::http::query::{ListQuery, NoFilter, Page, PageParams};
 use crate::http::router::Router;
-use crate::keys::model::Permission;
 
 pub fn register(router: &mut Router) {
     router.add(__path_create_webhook, create_webhook);
@@ -26,7 +25,7 @@ pub fn register(router: &mut Router) {
 async fn create_webhook(caller: Caller, body: Json<NewWebhook>) -> Result<HttpResponse, ApiError> {
     let new = body.0;
     let created = caller
-        .run(Permission::ManageWebhooks, move |conn, actor| {
+        .run(move |conn, actor| {
             let secret = new_secret();
             let webhook = repo::create(conn, &new, &secret, actor)?;
             Ok(CreatedWebhook { webhook, secret })
@@ -43,7 +42,7 @@ async fn create_webhook(caller: Caller, body: Json<NewWebhook>) -> Result<HttpRe
 async fn list_webhooks(caller: Caller, query: ListQuery<NoFilter>) -> Result<web::Json<Page<Webhook>>, ApiError> {
     let page = query.page;
     let (after, limit) = (page.after::<i64>()?, page.limit());
-    let rows = caller.run(Permission::ManageWebhooks, move |conn, _| repo::list(conn, after, limit)).await?;
+    let rows = caller.run(move |conn, _| repo::list(conn, after, limit)).await?;
     Ok(web::Json(Page::from_rows(rows, &page, |w| w.id)))
 }
 
@@ -53,17 +52,22 @@ async fn list_webhooks(caller: Caller, query: ListQuery<NoFilter>) -> Result<web
     responses((status = 200, description = "The webhook", body = Webhook)))]
 async fn get_webhook(caller: Caller, id: web::Path<i64>) -> Result<web::Json<Webhook>, ApiError> {
     let id = id.into_inner();
-    Ok(web::Json(caller.run(Permission::ManageWebhooks, move |conn, _| repo::get(conn, id)).await?))
+    Ok(web::Json(caller.run(move |conn, _| repo::get(conn, id)).await?))
 }
 
-/// Stops sending to this webhook; it stays listed with its log.
-#[utoipa::path(delete, path = "/api/v1/webhooks/{id}", tag = "webhooks",
+/// Stops sending to this webhook; it stays listed with its log. Deactivating twice is harmless.
+#[utoipa::path(post, path = "/api/v1/webhooks/{id}/deactivate", tag = "webhooks",
     params(("id" = i64, Path, description = "Webhook id")),
-    responses((status = 204, description = "Deactivated")))]
-async fn deactivate_webhook(caller: Caller, id: web::Path<i64>) -> Result<HttpResponse, ApiError> {
+    responses((status = 200, description = "The webhook, inactive", body = Webhook)))]
+async fn deactivate_webhook(caller: Caller, id: web::Path<i64>) -> Result<web::Json<Webhook>, ApiError> {
     let id = id.into_inner();
-    caller.run(Permission::ManageWebhooks, move |conn, _| repo::deactivate(conn, id)).await?;
-    Ok(HttpResponse::NoContent().finish())
+    let webhook = caller
+        .run(move |conn, _| {
+            repo::deactivate(conn, id)?;
+            repo::get(conn, id)
+        })
+        .await?;
+    Ok(web::Json(webhook))
 }
 
 /// Every delivery attempt to this webhook, newest first.
@@ -77,6 +81,6 @@ async fn webhook_deliveries(
 ) -> Result<web::Json<Page<Delivery>>, ApiError> {
     let (id, page) = (id.into_inner(), query.page);
     let (before, limit) = (page.after::<i64>()?, page.limit());
-    let rows = caller.run(Permission::ManageWebhooks, move |conn, _| repo::deliveries(conn, id, before, limit)).await?;
+    let rows = caller.run(move |conn, _| repo::deliveries(conn, id, before, limit)).await?;
     Ok(web::Json(Page::from_rows(rows, &page, |d| d.id)))
 }

@@ -2,6 +2,7 @@
 
 mod support;
 
+mod access;
 mod api_keys;
 mod audits;
 mod boxes;
@@ -19,4 +20,5 @@ mod readme;
 mod reports;
 mod space;
 mod startup;
+mod trail;
 mod webhooks;

@@ -132,7 +132,7 @@ fn after_a_day_of_failures_an_event_is_given_up_and_the_next_one_goes() {
     let bodies: Vec<Value> = received.lock().unwrap().iter().map(|r| serde_json::from_slice(&r.1).unwrap()).collect();
     assert_eq!(bodies.last().unwrap()["data"]["code"], "B");
     // Deactivated: nothing more is sent.
-    assert_eq!(app.delete(&format!("/api/v1/webhooks/{id}")).status, 204);
+    assert_eq!(app.post(&format!("/api/v1/webhooks/{id}/deactivate"), json!(null)).status, 200);
     fonds(&app, "C", "Phông C");
     std::thread::sleep(Duration::from_millis(1_000));
     assert_eq!(count_rows(&app, "webhook_deliveries"), 3);

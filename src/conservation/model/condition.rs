@@ -14,7 +14,7 @@ use crate::holdings::model::PageSet;
 #[derive(Debug, Clone, Default, Serialize, ToSchema)]
 pub struct ConditionSummary {
     /// Pages by their current grade (the latest assessment covering each, corrections applied).
-    #[schema(example = json!({"1": 20, "2": 0, "3": 230, "4": 0}))]
+    #[schema(value_type = BTreeMap<String, i64>, example = json!({"1": 20, "2": 0, "3": 230, "4": 0}))]
     pub pages_by_grade: BTreeMap<i16, i64>,
     pub pages_never_assessed: i64,
     /// Pages covered by completed treatments, by treatment type.

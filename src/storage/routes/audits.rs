@@ -5,7 +5,6 @@ use crate::http::body::Json;
 use crate::http::problem::{ApiError, Problem};
 use crate::http::query::{ListQuery, Page, PageParams};
 use crate::http::router::Router;
-use crate::keys::model::Permission;
 use crate::storage::model::{Audit, AuditFilter, AuditSummary, NewAudit};
 use crate::storage::repo::audits as repo;
 
@@ -23,7 +22,7 @@ pub fn register(router: &mut Router) {
 async fn create_audit(caller: Caller, body: Json<NewAudit>) -> Result<HttpResponse, ApiError> {
     let new = body.0;
     let audit = caller
-        .run(Permission::WriteBoxes, move |conn, actor| {
+        .run(move |conn, actor| {
             let id = repo::create(conn, &new, actor)?;
             repo::get(conn, id)
         })
@@ -60,7 +59,7 @@ async fn get_audit(caller: Caller, id: web::Path<i64>) -> Result<web::Json<Audit
 async fn reconcile_audit(caller: Caller, id: web::Path<i64>) -> Result<web::Json<Audit>, ApiError> {
     let id = id.into_inner();
     let audit = caller
-        .run(Permission::WriteBoxes, move |conn, actor| {
+        .run(move |conn, actor| {
             repo::reconcile(conn, id, actor)?;
             repo::get(conn, id)
         })

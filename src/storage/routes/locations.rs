@@ -6,7 +6,6 @@ use crate::http::etag::{IfMatch, Tagged};
 use crate::http::problem::{ApiError, Problem};
 use crate::http::query::{ListQuery, Page, PageParams};
 use crate::http::router::Router;
-use crate::keys::model::Permission;
 use crate::storage::model::{
     Location, LocationDetail, LocationFilter, LocationPatch, NewLocation, Shelving, ShelvingRequest,
 };
@@ -29,7 +28,7 @@ pub fn register(router: &mut Router) {
 async fn create_location(caller: Caller, body: Json<NewLocation>) -> Result<Tagged<LocationDetail>, ApiError> {
     let new = body.0;
     let detail = caller
-        .run(Permission::WriteLocations, move |conn, actor| {
+        .run(move |conn, actor| {
             let id = repo::create(conn, &new, actor)?;
             repo::get_detail(conn, id)
         })
@@ -76,7 +75,7 @@ async fn update_location(
 ) -> Result<Tagged<LocationDetail>, ApiError> {
     let (id, patch, expected) = (id.into_inner(), body.0, if_match.required()?);
     let detail = caller
-        .run(Permission::WriteLocations, move |conn, actor| {
+        .run(move |conn, actor| {
             repo::update(conn, id, &patch, expected, actor)?;
             repo::get_detail(conn, id)
         })
@@ -92,7 +91,7 @@ async fn update_location(
         (status = 409, description = "It has children or a history", body = Problem, content_type = "application/problem+json")))]
 async fn delete_location(caller: Caller, id: web::Path<i64>) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
-    caller.run(Permission::WriteLocations, move |conn, _| repo::delete(conn, id)).await?;
+    caller.run(move |conn, _| repo::delete(conn, id)).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -109,8 +108,6 @@ async fn add_shelving(
     body: Json<ShelvingRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let (id, request) = (id.into_inner(), body.0);
-    let created = caller
-        .run(Permission::WriteLocations, move |conn, actor| repo::add_shelving(conn, id, &request, actor))
-        .await?;
+    let created = caller.run(move |conn, actor| repo::add_shelving(conn, id, &request, actor)).await?;
     Ok(HttpResponse::Created().json(created))
 }
