@@ -43,6 +43,8 @@ struct Options {
     report_records: u64,
     /// Leave the working directory (PostgreSQL data and log) for inspection.
     keep: bool,
+    /// Run the soak instead: `seconds` (default 600) of 80 % look-ups and 20 % moves.
+    soak: bool,
 }
 
 impl Options {
@@ -57,14 +59,20 @@ impl Options {
             fonds: 20,
             report_records: 1_000_000,
             keep: false,
+            soak: false,
         };
+        let mut seconds_given = false;
         let mut args = std::env::args().skip(1);
         while let Some(arg) = args.next() {
             let mut value = || args.next().ok_or(format!("{arg} needs a value"));
             let number = |text: String| text.parse::<u64>().map_err(|e| format!("{arg}: {e}"));
             match arg.as_str() {
                 "--keep" => options.keep = true,
-                "--seconds" => options.seconds = number(value()?)? as u32,
+                "--soak" => options.soak = true,
+                "--seconds" => {
+                    options.seconds = number(value()?)? as u32;
+                    seconds_given = true;
+                }
                 "--connections" => options.connections = number(value()?)? as u32,
                 "--boxes" => options.boxes = number(value()?)?,
                 "--files" => options.files = number(value()?)?,
@@ -80,10 +88,13 @@ impl Options {
                 other => {
                     return Err(format!(
                         "unknown option {other}; options: --seconds N --connections N --boxes N --flat-sizes A,B \
-                         --files N --fonds N --report-records N --keep"
+                         --files N --fonds N --report-records N --keep --soak"
                     ));
                 }
             }
+        }
+        if options.soak && !seconds_given {
+            options.seconds = 600;
         }
         Ok(options)
     }
@@ -152,7 +163,7 @@ fn run() -> Result<(), String> {
     fs::create_dir_all(&work).map_err(|e| e.to_string())?;
     let server = LocalPostgres::start(&work.join("data")).map_err(|e| e.to_string())?;
     let bench = Bench { server: &server, pgbench, work: work.clone(), options: &options };
-    let result = bench.all();
+    let result = if options.soak { bench.soak() } else { bench.all() };
     drop(server);
     if options.keep {
         eprintln!("bench: kept {}", work.display());
@@ -597,14 +608,16 @@ impl Bench<'_> {
         Ok((service, raw))
     }
 
-    /// The service with its default settings; `pool_size` overrides the connections.
+    /// The service with its default settings, but for the per-key rate limit (every scenario
+    /// drives it with one key at full speed); `pool_size` overrides the connections.
     fn service(&self, dataset: &Dataset, pool_size: Option<u32>) -> Result<(paperkeep::http::Running, String), String> {
         let defaults = PoolConfig::default();
         let config = PoolConfig { size: pool_size.unwrap_or(defaults.size), ..defaults };
         let pool = db::pool(&dataset.url, &config).map_err(|e| e.to_string())?;
         let listener = TcpListener::bind("127.0.0.1:0").map_err(|e| e.to_string())?;
         let url = format!("http://{}", listener.local_addr().map_err(|e| e.to_string())?);
-        Ok((paperkeep::http::spawn(listener, pool, HttpConfig::default()), url))
+        let http = HttpConfig { rate_limit: 0, ..HttpConfig::default() };
+        Ok((paperkeep::http::spawn(listener, pool, http), url))
     }
 
     /// The statements the service sends for one request, with their parameters in place.
@@ -640,42 +653,85 @@ impl Bench<'_> {
 
     fn wrk(&self, dataset: &Dataset, env: &[(&str, String)], seconds: u32) -> Result<Measurement, String> {
         let (_service, url) = self.service(dataset, None)?;
-        let path = self.work.join("wrk.lua");
-        fs::write(&path, include_str!("bench/wrk.lua")).map_err(|e| e.to_string())?;
-        let o = self.options;
-        let run = |secs: u32| {
-            Command::new("wrk")
-                .args([
-                    "-t",
-                    &o.threads.to_string(),
-                    "-c",
-                    &o.connections.to_string(),
-                    "-d",
-                    &format!("{secs}s"),
-                    "--latency",
-                    "-s",
-                ])
-                .arg(&path)
-                .arg(&url)
-                .env("BENCH_KEY", KEY)
-                .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
-                .output()
-                .map_err(|e| format!("wrk: {e}"))
-        };
         // The move script sends every box out on its first pass: each run starts with all home.
         let moves = !env.iter().any(|(name, _)| *name == "BENCH_PATH");
         if moves {
             all_home(dataset)?;
         }
-        run(2.max(seconds / 5))?; // warm-up
+        self.wrk_at(&url, env, 2.max(seconds / 5))?; // warm-up
         if moves {
             all_home(dataset)?;
         }
-        let output = run(seconds)?;
-        let text = String::from_utf8_lossy(&output.stdout);
-        let measured = parse_wrk(&text).ok_or_else(|| format!("cannot read wrk's output:\n{text}"))?;
+        let measured = self.wrk_at(&url, env, seconds)?;
         eprintln!("bench: wrk on {}: {:.0} req/s, p99 {:.2} ms", dataset.name, measured.rate, measured.p99);
         Ok(measured)
+    }
+
+    /// One wrk run against the service at `url`.
+    fn wrk_at(&self, url: &str, env: &[(&str, String)], seconds: u32) -> Result<Measurement, String> {
+        let text = self.wrk_output(url, env, seconds)?;
+        parse_wrk(&text).ok_or_else(|| format!("cannot read wrk's output:\n{text}"))
+    }
+
+    /// What one wrk run against the service at `url` printed.
+    fn wrk_output(&self, url: &str, env: &[(&str, String)], seconds: u32) -> Result<String, String> {
+        let path = self.work.join("wrk.lua");
+        fs::write(&path, include_str!("bench/wrk.lua")).map_err(|e| e.to_string())?;
+        let o = self.options;
+        let output = Command::new("wrk")
+            .args(["-t", &o.threads.to_string(), "-c", &o.connections.to_string(), "-d", &format!("{seconds}s")])
+            .args(["--latency", "-s"])
+            .arg(&path)
+            .arg(url)
+            .env("BENCH_KEY", KEY)
+            .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
+            .output()
+            .map_err(|e| format!("wrk: {e}"))?;
+        Ok(String::from_utf8_lossy(&output.stdout).into_owned())
+    }
+
+    /// The soak: `seconds` of a mixed load (80 % look-ups by barcode, 20 % moves) on one
+    /// service, with its memory (the resident size of this process, which runs it) before and
+    /// after.
+    fn soak(&self) -> Result<(), String> {
+        let o = self.options;
+        let storage = self.storage(o.boxes, 5)?;
+        let (_service, url) = self.service(&storage.data, None)?;
+        let env = [
+            ("BENCH_PATH", "/api/v1/boxes/by-barcode/HS%07d".to_string()),
+            ("BENCH_MAX", storage.boxes.to_string()),
+            ("BENCH_WRITES", "20".to_string()),
+            ("BENCH_BOXES", storage.boxes.to_string()),
+            ("BENCH_READING_ROOM", storage.reading_room.to_string()),
+            ("BENCH_THREADS", o.threads.to_string()),
+        ];
+        all_home(&storage.data)?;
+        self.wrk_at(&url, &env, 10)?; // warm-up: caches, pool, allocator
+        all_home(&storage.data)?;
+        let memory_before = resident_kib()?;
+        eprintln!("bench: soak for {} s, {} connections", o.seconds, o.connections);
+        let text = self.wrk_output(&url, &env, o.seconds)?;
+        let soak = parse_wrk(&text).ok_or_else(|| format!("cannot read wrk's output:\n{text}"))?;
+        let memory_after = resident_kib()?;
+        // What the errors were, if any: wrk's socket errors and the script's count by status.
+        for line in text.lines().filter(|l| l.contains("Socket errors") || l.contains("answered")) {
+            eprintln!("bench: soak: {}", line.trim());
+        }
+        println!(
+            "\nSoak: {} s, 80 % GET /boxes/by-barcode/{{barcode}}, 20 % POST /boxes/{{id}}/moves, {} boxes, {} connections\n",
+            o.seconds, storage.boxes, o.connections
+        );
+        println!("| req/s | p50 ms | p99 ms | errors | memory at start | memory at end |\n|---|---|---|---|---|---|");
+        println!(
+            "| {:.0} | {:.2} | {:.2} | {} | {:.1} MiB | {:.1} MiB |",
+            soak.rate,
+            soak.p50,
+            soak.p99,
+            soak.errors,
+            memory_before as f64 / 1024.0,
+            memory_after as f64 / 1024.0
+        );
+        Ok(())
     }
 
     /// One request at a time, after one to warm up.
@@ -782,6 +838,16 @@ fn scalar(conn: &mut PgConnection, sql: &str) -> Result<i64, String> {
         value: i64,
     }
     diesel::sql_query(sql).get_result::<Value>(conn).map(|v| v.value).map_err(|e| e.to_string())
+}
+
+/// The resident memory of this process (which runs the service), in KiB.
+fn resident_kib() -> Result<u64, String> {
+    let status = fs::read_to_string("/proc/self/status").map_err(|e| e.to_string())?;
+    status
+        .lines()
+        .find_map(|line| line.strip_prefix("VmRSS:"))
+        .and_then(|value| value.trim().trim_end_matches("kB").trim().parse().ok())
+        .ok_or_else(|| "no VmRSS in /proc/self/status".into())
 }
 
 fn cores() -> usize {

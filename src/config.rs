@@ -7,11 +7,14 @@ use std::time::Duration;
 pub const DEFAULT_BIND: &str = "127.0.0.1:8080";
 pub const DEFAULT_DATA_DIR: &str = "./data";
 
-pub const DEFAULT_DB_WAIT_MS: u64 = 2_000;
+pub const DEFAULT_DB_WAIT_MS: u64 = 1_000;
 pub const DEFAULT_STATEMENT_TIMEOUT_MS: u64 = 10_000;
 pub const DEFAULT_MAX_BODY_BYTES: usize = 8 * 1024 * 1024;
 /// 100,000 file rows take about 15 MB; a whole archive's file list fits.
 pub const DEFAULT_MAX_IMPORT_BYTES: usize = 128 * 1024 * 1024;
+/// Requests a second per API key: far above what people and integrations need, low enough that
+/// a runaway client cannot crowd out the others.
+pub const DEFAULT_RATE_LIMIT: u32 = 500;
 
 /// Where the data lives and how the service talks to it.
 #[derive(clap::Args, Debug, Clone)]
@@ -90,6 +93,10 @@ pub struct HttpConfig {
     /// HTTP worker threads (default: one per CPU core).
     #[arg(long, env = "PAPERKEEP_WORKERS")]
     pub workers: Option<usize>,
+
+    /// Requests a second each API key may make (bursts up to twice that); 0: no limit.
+    #[arg(long = "rate-limit", env = "PAPERKEEP_RATE_LIMIT", default_value_t = DEFAULT_RATE_LIMIT)]
+    pub rate_limit: u32,
 }
 
 impl Default for HttpConfig {
@@ -99,6 +106,7 @@ impl Default for HttpConfig {
             max_body_bytes: DEFAULT_MAX_BODY_BYTES,
             max_import_bytes: DEFAULT_MAX_IMPORT_BYTES,
             workers: None,
+            rate_limit: DEFAULT_RATE_LIMIT,
         }
     }
 }

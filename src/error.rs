@@ -60,11 +60,25 @@ impl Error {
     }
 }
 
+/// How libpq and PostgreSQL word a connection that is gone (Diesel passes no SQLSTATE for them).
+const CONNECTION_LOST: [&str; 6] = [
+    "terminating connection",
+    "server closed the connection",
+    "no connection to the server",
+    "could not receive data from server",
+    "the database system is shutting down",
+    "the database system is starting up",
+];
+
 impl From<diesel::result::Error> for Error {
     fn from(err: diesel::result::Error) -> Self {
         use diesel::result::{DatabaseErrorKind as Kind, Error as D};
         match &err {
             D::DatabaseError(Kind::ClosedConnection | Kind::UnableToSendCommand, _) => {
+                Error::Unavailable("the database connection was lost".into())
+            }
+            // The server shutting down or restarting (SQLSTATE 57P01–57P03), or the socket gone.
+            D::DatabaseError(_, info) if CONNECTION_LOST.iter().any(|m| info.message().contains(m)) => {
                 Error::Unavailable("the database connection was lost".into())
             }
             D::DatabaseError(Kind::SerializationFailure, _) => {

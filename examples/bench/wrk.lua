@@ -1,6 +1,8 @@
--- wrk script of the benchmark, in one of two modes.
+-- wrk script of the benchmark, in one of three modes.
 -- BENCH_PATH set: GET it with a random number from 1 to BENCH_MAX in place of its %d
 -- (e.g. /api/v1/boxes/by-barcode/HS%07d, /api/v1/files/%d).
+-- BENCH_PATH and BENCH_WRITES set (the soak): that GET, but BENCH_WRITES percent of the
+-- requests are moves as below.
 -- Otherwise: POST /api/v1/boxes/{id}/moves. Each thread walks its own range of BENCH_BOXES
 -- boxes, moving each to BENCH_READING_ROOM on the first pass and home (`return`) on the next,
 -- so every request is a real move and no two threads move the same box. With BENCH_IDEMPOTENT
@@ -10,16 +12,21 @@ wrk.headers["Authorization"] = "Bearer " .. os.getenv("BENCH_KEY")
 wrk.headers["Content-Type"] = "application/json"
 
 local threads = 0
+all_threads = {}
 function setup(thread)
     thread:set("thread_id", threads)
     threads = threads + 1
+    table.insert(all_threads, thread)
 end
 
+local writes = tonumber(os.getenv("BENCH_WRITES") or "0")
+
 function init(args)
+    math.randomseed(os.time() * 100 + thread_id)
     if path then
         max = tonumber(os.getenv("BENCH_MAX"))
-        math.randomseed(os.time() * 100 + thread_id)
-    else
+    end
+    if not path or writes > 0 then
         span = math.floor(tonumber(os.getenv("BENCH_BOXES")) / tonumber(os.getenv("BENCH_THREADS")))
         first = thread_id * span + 1
         reading_room = os.getenv("BENCH_READING_ROOM")
@@ -30,7 +37,7 @@ function init(args)
 end
 
 function request()
-    if path then
+    if path and (writes == 0 or math.random(1, 100) > writes) then
         return wrk.format("GET", string.format(path, math.random(1, max)))
     end
     local box = first + sent % span
@@ -47,4 +54,23 @@ function request()
         end
     end
     return wrk.format("POST", "/api/v1/boxes/" .. box .. "/moves", headers, body)
+end
+
+-- The soak counts the answers that were not 2xx by status, and prints them at the end.
+if writes > 0 then
+    failed = ""
+    function response(status, headers, body)
+        if status >= 300 then
+            failed = failed .. status .. " "
+        end
+    end
+
+    function done(summary, latency, requests)
+        for _, thread in ipairs(all_threads) do
+            local statuses = thread:get("failed")
+            if statuses ~= "" then
+                print("answered " .. statuses)
+            end
+        end
+    end
 end

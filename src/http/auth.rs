@@ -4,7 +4,7 @@
 use std::future::{Ready, ready};
 
 use actix_web::dev::Payload;
-use actix_web::http::header;
+use actix_web::http::header::{self, HeaderMap};
 use actix_web::{FromRequest, HttpRequest, web};
 use diesel::{Connection, PgConnection};
 
@@ -38,13 +38,7 @@ impl FromRequest for Caller {
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let state = req.app_data::<web::Data<AppState>>().cloned().expect("AppState is registered");
-        let key = req
-            .headers()
-            .get(header::AUTHORIZATION)
-            .and_then(|value| value.to_str().ok())
-            .and_then(|value| value.strip_prefix("Bearer "))
-            .map(str::trim)
-            .filter(|key| !key.is_empty() && key.len() <= MAX_KEY_LEN);
+        let key = bearer_key(req.headers());
         let route = req.match_pattern().unwrap_or_default();
         let Some(Access::Key(permission)) = access::required(req.method().as_str(), &route) else {
             unreachable!("Router::add registers only routes of the access table; {route} asks for a key")
@@ -54,6 +48,16 @@ impl FromRequest for Caller {
             None => Err(ApiError::Unauthorized("send an API key as `Authorization: Bearer <key>`")),
         })
     }
+}
+
+/// The key of `Authorization: Bearer <key>`, if one of a sensible length was sent.
+pub fn bearer_key(headers: &HeaderMap) -> Option<&str> {
+    headers
+        .get(header::AUTHORIZATION)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.strip_prefix("Bearer "))
+        .map(str::trim)
+        .filter(|key| !key.is_empty() && key.len() <= MAX_KEY_LEN)
 }
 
 impl Caller {

@@ -24,7 +24,7 @@ storage locations.
 Vietnamese accents (`phong kho` finds `Phòng kho`).";
 
 /// The shared problem answers, referenced by name from every operation.
-const PROBLEM_ANSWERS: [(&str, &str); 12] = [
+const PROBLEM_ANSWERS: [(&str, &str); 13] = [
     ("Malformed", "The request cannot be read: bad JSON, a bad path segment, header or cursor."),
     ("Unauthorized", "No API key, or an unknown or revoked one."),
     ("Forbidden", "The key's role may not do this."),
@@ -35,6 +35,7 @@ const PROBLEM_ANSWERS: [(&str, &str); 12] = [
     ("Invalid", "Some inputs are invalid; `errors` lists each."),
     ("PreconditionFailed", "`If-Match` names a version that is no longer current."),
     ("PreconditionRequired", "This change needs an `If-Match` header."),
+    ("TooManyRequests", "This API key is over its rate limit; retry after `Retry-After` seconds."),
     ("Unavailable", "The database is unavailable; retry after `Retry-After` seconds."),
     ("Internal", "An unexpected error; it has been logged."),
 ];

@@ -9,6 +9,7 @@ pub mod idempotency;
 mod meta;
 pub mod problem;
 pub mod query;
+mod rate_limit;
 pub mod router;
 
 use std::net::TcpListener;
@@ -24,6 +25,7 @@ use crate::config::HttpConfig;
 use crate::db::Pool;
 use body::BodyLimit;
 use problem::{ApiError, problem_middleware};
+use rate_limit::RateLimit;
 use router::Router;
 
 /// What every request handler can reach.
@@ -75,6 +77,7 @@ pub fn serve(listener: TcpListener, pool: Pool, config: &HttpConfig) -> std::io:
         .build()
         .map_err(std::io::Error::other)?;
     let registry = web::Data::new(metrics.registry.clone());
+    let rate_limit = web::Data::new(RateLimit::new(config.rate_limit));
     let limit = config.max_body_bytes;
     let workers = config.workers.unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()));
     let server = HttpServer::new(move || {
@@ -82,11 +85,13 @@ pub fn serve(listener: TcpListener, pool: Pool, config: &HttpConfig) -> std::io:
         operations(&mut router);
         App::new()
             .app_data(state.clone())
+            .app_data(rate_limit.clone())
             .app_data(registry.clone())
             .app_data(BodyLimit(limit))
             .app_data(web::PayloadConfig::new(limit))
             .app_data(web::PathConfig::default().error_handler(path_error))
             .wrap(actix_web::middleware::from_fn(idempotency::store_answers))
+            .wrap(actix_web::middleware::from_fn(rate_limit::limit))
             .wrap(problem_middleware())
             .wrap(metrics.clone())
             .wrap(Logger::new("%a \"%r\" %s %b %Dms"))

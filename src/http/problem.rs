@@ -74,6 +74,7 @@ fn describe(status: StatusCode) -> (&'static str, &'static str) {
         415 => ("unsupported-media-type", "Unsupported media type"),
         422 => ("validation", "Invalid input"),
         428 => ("precondition-required", "If-Match required"),
+        429 => ("too-many-requests", "Too many requests"),
         503 => ("unavailable", "Service unavailable"),
         s if s >= 500 => ("internal", "Internal error"),
         _ => ("client-error", "Request not accepted"),
@@ -105,6 +106,9 @@ pub enum ApiError {
     IdempotencyRunning,
     #[error("this Idempotency-Key was used for a different request (method, path or body)")]
     IdempotencyMismatch,
+    /// The API key is over its rate; retry after this many seconds.
+    #[error("this API key is over its rate limit; retry after {0} s")]
+    TooManyRequests(u64),
     /// Not an error: the stored answer to an earlier request with the same Idempotency-Key.
     #[error("replayed answer")]
     Replayed(StoredAnswer),
@@ -174,6 +178,7 @@ impl ResponseError for ApiError {
             ApiError::PreconditionRequired => StatusCode::PRECONDITION_REQUIRED,
             ApiError::IdempotencyRunning => StatusCode::CONFLICT,
             ApiError::IdempotencyMismatch => StatusCode::UNPROCESSABLE_ENTITY,
+            ApiError::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Replayed(answer) => StatusCode::from_u16(answer.status).unwrap_or(StatusCode::OK),
         }
     }
@@ -196,6 +201,9 @@ impl ResponseError for ApiError {
             }
             ApiError::Domain(Error::Unavailable(_)) => {
                 headers.insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+            }
+            ApiError::TooManyRequests(seconds) => {
+                headers.insert(header::RETRY_AFTER, HeaderValue::from(*seconds));
             }
             _ => {}
         }

@@ -143,6 +143,11 @@ fn validated<T: Validate>(value: T) -> Result<T, ApiError> {
 /// The query's name–value pairs, values normalised; a value PostgreSQL cannot store (with a
 /// NUL or other control character) is refused here.
 fn pairs(req: &HttpRequest) -> Result<Vec<(String, String)>, ApiError> {
+    // The parser below would put U+FFFD in place of bytes that are not UTF-8: refuse them.
+    let decoded: Vec<u8> = percent_encoding::percent_decode_str(req.query_string()).collect();
+    if std::str::from_utf8(&decoded).is_err() {
+        return Err(ApiError::Malformed("the query string is not UTF-8".into(), Vec::new()));
+    }
     let pairs = serde_urlencoded::from_str::<Vec<(String, String)>>(req.query_string())
         .map_err(|err| ApiError::Malformed(format!("the query string cannot be read: {err}"), Vec::new()))?;
     let errors: Vec<FieldError> = pairs

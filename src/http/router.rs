@@ -94,7 +94,12 @@ fn to_actix(method: &HttpMethod) -> Method {
 fn with_standard_answers(mut operation: Operation, path: &str, method: &Method) -> Operation {
     let mut answers = vec![("500", "Internal")];
     if path.starts_with("/api/") {
-        answers.extend([("401", "Unauthorized"), ("403", "Forbidden"), ("503", "Unavailable")]);
+        answers.extend([
+            ("401", "Unauthorized"),
+            ("403", "Forbidden"),
+            ("429", "TooManyRequests"),
+            ("503", "Unavailable"),
+        ]);
     }
     if path.contains('{') {
         answers.extend([("400", "Malformed"), ("404", "NotFound")]);

@@ -1,85 +1,11 @@
 //! The `paperkeep` binary as a newcomer runs it: a private PostgreSQL when no DATABASE_URL is
 //! set, a first admin key printed once, data kept between starts, a clean stop on SIGTERM.
 
-use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::sync::mpsc;
-use std::time::Duration;
+use std::process::Command;
 
+use crate::support::service::{BINARY, serve};
 use crate::support::{database_url, fresh_database};
-
-const BINARY: &str = env!("CARGO_BIN_EXE_paperkeep");
-
-/// A running `paperkeep serve`, with what it printed up to "serving on".
-struct Service {
-    child: Child,
-    url: String,
-    printed: Vec<String>,
-}
-
-fn serve(envs: &[(&str, &str)]) -> Service {
-    let mut command = Command::new(BINARY);
-    command
-        .env_remove("DATABASE_URL")
-        .env("PAPERKEEP_BIND", "127.0.0.1:0")
-        .env("RUST_LOG", "warn")
-        .envs(envs.iter().copied())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit());
-    let mut service =
-        Service { child: command.spawn().expect("paperkeep runs"), url: String::new(), printed: Vec::new() };
-    let stdout = service.child.stdout.take().unwrap();
-    let (lines_tx, lines_rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-            let _ = lines_tx.send(line);
-        }
-    });
-    loop {
-        let line = lines_rx.recv_timeout(Duration::from_secs(90)).expect("paperkeep prints that it serves");
-        if let Some(rest) = line.strip_prefix("paperkeep serving on ") {
-            service.url = rest.split_whitespace().next().unwrap().to_string();
-            return service;
-        }
-        service.printed.push(line);
-    }
-}
-
-impl Service {
-    fn get(&self, path: &str, key: &str) -> u16 {
-        reqwest::blocking::Client::new()
-            .get(format!("{}{path}", self.url))
-            .bearer_auth(key)
-            .send()
-            .unwrap()
-            .status()
-            .as_u16()
-    }
-
-    /// SIGTERM, and the exit status once stopped.
-    fn terminate(&mut self) -> std::process::ExitStatus {
-        nix::sys::signal::kill(nix::unistd::Pid::from_raw(self.child.id() as i32), nix::sys::signal::Signal::SIGTERM)
-            .unwrap();
-        for _ in 0..300 {
-            if let Some(status) = self.child.try_wait().unwrap() {
-                return status;
-            }
-            std::thread::sleep(Duration::from_millis(100));
-        }
-        panic!("paperkeep did not stop within 30 s of SIGTERM");
-    }
-}
-
-/// A failed test must not leave the service running.
-impl Drop for Service {
-    fn drop(&mut self) {
-        if self.child.try_wait().ok().flatten().is_none() {
-            let _ = self.child.kill();
-            let _ = self.child.wait();
-        }
-    }
-}
 
 fn printed_key(printed: &[String]) -> Option<String> {
     printed.iter().map(|l| l.trim()).find(|l| l.starts_with("pk_")).map(str::to_string)

@@ -3,6 +3,7 @@
 //! serving it on 127.0.0.1:0, driven over real HTTP.
 
 pub mod fixtures;
+pub mod service;
 
 use std::net::TcpListener;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -107,6 +108,16 @@ impl TestApp {
         TestApp { url, admin_key, database, pool, server, http }
     }
 
+    /// A second instance of the service on the same database (its own pool and workers), as
+    /// when two run behind a load balancer. Stops when dropped.
+    pub fn second_instance(&self) -> Instance {
+        let pool = db::pool(&database_url(&self.database), &PoolConfig::default()).expect("pool opens");
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let config = HttpConfig { workers: Some(2), ..HttpConfig::default() };
+        Instance { url, _server: paperkeep::http::spawn(listener, pool, config) }
+    }
+
     /// A direct connection to the app's database, to check what is stored.
     pub fn db(&self) -> PgConnection {
         PgConnection::establish(&database_url(&self.database)).expect("a database connection")
@@ -169,6 +180,12 @@ impl TestApp {
             }
         }
     }
+}
+
+/// Another instance of the service; see [`TestApp::second_instance`].
+pub struct Instance {
+    pub url: String,
+    _server: paperkeep::http::Running,
 }
 
 impl Drop for TestApp {

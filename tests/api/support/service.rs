@@ -1,0 +1,86 @@
+//! The `paperkeep` binary run as a process of its own (to stop it, or kill it with -9).
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+pub const BINARY: &str = env!("CARGO_BIN_EXE_paperkeep");
+
+/// A running `paperkeep serve`, with what it printed up to "serving on".
+pub struct Service {
+    pub child: Child,
+    pub url: String,
+    pub printed: Vec<String>,
+}
+
+pub fn serve(envs: &[(&str, &str)]) -> Service {
+    let mut command = Command::new(BINARY);
+    command
+        .env_remove("DATABASE_URL")
+        .env("PAPERKEEP_BIND", "127.0.0.1:0")
+        .env("RUST_LOG", "warn")
+        .envs(envs.iter().copied())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit());
+    let mut service =
+        Service { child: command.spawn().expect("paperkeep runs"), url: String::new(), printed: Vec::new() };
+    let stdout = service.child.stdout.take().unwrap();
+    let (lines_tx, lines_rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            let _ = lines_tx.send(line);
+        }
+    });
+    loop {
+        let line = lines_rx.recv_timeout(Duration::from_secs(90)).expect("paperkeep prints that it serves");
+        if let Some(rest) = line.strip_prefix("paperkeep serving on ") {
+            service.url = rest.split_whitespace().next().unwrap().to_string();
+            return service;
+        }
+        service.printed.push(line);
+    }
+}
+
+impl Service {
+    pub fn get(&self, path: &str, key: &str) -> u16 {
+        reqwest::blocking::Client::new()
+            .get(format!("{}{path}", self.url))
+            .bearer_auth(key)
+            .send()
+            .unwrap()
+            .status()
+            .as_u16()
+    }
+
+    /// SIGTERM, and the exit status once stopped.
+    pub fn terminate(&mut self) -> std::process::ExitStatus {
+        nix::sys::signal::kill(nix::unistd::Pid::from_raw(self.child.id() as i32), nix::sys::signal::Signal::SIGTERM)
+            .unwrap();
+        for _ in 0..300 {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                return status;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        panic!("paperkeep did not stop within 30 s of SIGTERM");
+    }
+}
+
+/// A failed test must not leave the service running.
+impl Drop for Service {
+    fn drop(&mut self) {
+        if self.child.try_wait().ok().flatten().is_none() {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+}
+
+impl Service {
+    /// SIGKILL: no shutdown, no rollback by the service, requests cut off where they are.
+    pub fn kill_9(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
