@@ -21,6 +21,11 @@ pub fn etag(version: i32) -> String {
     format!("\"{version}\"")
 }
 
+/// Versions start at 1: an entity tag this service never gave out names this one, which is
+/// never current, so the request is refused with 412 like any other stale one (RFC 9110 §13.1.1:
+/// no tag in the list matches).
+const NO_VERSION: i32 = 0;
+
 /// The `If-Match` header: absent (`None`), `*` (`Some(None)`: any version) or one ETag.
 pub struct IfMatch(Option<Option<i32>>);
 
@@ -42,21 +47,23 @@ impl FromRequest for IfMatch {
     type Future = Ready<Result<Self, ApiError>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let Some(value) = req.headers().get(header::IF_MATCH) else {
-            return ready(Ok(IfMatch(None)));
-        };
-        let parsed = value.to_str().ok().and_then(|text| parse(text.trim()));
-        ready(parsed.map(|expected| IfMatch(Some(expected))).ok_or_else(|| {
-            ApiError::malformed("If-Match", "must be an ETag this service gave out, such as \"3\", or *")
-        }))
+        let expected = req.headers().get(header::IF_MATCH).map(|value| parse(value.to_str().unwrap_or_default()));
+        ready(Ok(IfMatch(expected)))
     }
 }
 
-fn parse(text: &str) -> Option<Option<i32>> {
-    if text == "*" {
-        return Some(None);
+/// `*` (any version), or the first tag of the list that is a version this service gives out:
+/// `"3"`, or (forgiving a common slip) `3` without the quotes.
+fn parse(text: &str) -> Option<i32> {
+    let tags: Vec<&str> = text.split(',').map(str::trim).collect();
+    if tags == ["*"] {
+        return None;
     }
-    text.strip_prefix('"')?.strip_suffix('"')?.parse().ok().map(Some)
+    let version = |tag: &str| {
+        let inner = tag.strip_prefix('"').and_then(|t| t.strip_suffix('"')).unwrap_or(tag);
+        inner.bytes().all(|b| b.is_ascii_digit()).then(|| inner.parse::<i32>().ok()).flatten()
+    };
+    Some(tags.into_iter().find_map(version).unwrap_or(NO_VERSION))
 }
 
 /// A JSON response carrying the resource's ETag; 201 with a `Location` when just created.

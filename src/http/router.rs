@@ -121,7 +121,7 @@ fn with_standard_answers(mut operation: Operation, path: &str, method: &Method) 
         let key = header_parameter(
             "Idempotency-Key",
             Required::False,
-            r"^[\x21-\x7E]{1,255}$",
+            (Some(r"^[\x21-\x7E]{1,255}$"), "9b2f6c1e-3d5a-4f0e-8a7b-2c4d6e8f0a1b"),
             "Makes a retry safe: the same key with the same request within 24 hours gets the first \
              answer again (with `Idempotent-Replayed: true`) instead of a second write. 1 to 255 \
              characters; 409 while the first request runs, 422 when reused for a different request.",
@@ -133,8 +133,9 @@ fn with_standard_answers(mut operation: Operation, path: &str, method: &Method) 
         let if_match = header_parameter(
             "If-Match",
             Required::True,
-            r#"^(\*|"[0-9]{1,9}")$"#,
-            "The ETag of the version being changed, e.g. \"3\", or `*` for any version.",
+            (None, "\"3\""),
+            "The ETag of the version being changed, e.g. \"3\", or `*` for any version. A tag that \
+             is not the current version (or not one this service gives out) is answered 412.",
         );
         operation.parameters.get_or_insert_with(Vec::new).push(RefOr::T(if_match));
     }
@@ -166,11 +167,13 @@ fn with_who_may_call(mut operation: Operation, access: Access) -> Operation {
 fn header_parameter(
     name: &str,
     required: Required,
-    pattern: &str,
+    (pattern, example): (Option<&str>, &str),
     description: &str,
 ) -> utoipa::openapi::path::Parameter {
-    let schema =
-        utoipa::openapi::schema::ObjectBuilder::new().schema_type(utoipa::openapi::Type::String).pattern(Some(pattern));
+    let schema = utoipa::openapi::schema::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::Type::String)
+        .pattern(pattern)
+        .examples([example]);
     ParameterBuilder::new()
         .name(name)
         .parameter_in(ParameterIn::Header)

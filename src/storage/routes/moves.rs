@@ -19,7 +19,7 @@ pub fn register(router: &mut Router) {
 /// movement is kept forever. `If-Match` (optional) guards against moving a box that changed.
 #[utoipa::path(post, path = "/api/v1/boxes/{id}/moves", tag = "moves", request_body = MoveRequest,
     params(("id" = i64, Path, description = "Box id"),
-           ("If-Match" = Option<String>, Header, nullable = false, pattern = r#"^(\*|"[0-9]{1,9}")$"#,
+           ("If-Match" = Option<String>, Header, nullable = false, example = "\"3\"",
             description = "The box's ETag, to move it only if unchanged")),
     responses(
         (status = 201, description = "Moved", body = Movement),
