@@ -43,8 +43,9 @@ struct Options {
     report_records: u64,
     /// Leave the working directory (PostgreSQL data and log) for inspection.
     keep: bool,
-    /// Run the soak instead: `seconds` (default 600) of 80 % look-ups and 20 % moves.
+    /// Run the soak instead: `seconds` (default 600) of look-ups and `writes` % moves.
     soak: bool,
+    writes: u32,
 }
 
 impl Options {
@@ -60,6 +61,7 @@ impl Options {
             report_records: 1_000_000,
             keep: false,
             soak: false,
+            writes: 20,
         };
         let mut seconds_given = false;
         let mut args = std::env::args().skip(1);
@@ -69,6 +71,7 @@ impl Options {
             match arg.as_str() {
                 "--keep" => options.keep = true,
                 "--soak" => options.soak = true,
+                "--writes" => options.writes = number(value()?)?.clamp(1, 100) as u32,
                 "--seconds" => {
                     options.seconds = number(value()?)? as u32;
                     seconds_given = true;
@@ -88,7 +91,7 @@ impl Options {
                 other => {
                     return Err(format!(
                         "unknown option {other}; options: --seconds N --connections N --boxes N --flat-sizes A,B \
-                         --files N --fonds N --report-records N --keep --soak"
+                         --files N --fonds N --report-records N --keep --soak --writes PERCENT"
                     ));
                 }
             }
@@ -690,7 +693,7 @@ impl Bench<'_> {
         Ok(String::from_utf8_lossy(&output.stdout).into_owned())
     }
 
-    /// The soak: `seconds` of a mixed load (80 % look-ups by barcode, 20 % moves) on one
+    /// The soak: `seconds` of a mixed load (look-ups by barcode, and `writes` % moves) on one
     /// service, with its memory (the resident size of this process, which runs it) before and
     /// after.
     fn soak(&self) -> Result<(), String> {
@@ -700,7 +703,7 @@ impl Bench<'_> {
         let env = [
             ("BENCH_PATH", "/api/v1/boxes/by-barcode/HS%07d".to_string()),
             ("BENCH_MAX", storage.boxes.to_string()),
-            ("BENCH_WRITES", "20".to_string()),
+            ("BENCH_WRITES", o.writes.to_string()),
             ("BENCH_BOXES", storage.boxes.to_string()),
             ("BENCH_READING_ROOM", storage.reading_room.to_string()),
             ("BENCH_THREADS", o.threads.to_string()),
@@ -718,8 +721,12 @@ impl Bench<'_> {
             eprintln!("bench: soak: {}", line.trim());
         }
         println!(
-            "\nSoak: {} s, 80 % GET /boxes/by-barcode/{{barcode}}, 20 % POST /boxes/{{id}}/moves, {} boxes, {} connections\n",
-            o.seconds, storage.boxes, o.connections
+            "\nSoak: {} s, {} % GET /boxes/by-barcode/{{barcode}}, {} % POST /boxes/{{id}}/moves, {} boxes, {} connections\n",
+            o.seconds,
+            100 - o.writes,
+            o.writes,
+            storage.boxes,
+            o.connections
         );
         println!("| req/s | p50 ms | p99 ms | errors | memory at start | memory at end |\n|---|---|---|---|---|---|");
         println!(
@@ -819,6 +826,9 @@ impl Bench<'_> {
 /// Puts every box back on its home shelf (the counters are not kept: moves only need the
 /// boxes where the script expects them).
 fn all_home(dataset: &Dataset) -> Result<(), String> {
+    // wrk stops without waiting for its last requests: let the moves still in flight commit
+    // first, or a box one of them sends out stays out and its next move is refused (409).
+    std::thread::sleep(Duration::from_secs(1));
     let mut conn = PgConnection::establish(&dataset.url).map_err(|e| e.to_string())?;
     conn.batch_execute(
         "UPDATE boxes SET current_location_id = home_location_id, version = version + 1 \
