@@ -56,12 +56,13 @@ function request()
     return wrk.format("POST", "/api/v1/boxes/" .. box .. "/moves", headers, body)
 end
 
--- The soak counts the answers that were not 2xx by status, and prints them at the end.
+-- The soak keeps every answer that was not 2xx (status and the start of its body) and prints
+-- them at the end.
 if writes > 0 then
     failed = ""
     function response(status, headers, body)
         if status >= 300 then
-            failed = failed .. status .. " "
+            failed = failed .. status .. " " .. string.sub(body, 1, 300) .. " | "
         end
     end
 
