@@ -11,9 +11,10 @@ use diesel::{Connection, PgConnection};
 use super::AppState;
 use super::idempotency::Claim;
 use super::problem::ApiError;
+use super::router::RouteAccess;
 use crate::db::idempotency::{self, Prior};
 use crate::error::Error;
-use crate::keys::access::{self, Access};
+use crate::keys::access::Access;
 use crate::keys::model::{Actor, Permission, hash};
 use crate::keys::repo;
 
@@ -39,9 +40,8 @@ impl FromRequest for Caller {
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let state = req.app_data::<web::Data<AppState>>().cloned().expect("AppState is registered");
         let key = bearer_key(req.headers());
-        let route = req.match_pattern().unwrap_or_default();
-        let Some(Access::Key(permission)) = access::required(req.method().as_str(), &route) else {
-            unreachable!("Router::add registers only routes of the access table; {route} asks for a key")
+        let Some(Access::Key(permission)) = RouteAccess::of(req) else {
+            unreachable!("a Caller is asked for only on routes that need a key (see keys::access)")
         };
         ready(match key {
             Some(key) => Claim::of(req).map(|claim| Caller { key_hash: hash(key), permission, state, claim }),

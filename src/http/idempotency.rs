@@ -48,11 +48,11 @@ impl Claim {
             return Ok(None);
         };
         let bad = |message: &str| ApiError::malformed(HEADER, message);
-        let key = value.as_bytes();
-        if key.is_empty() || key.len() > MAX_KEY_LEN || !key.iter().all(u8::is_ascii_graphic) {
-            return Err(bad("must be 1 to 255 visible ASCII characters, without spaces"));
-        }
-        let key = String::from_utf8_lossy(key);
+        let key = value
+            .to_str()
+            .ok()
+            .filter(|key| (1..=MAX_KEY_LEN).contains(&key.len()) && key.bytes().all(|byte| byte.is_ascii_graphic()));
+        let key = key.ok_or_else(|| bad("must be 1 to 255 visible ASCII characters, without spaces"))?;
         Ok(Some(Claim { key: key.to_string(), request: req.clone() }))
     }
 

@@ -17,7 +17,7 @@ use crate::keys::model::Role;
 /// Operations collected by [`Router::add`], by path.
 #[derive(Default)]
 pub struct Router {
-    resources: BTreeMap<String, Vec<(Method, Route)>>,
+    resources: BTreeMap<String, Vec<(Method, Route, Access)>>,
     order: Vec<String>,
     paths: Paths,
     schemas: Vec<(String, RefOr<Schema>)>,
@@ -44,21 +44,24 @@ impl Router {
             if !self.resources.contains_key(&path) {
                 self.order.push(path.clone());
             }
-            self.resources
-                .entry(path.clone())
-                .or_default()
-                .push((actix_method.clone(), web::method(actix_method).to(handler.clone())));
+            self.resources.entry(path.clone()).or_default().push((
+                actix_method.clone(),
+                web::method(actix_method).to(handler.clone()),
+                access,
+            ));
         }
         Doc::schemas(&mut self.schemas);
     }
 
-    /// Mounts every operation; a known path with an unregistered method answers 405.
+    /// Mounts every operation, each path with what its methods need of the caller
+    /// ([`RouteAccess`]); a known path with an unregistered method answers 405.
     pub fn mount(mut self, config: &mut web::ServiceConfig) {
         for path in self.order {
             let routes = self.resources.remove(&path).unwrap_or_default();
-            let allowed: Vec<Method> = routes.iter().map(|(method, _)| method.clone()).collect();
-            let mut resource = web::resource(path.as_str());
-            for (_, route) in routes {
+            let allowed: Vec<Method> = routes.iter().map(|(method, _, _)| method.clone()).collect();
+            let access = RouteAccess(routes.iter().map(|(method, _, access)| (method.clone(), *access)).collect());
+            let mut resource = web::resource(path.as_str()).app_data(access);
+            for (_, route, _) in routes {
                 resource = resource.route(route);
             }
             resource = resource.default_service(web::to(move || {
@@ -72,6 +75,18 @@ impl Router {
     /// The paths and schemas collected, for the OpenAPI document.
     pub fn into_contract(self) -> (Paths, Vec<(String, RefOr<Schema>)>) {
         (self.paths, self.schemas)
+    }
+}
+
+/// What each method of a path needs of the caller, from the access table, attached to the path
+/// when it is mounted so that a request finds it without looking the table up again.
+pub struct RouteAccess(Vec<(Method, Access)>);
+
+impl RouteAccess {
+    /// What the request's route needs; `None` outside the routes of [`Router`].
+    pub fn of(req: &actix_web::HttpRequest) -> Option<Access> {
+        let RouteAccess(methods) = req.app_data::<RouteAccess>()?;
+        methods.iter().find(|(method, _)| method == req.method()).map(|(_, access)| *access)
     }
 }
 

@@ -4,7 +4,6 @@
 
 use std::sync::Barrier;
 
-use diesel::RunQueryDsl;
 use reqwest::Method;
 use reqwest::blocking::Client;
 use serde_json::{Value, json};
@@ -109,18 +108,11 @@ fn concurrent_treatments_of_overlapping_pages_leave_at_most_one_open_per_page_an
         answers.iter().map(|a| a.status).collect::<Vec<_>>()
     );
     assert!(statuses(&answers, 201) >= 2, "at least one of each type");
-    #[derive(diesel::QueryableByName)]
-    struct Count {
-        #[diesel(sql_type = diesel::sql_types::BigInt)]
-        n: i64,
-    }
-    let overlaps = diesel::sql_query(
-        "SELECT count(*) AS n FROM treatments a JOIN treatments b
+    let overlaps = count_rows(
+        &app,
+        "treatments a JOIN treatments b
            ON a.id < b.id AND a.file_id = b.file_id AND a.type = b.type AND a.pages && b.pages
          WHERE a.status NOT IN ('completed', 'cancelled') AND b.status NOT IN ('completed', 'cancelled')",
-    )
-    .get_result::<Count>(&mut app.db())
-    .unwrap()
-    .n;
+    );
     assert_eq!(overlaps, 0);
 }

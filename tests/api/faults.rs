@@ -14,7 +14,7 @@ use reqwest::blocking::Client;
 use serde_json::{Value, json};
 
 use crate::support::service::{Service, serve};
-use crate::support::{Answer, TestApp, database_url, fixtures, fresh_database};
+use crate::support::{Answer, TestApp, count_rows_in, database_url, fixtures, fresh_database};
 
 const KEY: &str = "pk_faults_0123456789abcdef0123456789abcdef";
 
@@ -31,22 +31,14 @@ fn post(service: &Service, path: &str, body: &Value) -> Answer {
 /// The rows of `table` once PostgreSQL has finished with every connection the killed service
 /// left behind (rolled back, or committed if its COMMIT was already on the wire).
 fn settled_count(database: &str, table: &str) -> i64 {
-    #[derive(diesel::QueryableByName)]
-    struct Count {
-        #[diesel(sql_type = diesel::sql_types::BigInt)]
-        n: i64,
-    }
-    let mut conn = PgConnection::establish(&database_url(database)).unwrap();
-    let busy =
-        "SELECT count(*) AS n FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()
-                AND state <> 'idle'";
+    let busy = "pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() AND state <> 'idle'";
     for _ in 0..100 {
-        if diesel::sql_query(busy).get_result::<Count>(&mut conn).unwrap().n == 0 {
+        if count_rows_in(database, busy) == 0 {
             break;
         }
         thread::sleep(Duration::from_millis(100));
     }
-    diesel::sql_query(format!("SELECT count(*) AS n FROM {table}")).get_result::<Count>(&mut conn).unwrap().n
+    count_rows_in(database, table)
 }
 
 /// Sends `request` on a thread, kills the service with -9 after `delay`, and tells whether the

@@ -65,17 +65,20 @@ pub fn drop_database(name: &str) {
     let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).execute(&mut admin_connection());
 }
 
-/// Rows in `table` of the app's database.
+/// Rows in `table` of the app's database (`table` may be anything a FROM takes, with a WHERE).
 pub fn count_rows(app: &TestApp, table: &str) -> i64 {
+    count_rows_in(&app.database, table)
+}
+
+/// Rows in `table` of `database` on the test cluster.
+pub fn count_rows_in(database: &str, table: &str) -> i64 {
     #[derive(diesel::QueryableByName)]
     struct Count {
         #[diesel(sql_type = diesel::sql_types::BigInt)]
         count: i64,
     }
-    diesel::sql_query(format!("SELECT count(*) AS count FROM {table}"))
-        .get_result::<Count>(&mut app.db())
-        .unwrap()
-        .count
+    let mut conn = PgConnection::establish(&database_url(database)).expect("a database connection");
+    diesel::sql_query(format!("SELECT count(*) AS count FROM {table}")).get_result::<Count>(&mut conn).unwrap().count
 }
 
 /// The real service, serving its own database.
