@@ -46,9 +46,19 @@ struct Options {
     /// Run the soak instead: `seconds` (default 600) of look-ups and `writes` % moves.
     soak: bool,
     writes: u32,
+    /// Scenario groups to run (all when empty): storage, report, holdings, scaling.
+    only: Vec<String>,
 }
 
+/// The scenario groups `--only` picks from.
+const GROUPS: [&str; 4] = ["storage", "report", "holdings", "scaling"];
+
 impl Options {
+    /// Whether the run includes the scenarios of `group`.
+    fn runs(&self, group: &str) -> bool {
+        self.only.is_empty() || self.only.iter().any(|g| g == group)
+    }
+
     fn parse() -> Result<Self, String> {
         let mut options = Options {
             seconds: 20,
@@ -62,6 +72,7 @@ impl Options {
             keep: false,
             soak: false,
             writes: 20,
+            only: Vec::new(),
         };
         let mut seconds_given = false;
         let mut args = std::env::args().skip(1);
@@ -81,6 +92,12 @@ impl Options {
                 "--files" => options.files = number(value()?)?,
                 "--fonds" => options.fonds = number(value()?)?,
                 "--report-records" => options.report_records = number(value()?)?,
+                "--only" => {
+                    options.only = value()?.split(',').map(str::to_string).collect();
+                    if let Some(unknown) = options.only.iter().find(|group| !GROUPS.contains(&group.as_str())) {
+                        return Err(format!("--only {unknown}: the groups are {}", GROUPS.join(", ")));
+                    }
+                }
                 "--flat-sizes" => {
                     options.flat_sizes = value()?
                         .split(',')
@@ -91,7 +108,7 @@ impl Options {
                 other => {
                     return Err(format!(
                         "unknown option {other}; options: --seconds N --connections N --boxes N --flat-sizes A,B \
-                         --files N --fonds N --report-records N --keep --soak --writes PERCENT"
+                         --files N --fonds N --report-records N --only GROUP,… --keep --soak --writes PERCENT"
                     ));
                 }
             }
@@ -176,6 +193,78 @@ fn run() -> Result<(), String> {
     result
 }
 
+/// What a run measured, printed as the README's tables.
+#[derive(Default)]
+struct Tables {
+    /// At the configured concurrency: the service and pgbench replaying its statements.
+    concurrent: Vec<(String, Measurement, Measurement, &'static str)>,
+    /// One request at a time: the service and the raw SQL.
+    one_by_one: Vec<(String, Measurement, Measurement, &'static str)>,
+    /// Figures of the integration scenarios, already formatted.
+    integration: Vec<(String, String, String, &'static str)>,
+    /// The look-up by repository size.
+    flat: Vec<(u64, Measurement)>,
+    /// The statements each scenario's request sends.
+    statements: Vec<(&'static str, Vec<String>)>,
+}
+
+impl Tables {
+    fn print(&mut self, options: &Options) {
+        self.flat.sort_by_key(|(size, _)| *size);
+            println!("\nMachine: {} cores; PostgreSQL with fsync on; service with its default settings.", cores());
+            println!(
+                "\nAt {} connections, {} s per run (wrk against the service; pgbench replaying its statements):\n",
+                options.connections, options.seconds
+            );
+            println!(
+                "| scenario | service req/s | p50 ms | p99 ms | errors | pgbench tps | p50 ms | p99 ms | failed | service ÷ pgbench | target |"
+            );
+            println!("|---|---|---|---|---|---|---|---|---|---|---|");
+            for (name, service, raw, target) in &self.concurrent {
+                println!(
+                    "| {name} | {:.0} | {:.2} | {:.2} | {} | {:.0} | {:.2} | {:.2} | {} | {:.2} | {target} |",
+                    service.rate,
+                    service.p50,
+                    service.p99,
+                    service.errors,
+                    raw.rate,
+                    raw.p50,
+                    raw.p99,
+                    raw.errors,
+                    service.rate / raw.rate
+                );
+            }
+            println!("\nOne request at a time, {SEQUENTIAL_RUNS} times (the service; pgbench replaying its statements):\n");
+            println!("| scenario | service p50 ms | p99 ms | errors | raw SQL p50 ms | p99 ms | failed | target |");
+            println!("|---|---|---|---|---|---|---|---|");
+            for (name, service, raw, target) in &self.one_by_one {
+                println!(
+                    "| {name} | {:.1} | {:.1} | {} | {:.1} | {:.1} | {} | {target} |",
+                    service.p50, service.p99, service.errors, raw.p50, raw.p99, raw.errors
+                );
+            }
+            println!("\nIntegration:\n\n| scenario | service | raw SQL | target |\n|---|---|---|---|");
+            for (name, service, raw, target) in &self.integration {
+                println!("| {name} | {service} | {raw} | {target} |");
+            }
+            println!("\nThe look-up as the repository grows:\n\n| boxes | req/s | p50 ms | p99 ms |\n|---|---|---|---|");
+            for (size, m) in &self.flat {
+                println!("| {size} | {:.0} | {:.2} | {:.2} |", m.rate, m.p50, m.p99);
+            }
+            for (name, captured) in &self.statements {
+                println!("\nStatements per {name} ({}):", captured.len());
+                for sql in captured.iter().take(12) {
+                    println!("  {}", sql.chars().take(110).collect::<String>());
+                }
+            }
+    }
+}
+
+/// wrk's setting for look-ups by barcode.
+fn barcode_path() -> (&'static str, String) {
+    ("BENCH_PATH", "/api/v1/boxes/by-barcode/HS%07d".to_string())
+}
+
 struct Bench<'a> {
     server: &'a LocalPostgres,
     pgbench: PathBuf,
@@ -187,12 +276,33 @@ impl Bench<'_> {
     fn all(&self) -> Result<(), String> {
         let o = self.options;
         eprintln!("bench: {} s per run, {} connections, {} threads", o.seconds, o.connections, o.threads);
-        let mut concurrent = Vec::new();
-        let mut one_by_one = Vec::new();
-        let mut statements = Vec::new();
+        let mut tables = Tables::default();
+        if o.runs("storage") || o.runs("report") {
+            let storage = self.storage(o.boxes, 5)?;
+            if o.runs("storage") {
+                self.storage_scenarios(&storage, &mut tables)?;
+            }
+            if o.runs("report") {
+                self.report_scenarios(&storage.data, &mut tables)?;
+            }
+        }
+        if o.runs("holdings") {
+            self.holdings_scenarios(&mut tables)?;
+        }
+        if o.runs("scaling") {
+            for &size in &o.flat_sizes {
+                let dataset = self.storage(size, 1)?;
+                let env = [barcode_path(), ("BENCH_MAX", size.to_string())];
+                tables.flat.push((size, self.wrk(&dataset.data, &env, o.seconds.div_ceil(2))?));
+            }
+        }
+        tables.print(o);
+        Ok(())
+    }
 
-        // Storage: the look-up behind every reader's request, and moves.
-        let storage = self.storage(o.boxes, 5)?;
+    /// The look-up behind every reader's request, moves, and moves with an Idempotency-Key.
+    fn storage_scenarios(&self, storage: &Storage, tables: &mut Tables) -> Result<(), String> {
+        let o = self.options;
         let lookup = self.capture(&storage.data, |client, url| {
             client.get(format!("{url}/api/v1/boxes/by-barcode/HS{CALIBRATION_BOX:07}"))
         })?;
@@ -227,10 +337,10 @@ impl Bench<'_> {
                 (format!("'{home}'"), ":home".into()),
             ],
         };
-        let barcode_path = ("BENCH_PATH", "/api/v1/boxes/by-barcode/HS%07d".to_string());
         let boxes = ("BENCH_MAX", storage.boxes.to_string());
-        let lookup_service = self.wrk(&storage.data, &[barcode_path.clone(), boxes.clone()], o.seconds)?;
-        concurrent.push((
+        let lookup_service = self.wrk(&storage.data, &[barcode_path(), boxes], o.seconds)?;
+        tables.flat.push((storage.boxes, lookup_service));
+        tables.concurrent.push((
             format!("GET /boxes/by-barcode/{{barcode}}, {} boxes", storage.boxes),
             lookup_service,
             self.pgbench(&storage.data, &replay(&lookup, &box_replay, CALIBRATION_BOX)?, Load::Concurrent(o.seconds))?,
@@ -241,17 +351,16 @@ impl Bench<'_> {
             ("BENCH_READING_ROOM", storage.reading_room.to_string()),
             ("BENCH_THREADS", o.threads.to_string()),
         ];
-        concurrent.push((
+        tables.concurrent.push((
             format!("POST /boxes/{{id}}/moves, {} boxes", storage.boxes),
             self.wrk(&storage.data, &move_env, o.seconds)?,
             self.pgbench(&storage.data, &replay(&moving, &box_replay, CALIBRATION_BOX)?, Load::Concurrent(o.seconds))?,
             "≥ 0.6×",
         ));
-        statements.push(("look-up", lookup));
-        statements.push(("move", moving));
+        tables.statements.push(("look-up", lookup));
+        tables.statements.push(("move", moving));
 
         // Integration: the idempotency layer's cost on a POST, the activity report, an import.
-        let mut integration = Vec::new();
         all_home(&storage.data)?;
         let idempotent_moving = self.capture(&storage.data, |client, url| {
             let body = format!(r#"{{"to_location_id":{},"reason":"reading_room"}}"#, storage.reading_room);
@@ -271,7 +380,7 @@ impl Bench<'_> {
         keyed_replay.variables.push("\\set key random(1, 2000000000)".into());
         keyed_replay.replacements.insert(0, ("'calibration-key'".into(), "'k' || :key".into()));
         let plain_moves =
-            concurrent.last().map(|(_, service, raw, _): &(String, Measurement, Measurement, &str)| (*service, *raw));
+            tables.concurrent.last().map(|(_, service, raw, _): &(String, Measurement, Measurement, &str)| (*service, *raw));
         let keyed_env = [move_env.as_slice(), &[("BENCH_IDEMPOTENT", "1".to_string())]].concat();
         let keyed_service = self.wrk(&storage.data, &keyed_env, o.seconds)?;
         let keyed_raw = self.pgbench(
@@ -280,7 +389,7 @@ impl Bench<'_> {
             Load::Concurrent(o.seconds),
         )?;
         if let Some((service, raw)) = plain_moves {
-            integration.push((
+            tables.integration.push((
                 "POST /boxes/{id}/moves with an Idempotency-Key: throughput kept".to_string(),
                 format!(
                     "{:.0} of {:.0} req/s = {:.0} %",
@@ -292,31 +401,40 @@ impl Bench<'_> {
                 "cost ≤ 10 %",
             ));
         }
-        statements.push(("idempotent move", idempotent_moving));
+        tables.statements.push(("idempotent move", idempotent_moving));
+        Ok(())
+    }
 
-        let report_data = self.add_year_of_conservation(&storage.data, o.report_records)?;
+    /// The activity report over a year of conservation, and an import of file rows.
+    fn report_scenarios(&self, data: &Dataset, tables: &mut Tables) -> Result<(), String> {
+        let o = self.options;
+        let report_data = self.add_year_of_conservation(data, o.report_records)?;
         let today = chrono::Utc::now().date_naive();
         let year_ago = today - chrono::Days::new(365);
         let report = |client: &Client, url: &str| {
             client.get(format!("{url}/api/v1/reports/activity?from={year_ago}&to={today}"))
         };
         let captured = self.capture(&report_data, report)?;
-        one_by_one.push((
+        tables.one_by_one.push((
             format!("GET /reports/activity, a year of {} treatment and assessment records", o.report_records),
             self.one_by_one(&report_data, report)?,
             self.pgbench(&report_data, &literal(&captured), Load::OneByOne(SEQUENTIAL_RUNS))?,
             "≤ 500 ms",
         ));
-        statements.push(("report", captured));
+        tables.statements.push(("report", captured));
         let (service, raw) = self.import_files(&report_data, IMPORT_ROWS)?;
-        integration.push((
+        tables.integration.push((
             format!("POST /imports/files, {IMPORT_ROWS} rows of CSV (p50 of {IMPORT_RUNS})"),
             format!("{:.2} s", service / 1000.0),
             format!("{:.2} s (INSERT … SELECT of the same rows)", raw / 1000.0),
             "≤ 10 s",
         ));
+        Ok(())
+    }
 
-        // Holdings and conservation: file summaries, page histories, the queue, a batch.
+    /// File summaries, page histories, the queue, a batch, and the change feed.
+    fn holdings_scenarios(&self, tables: &mut Tables) -> Result<(), String> {
+        let o = self.options;
         let holdings = self.holdings(o.files, o.fonds)?;
         // The file used to capture statements: an id no other parameter takes.
         let calibration_file = o.files * 7 / 9 + 1;
@@ -334,7 +452,7 @@ impl Bench<'_> {
         ] {
             let calibration = path.replace("%d", &calibration_file.to_string());
             let captured = self.capture(&holdings, |client, url| client.get(format!("{url}{calibration}")))?;
-            concurrent.push((
+            tables.concurrent.push((
                 format!("{name}, {} files", o.files),
                 self.wrk(&holdings, &[("BENCH_PATH", path.to_string()), files.clone()], o.seconds)?,
                 self.pgbench(
@@ -344,19 +462,19 @@ impl Bench<'_> {
                 )?,
                 "p99 ≤ 10 ms",
             ));
-            statements.push((name, captured));
+            tables.statements.push((name, captured));
         }
         let fonds_files = o.files / o.fonds;
         let queue =
             |client: &Client, url: &str| client.get(format!("{url}/api/v1/conservation/queue?fonds_id=1&limit=50"));
         let captured = self.capture(&holdings, queue)?;
-        one_by_one.push((
+        tables.one_by_one.push((
             format!("GET /conservation/queue, a fonds of {fonds_files} files"),
             self.one_by_one(&holdings, queue)?,
             self.pgbench(&holdings, &literal(&captured), Load::OneByOne(SEQUENTIAL_RUNS))?,
             "≤ 200 ms",
         ));
-        statements.push(("queue", captured));
+        tables.statements.push(("queue", captured));
         // A month's backing log: 40 files, 100 pages each.
         let entries: Vec<String> = (1..=40)
             .map(|file| {
@@ -374,75 +492,20 @@ impl Bench<'_> {
                 .body(batch_body.clone())
         };
         let captured = self.capture(&holdings, batch)?;
-        one_by_one.push((
+        tables.one_by_one.push((
             "POST /treatments/batch, 4,000 pages over 40 files".into(),
             self.one_by_one(&holdings, batch)?,
             self.pgbench(&holdings, &literal(&captured), Load::OneByOne(SEQUENTIAL_RUNS))?,
             "≤ 200 ms",
         ));
-        statements.push(("batch", captured));
+        tables.statements.push(("batch", captured));
         let (service, raw) = self.read_feed(&holdings, o.seconds)?;
-        integration.push((
+        tables.integration.push((
             "GET /events, a consumer paging 1,000 at a time from the start".into(),
             format!("{service:.0} events/s"),
             format!("{raw:.0} events/s (the same query, same pages)"),
             "≥ 10,000 events/s",
         ));
-
-        let mut flat = vec![(storage.boxes, lookup_service)];
-        for &size in &o.flat_sizes {
-            let dataset = self.storage(size, 1)?;
-            let boxes = ("BENCH_MAX", size.to_string());
-            flat.push((size, self.wrk(&dataset.data, &[barcode_path.clone(), boxes], o.seconds.div_ceil(2))?));
-        }
-        flat.sort_by_key(|(size, _)| *size);
-
-        println!("\nMachine: {} cores; PostgreSQL with fsync on; service with its default settings.", cores());
-        println!(
-            "\nAt {} connections, {} s per run (wrk against the service; pgbench replaying its statements):\n",
-            o.connections, o.seconds
-        );
-        println!(
-            "| scenario | service req/s | p50 ms | p99 ms | errors | pgbench tps | p50 ms | p99 ms | failed | service ÷ pgbench | target |"
-        );
-        println!("|---|---|---|---|---|---|---|---|---|---|---|");
-        for (name, service, raw, target) in &concurrent {
-            println!(
-                "| {name} | {:.0} | {:.2} | {:.2} | {} | {:.0} | {:.2} | {:.2} | {} | {:.2} | {target} |",
-                service.rate,
-                service.p50,
-                service.p99,
-                service.errors,
-                raw.rate,
-                raw.p50,
-                raw.p99,
-                raw.errors,
-                service.rate / raw.rate
-            );
-        }
-        println!("\nOne request at a time, {SEQUENTIAL_RUNS} times (the service; pgbench replaying its statements):\n");
-        println!("| scenario | service p50 ms | p99 ms | errors | raw SQL p50 ms | p99 ms | failed | target |");
-        println!("|---|---|---|---|---|---|---|---|");
-        for (name, service, raw, target) in &one_by_one {
-            println!(
-                "| {name} | {:.1} | {:.1} | {} | {:.1} | {:.1} | {} | {target} |",
-                service.p50, service.p99, service.errors, raw.p50, raw.p99, raw.errors
-            );
-        }
-        println!("\nIntegration:\n\n| scenario | service | raw SQL | target |\n|---|---|---|---|");
-        for (name, service, raw, target) in &integration {
-            println!("| {name} | {service} | {raw} | {target} |");
-        }
-        println!("\nThe look-up as the repository grows:\n\n| boxes | req/s | p50 ms | p99 ms |\n|---|---|---|---|");
-        for (size, m) in flat {
-            println!("| {size} | {:.0} | {:.2} | {:.2} |", m.rate, m.p50, m.p99);
-        }
-        for (name, captured) in statements {
-            println!("\nStatements per {name} ({}):", captured.len());
-            for sql in captured.iter().take(12) {
-                println!("  {}", sql.chars().take(110).collect::<String>());
-            }
-        }
         Ok(())
     }
 

@@ -12,6 +12,7 @@ use super::AppState;
 use super::idempotency::Claim;
 use super::problem::ApiError;
 use super::router::RouteAccess;
+use super::answer::Answer;
 use crate::db::idempotency::{self, Prior};
 use crate::error::Error;
 use crate::keys::access::Access;
@@ -64,32 +65,46 @@ impl Caller {
     /// Runs `work` in one transaction if the key is active and its role has the permission the
     /// route needs: all of it happens, or none of it. With an `Idempotency-Key`, a repeated
     /// request is answered from the first one's stored answer instead of running again.
-    pub async fn run<R, F>(self, work: F) -> Result<R, ApiError>
+    pub async fn run<F>(mut self, work: F) -> Result<Answer, ApiError>
     where
-        F: FnOnce(&mut PgConnection, &Actor) -> Result<R, Error> + Send + 'static,
-        R: Send + 'static,
+        F: FnOnce(&mut PgConnection, &Actor) -> Result<Answer, Error> + Send + 'static,
     {
-        let key = self.claim.as_ref().map(|claim| (claim.key.clone(), claim.fingerprint()));
-        let claim = self.claim.clone();
-        let (result, actor) = self
-            .authorized(move |conn, actor| {
+        match self.claim.take() {
+            None => self.authorized(|conn, actor| conn.transaction(|conn| Ok(work(conn, actor)?))).await,
+            Some(claim) => self.run_idempotent(claim, work).await,
+        }
+    }
+
+    /// `run` with an `Idempotency-Key`: the key is checked and claimed with the API key in the
+    /// transaction's first statement, and the answer is stored before it commits.
+    async fn run_idempotent<F>(self, claim: Claim, work: F) -> Result<Answer, ApiError>
+    where
+        F: FnOnce(&mut PgConnection, &Actor) -> Result<Answer, Error> + Send + 'static,
+    {
+        let fingerprint = claim.fingerprint();
+        let key = claim.key;
+        let (key_hash, permission) = (self.key_hash, self.permission);
+        self.state
+            .with_connection(move |conn| {
                 conn.transaction(|conn| {
-                    if let Some((key, fingerprint)) = &key {
-                        match idempotency::claim(conn, actor.key_id, key, fingerprint)? {
-                            Prior::Nothing => {}
-                            Prior::Running => return Err(ApiError::IdempotencyRunning),
-                            Prior::OtherRequest => return Err(ApiError::IdempotencyMismatch),
-                            Prior::Answered(answer) => return Err(ApiError::Replayed(answer)),
-                        }
+                    let found = idempotency::authenticate_and_claim(conn, &key_hash, &key, &fingerprint)?;
+                    let (actor, prior) = found.unzip();
+                    let actor = admit(actor, permission)?;
+                    match prior {
+                        Some(Prior::Nothing) | None => {}
+                        Some(Prior::Running) => return Err(ApiError::IdempotencyRunning),
+                        Some(Prior::OtherRequest) => return Err(ApiError::IdempotencyMismatch),
+                        Some(Prior::Answered(answer)) => return Ok(answer.replayed()),
                     }
-                    Ok((work(conn, actor)?, actor.key_id))
+                    let answer = work(conn, &actor)?;
+                    if !idempotency::record(conn, actor.key_id, &key, &fingerprint, &answer)? {
+                        // A request with this key committed since ours looked: ours is undone.
+                        return Err(ApiError::IdempotencyRunning);
+                    }
+                    Ok(answer)
                 })
             })
-            .await?;
-        if let Some(claim) = claim {
-            claim.recorded(actor);
-        }
-        Ok(result)
+            .await
     }
 
     /// Runs read-only `work`. No explicit transaction: under READ COMMITTED each statement sees
@@ -112,15 +127,20 @@ impl Caller {
         self.state
             .with_connection(move |conn| {
                 let writes = !matches!(permission, Permission::Read);
-                let actor = repo::authenticate(conn, &key_hash, writes)?
-                    .ok_or(ApiError::Unauthorized("this API key is unknown or revoked"))?;
-                if !actor.role.may(permission) {
-                    return Err(ApiError::Forbidden(format!("the {} role may not do this", actor.role)));
-                }
+                let actor = admit(repo::authenticate(conn, &key_hash, writes)?, permission)?;
                 work(conn, &actor)
             })
             .await
     }
+}
+
+/// The key's actor, if the key is active and its role has `permission`.
+fn admit(actor: Option<Actor>, permission: Permission) -> Result<Actor, ApiError> {
+    let actor = actor.ok_or(ApiError::Unauthorized("this API key is unknown or revoked"))?;
+    if !actor.role.may(permission) {
+        return Err(ApiError::Forbidden(format!("the {} role may not do this", actor.role)));
+    }
+    Ok(actor)
 }
 
 impl AppState {

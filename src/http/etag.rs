@@ -3,12 +3,9 @@
 
 use std::future::{Ready, ready};
 
-use actix_web::body::BoxBody;
 use actix_web::dev::Payload;
-use actix_web::http::StatusCode;
-use actix_web::http::header::{self, HeaderValue};
-use actix_web::{FromRequest, HttpRequest, HttpResponse, Responder};
-use serde::Serialize;
+use actix_web::http::header;
+use actix_web::{FromRequest, HttpRequest};
 
 use super::problem::ApiError;
 
@@ -64,34 +61,4 @@ fn parse(text: &str) -> Option<i32> {
         inner.bytes().all(|b| b.is_ascii_digit()).then(|| inner.parse::<i32>().ok()).flatten()
     };
     Some(tags.into_iter().find_map(version).unwrap_or(NO_VERSION))
-}
-
-/// A JSON response carrying the resource's ETag; 201 with a `Location` when just created.
-pub struct Tagged<T> {
-    body: T,
-    created_at: Option<String>,
-}
-
-impl<T> Tagged<T> {
-    pub fn ok(body: T) -> Self {
-        Tagged { body, created_at: None }
-    }
-
-    pub fn created(body: T, location: String) -> Self {
-        Tagged { body, created_at: Some(location) }
-    }
-}
-
-impl<T: Serialize + Versioned> Responder for Tagged<T> {
-    type Body = BoxBody;
-
-    fn respond_to(self, _: &HttpRequest) -> HttpResponse {
-        let status = if self.created_at.is_some() { StatusCode::CREATED } else { StatusCode::OK };
-        let mut response = HttpResponse::build(status);
-        response.insert_header((header::ETAG, etag(self.body.version())));
-        if let Some(location) = self.created_at.and_then(|l| HeaderValue::from_str(&l).ok()) {
-            response.insert_header((header::LOCATION, location));
-        }
-        response.json(self.body)
-    }
 }

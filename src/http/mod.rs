@@ -1,6 +1,7 @@
 //! The HTTP side: the App every deployment and every test runs, and the pieces each endpoint
 //! shares (errors, auth, bodies, queries, ETags, routing that is also the contract).
 
+pub mod answer;
 pub mod auth;
 pub mod body;
 mod contract;
@@ -90,7 +91,6 @@ pub fn serve(listener: TcpListener, pool: Pool, config: &HttpConfig) -> std::io:
             .app_data(BodyLimit(limit))
             .app_data(web::PayloadConfig::new(limit))
             .app_data(web::PathConfig::default().error_handler(path_error))
-            .wrap(actix_web::middleware::from_fn(idempotency::store_answers))
             .wrap(actix_web::middleware::from_fn(rate_limit::limit))
             .wrap(problem_middleware())
             .wrap(metrics.clone())

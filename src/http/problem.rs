@@ -11,7 +11,6 @@ use actix_web::{HttpResponse, ResponseError};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::db::idempotency::StoredAnswer;
 use crate::error::{Error, FieldError};
 
 pub const PROBLEM_JSON: &str = "application/problem+json";
@@ -102,16 +101,13 @@ pub enum ApiError {
     NoRoute,
     #[error("this request needs an If-Match header with the resource's current ETag")]
     PreconditionRequired,
-    #[error("a request with this Idempotency-Key is still being processed (or its answer was lost); retry later")]
+    #[error("a request with this Idempotency-Key is still being processed; retry later")]
     IdempotencyRunning,
     #[error("this Idempotency-Key was used for a different request (method, path or body)")]
     IdempotencyMismatch,
     /// The API key is over its rate; retry after this many seconds.
     #[error("this API key is over its rate limit; retry after {0} s")]
     TooManyRequests(u64),
-    /// Not an error: the stored answer to an earlier request with the same Idempotency-Key.
-    #[error("replayed answer")]
-    Replayed(StoredAnswer),
 }
 
 impl From<diesel::result::Error> for ApiError {
@@ -179,14 +175,10 @@ impl ResponseError for ApiError {
             ApiError::IdempotencyRunning => StatusCode::CONFLICT,
             ApiError::IdempotencyMismatch => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
-            ApiError::Replayed(answer) => StatusCode::from_u16(answer.status).unwrap_or(StatusCode::OK),
         }
     }
 
     fn error_response(&self) -> HttpResponse<BoxBody> {
-        if let ApiError::Replayed(answer) = self {
-            return super::idempotency::replay(answer);
-        }
         let mut response = self.problem().response();
         let headers = response.headers_mut();
         match self {

@@ -6,6 +6,7 @@ use super::model::{Format, ImportKind, ImportQuery, ImportSummary, read_rows};
 use super::repo;
 use crate::error::Error;
 use crate::http::AppState;
+use crate::http::answer::Answer;
 use crate::http::auth::Caller;
 use crate::http::idempotency::remember_body;
 use crate::http::problem::ApiError;
@@ -38,7 +39,7 @@ macro_rules! import_route {
             req: HttpRequest,
             query: Query<ImportQuery>,
             payload: web::Payload,
-        ) -> Result<HttpResponse, ApiError> {
+        ) -> Result<Answer, ApiError> {
             import($kind, caller, req, query, payload).await
         }
     };
@@ -74,7 +75,7 @@ async fn import(
     req: HttpRequest,
     query: Query<ImportQuery>,
     payload: web::Payload,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<Answer, ApiError> {
     let dry_run = query.0.dry_run;
     let format = match req.mime_type().ok().flatten() {
         Some(m) if m.type_() == "text" && m.subtype() == "csv" => Format::Csv,
@@ -90,9 +91,10 @@ async fn import(
     remember_body(&req, &bytes);
     let (rows, unreadable) = read_rows(kind, format, &bytes).map_err(Error::Invalid)?;
     drop(bytes);
-    let summary = caller.run(move |conn, actor| repo::import(conn, kind, rows, unreadable, dry_run, actor)).await?;
     let status = if dry_run { StatusCode::OK } else { StatusCode::CREATED };
-    Ok(HttpResponse::build(status).json(summary))
+    caller
+        .run(move |conn, actor| Ok(Answer::json(status, &repo::import(conn, kind, rows, unreadable, dry_run, actor)?)))
+        .await
 }
 
 /// The whole upload, refused with 413 as soon as it is known to be over `limit` bytes.
@@ -119,7 +121,7 @@ async fn read_limited(req: &HttpRequest, mut payload: web::Payload, limit: usize
 #[utoipa::path(get, path = "/api/v1/export", tag = "imports",
     responses((status = 200, description = "The archive", content_type = "application/x-ndjson", body = String)))]
 async fn export(caller: Caller, req: HttpRequest) -> Result<HttpResponse, ApiError> {
-    caller.run(|_, _| Ok(())).await?;
+    caller.read(|_| Ok(())).await?;
     let state = req.app_data::<web::Data<AppState>>().cloned().expect("AppState is registered");
     let (sender, receiver) = tokio::sync::mpsc::channel::<Vec<u8>>(8);
     actix_web::rt::spawn(async move {

@@ -1,9 +1,11 @@
 //! Admin management of API keys.
 
-use actix_web::{HttpResponse, web};
+use actix_web::http::StatusCode;
+use actix_web::web;
 
 use super::model::{ApiKey, CreatedApiKey, NewApiKey, Secret};
 use super::repo;
+use crate::http::answer::Answer;
 use crate::http::auth::Caller;
 use crate::http::body::Json;
 use crate::http::problem::{ApiError, Problem};
@@ -20,18 +22,16 @@ pub fn register(router: &mut Router) {
 /// Creates an API key. The secret is in this response only.
 #[utoipa::path(post, path = "/api/v1/api-keys", tag = "api keys", request_body = NewApiKey,
     responses((status = 201, description = "The key, with its secret shown once", body = CreatedApiKey)))]
-async fn create_key(caller: Caller, body: Json<NewApiKey>) -> Result<HttpResponse, ApiError> {
+async fn create_key(caller: Caller, body: Json<NewApiKey>) -> Result<Answer, ApiError> {
     let NewApiKey { name, role } = body.0;
-    let created = caller
+    caller
         .run(move |conn, actor| {
             let secret = Secret::generate();
             let api_key = repo::create(conn, &name, role, &secret, Some(actor.key_id))?;
-            Ok(CreatedApiKey { api_key, key: secret.reveal() })
+            let location = format!("/api/v1/api-keys/{}", api_key.id);
+            Ok(Answer::created(&CreatedApiKey { api_key, key: secret.reveal() }, location))
         })
-        .await?;
-    Ok(HttpResponse::Created()
-        .insert_header(("Location", format!("/api/v1/api-keys/{}", created.api_key.id)))
-        .json(created))
+        .await
 }
 
 /// Lists API keys, revoked ones included, oldest first. Secrets are never listed.
@@ -41,7 +41,7 @@ async fn list_keys(caller: Caller, query: ListQuery<NoFilter>) -> Result<web::Js
     let page = query.page;
     let after = page.after::<i64>()?;
     let limit = page.limit();
-    let rows = caller.run(move |conn, _| repo::list(conn, after, limit)).await?;
+    let rows = caller.read(move |conn| repo::list(conn, after, limit)).await?;
     Ok(web::Json(Page::from_rows(rows, &page, |key| key.id)))
 }
 
@@ -51,8 +51,7 @@ async fn list_keys(caller: Caller, query: ListQuery<NoFilter>) -> Result<web::Js
     responses((status = 200, description = "The key", body = ApiKey)))]
 async fn get_key(caller: Caller, id: web::Path<i64>) -> Result<web::Json<ApiKey>, ApiError> {
     let id = id.into_inner();
-    let key = caller.run(move |conn, _| repo::get(conn, id)).await?;
-    Ok(web::Json(key))
+    Ok(web::Json(caller.read(move |conn| repo::get(conn, id)).await?))
 }
 
 /// Revokes an API key: requests with it are refused from now on. The key stays listed, with
@@ -61,13 +60,12 @@ async fn get_key(caller: Caller, id: web::Path<i64>) -> Result<web::Json<ApiKey>
     params(("id" = i64, Path, description = "Key id")),
     responses((status = 200, description = "The key, revoked", body = ApiKey),
               (status = 409, description = "It is the key making the request, or the last active admin key", body = Problem, content_type = "application/problem+json")))]
-async fn revoke_key(caller: Caller, id: web::Path<i64>) -> Result<web::Json<ApiKey>, ApiError> {
+async fn revoke_key(caller: Caller, id: web::Path<i64>) -> Result<Answer, ApiError> {
     let id = id.into_inner();
-    let key = caller
+    caller
         .run(move |conn, actor| {
             repo::revoke(conn, id, actor)?;
-            repo::get(conn, id)
+            Ok(Answer::json(StatusCode::OK, &repo::get(conn, id)?))
         })
-        .await?;
-    Ok(web::Json(key))
+        .await
 }

@@ -1,8 +1,10 @@
-use actix_web::{HttpResponse, web};
+use actix_web::http::StatusCode;
+use actix_web::web;
 
 use super::delivery::new_secret;
 use super::model::{CreatedWebhook, Delivery, NewWebhook, Webhook};
 use super::repo;
+use crate::http::answer::Answer;
 use crate::http::auth::Caller;
 use crate::http::body::Json;
 use crate::http::problem::ApiError;
@@ -22,18 +24,16 @@ pub fn register(router: &mut Router) {
 /// `webhook-signature`; the secret to check them is in this answer only. Admin only.
 #[utoipa::path(post, path = "/api/v1/webhooks", tag = "webhooks", request_body = NewWebhook,
     responses((status = 201, description = "Subscribed", body = CreatedWebhook, headers(("Location" = String)))))]
-async fn create_webhook(caller: Caller, body: Json<NewWebhook>) -> Result<HttpResponse, ApiError> {
+async fn create_webhook(caller: Caller, body: Json<NewWebhook>) -> Result<Answer, ApiError> {
     let new = body.0;
-    let created = caller
+    caller
         .run(move |conn, actor| {
             let secret = new_secret();
             let webhook = repo::create(conn, &new, &secret, actor)?;
-            Ok(CreatedWebhook { webhook, secret })
+            let location = format!("/api/v1/webhooks/{}", webhook.id);
+            Ok(Answer::created(&CreatedWebhook { webhook, secret }, location))
         })
-        .await?;
-    Ok(HttpResponse::Created()
-        .insert_header(("Location", format!("/api/v1/webhooks/{}", created.webhook.id)))
-        .json(created))
+        .await
 }
 
 /// The subscriptions, oldest first (never their secrets).
@@ -42,7 +42,7 @@ async fn create_webhook(caller: Caller, body: Json<NewWebhook>) -> Result<HttpRe
 async fn list_webhooks(caller: Caller, query: ListQuery<NoFilter>) -> Result<web::Json<Page<Webhook>>, ApiError> {
     let page = query.page;
     let (after, limit) = (page.after::<i64>()?, page.limit());
-    let rows = caller.run(move |conn, _| repo::list(conn, after, limit)).await?;
+    let rows = caller.read(move |conn| repo::list(conn, after, limit)).await?;
     Ok(web::Json(Page::from_rows(rows, &page, |w| w.id)))
 }
 
@@ -52,22 +52,21 @@ async fn list_webhooks(caller: Caller, query: ListQuery<NoFilter>) -> Result<web
     responses((status = 200, description = "The webhook", body = Webhook)))]
 async fn get_webhook(caller: Caller, id: web::Path<i64>) -> Result<web::Json<Webhook>, ApiError> {
     let id = id.into_inner();
-    Ok(web::Json(caller.run(move |conn, _| repo::get(conn, id)).await?))
+    Ok(web::Json(caller.read(move |conn| repo::get(conn, id)).await?))
 }
 
 /// Stops sending to this webhook; it stays listed with its log. Deactivating twice is harmless.
 #[utoipa::path(post, path = "/api/v1/webhooks/{id}/deactivate", tag = "webhooks",
     params(("id" = i64, Path, description = "Webhook id")),
     responses((status = 200, description = "The webhook, inactive", body = Webhook)))]
-async fn deactivate_webhook(caller: Caller, id: web::Path<i64>) -> Result<web::Json<Webhook>, ApiError> {
+async fn deactivate_webhook(caller: Caller, id: web::Path<i64>) -> Result<Answer, ApiError> {
     let id = id.into_inner();
-    let webhook = caller
+    caller
         .run(move |conn, _| {
             repo::deactivate(conn, id)?;
-            repo::get(conn, id)
+            Ok(Answer::json(StatusCode::OK, &repo::get(conn, id)?))
         })
-        .await?;
-    Ok(web::Json(webhook))
+        .await
 }
 
 /// Every delivery attempt to this webhook, newest first.
@@ -81,6 +80,6 @@ async fn webhook_deliveries(
 ) -> Result<web::Json<Page<Delivery>>, ApiError> {
     let (id, page) = (id.into_inner(), query.page);
     let (before, limit) = (page.after::<i64>()?, page.limit());
-    let rows = caller.run(move |conn, _| repo::deliveries(conn, id, before, limit)).await?;
+    let rows = caller.read(move |conn| repo::deliveries(conn, id, before, limit)).await?;
     Ok(web::Json(Page::from_rows(rows, &page, |d| d.id)))
 }

@@ -1,6 +1,6 @@
 //! Concurrency, with every test's requests spread over two instances of the service on one
-//! database: capacity is never exceeded, one PATCH per version wins, and a page is in at most one
-//! open treatment of a type.
+//! database: capacity is never exceeded, one PATCH per version wins, a page is in at most one
+//! open treatment of a type, and one Idempotency-Key makes one write.
 
 use std::sync::Barrier;
 
@@ -11,11 +11,13 @@ use serde_json::{Value, json};
 use crate::support::fixtures::{self, id, location, new_box, repository};
 use crate::support::{Answer, TestApp, count_rows};
 
-/// Sends `count` requests at once, alternately to `urls`, and returns their answers in order.
+/// Sends `count` requests at once, alternately to `urls`, with `headers`, and returns their
+/// answers in order.
 fn at_once(
     urls: [&str; 2],
     key: &str,
     count: usize,
+    headers: &[(&str, &str)],
     request: impl Fn(usize) -> (Method, String, Value) + Sync,
 ) -> Vec<Answer> {
     let start = Barrier::new(count);
@@ -26,9 +28,9 @@ fn at_once(
                 scope.spawn(move || {
                     let (method, path, body) = request(n);
                     let client = Client::new();
-                    let mut builder = client.request(method.clone(), format!("{}{path}", urls[n % 2])).bearer_auth(key);
-                    if method == Method::PATCH {
-                        builder = builder.header("If-Match", "\"1\"");
+                    let mut builder = client.request(method, format!("{}{path}", urls[n % 2])).bearer_auth(key);
+                    for (name, value) in headers {
+                        builder = builder.header(*name, *value);
                     }
                     start.wait();
                     Answer::from(builder.json(&body).send())
@@ -56,7 +58,7 @@ fn fifty_moves_onto_the_last_free_space_of_a_shelf_let_exactly_one_in() {
     let roomy = id(&location(&app, Some(place.bays[1]), "shelf", "BIG", json!({"capacity_mm": 10_000})));
     let movers: Vec<i64> = (0..50).map(|n| id(&new_box(&app, &format!("MOVE-{n}"), roomy, json!({})))).collect();
 
-    let answers = at_once([&app.url, &other.url], &app.admin_key, 50, |n| {
+    let answers = at_once([&app.url, &other.url], &app.admin_key, 50, &[], |n| {
         (
             Method::POST,
             format!("/api/v1/boxes/{}/moves", movers[n]),
@@ -76,7 +78,7 @@ fn fifty_patches_with_the_same_if_match_let_exactly_one_win() {
     let other = app.second_instance();
     let place = repository(&app);
     let archive_box = id(&new_box(&app, "HS-1", place.shelves[0], json!({})));
-    let answers = at_once([&app.url, &other.url], &app.admin_key, 50, |n| {
+    let answers = at_once([&app.url, &other.url], &app.admin_key, 50, &[("If-Match", "\"1\"")], |n| {
         (Method::PATCH, format!("/api/v1/boxes/{archive_box}"), json!({"label": format!("Hộp {n}")}))
     });
     assert_eq!(statuses(&answers, 200), 1);
@@ -93,7 +95,7 @@ fn concurrent_treatments_of_overlapping_pages_leave_at_most_one_open_per_page_an
     let fonds = fixtures::fonds(&app, "SNV", "Phông Sở Nội vụ");
     let file = fixtures::file(&app, fonds, 1, 200, json!({}));
     // Overlapping windows of 20 pages, 5 apart; two types.
-    let answers = at_once([&app.url, &other.url], &app.admin_key, 40, |n| {
+    let answers = at_once([&app.url, &other.url], &app.admin_key, 40, &[], |n| {
         let first = (n % 20) * 5 + 1;
         let kind = if n < 20 { "backing" } else { "cleaning" };
         (
@@ -115,4 +117,26 @@ fn concurrent_treatments_of_overlapping_pages_leave_at_most_one_open_per_page_an
          WHERE a.status NOT IN ('completed', 'cancelled') AND b.status NOT IN ('completed', 'cancelled')",
     );
     assert_eq!(overlaps, 0);
+}
+
+#[test]
+fn forty_retries_with_one_idempotency_key_make_one_write() {
+    let app = TestApp::spawn();
+    let other = app.second_instance();
+    let place = repository(&app);
+    new_box(&app, "HS-1", place.shelves[0], json!({}));
+    let answers = at_once([&app.url, &other.url], &app.admin_key, 40, &[("Idempotency-Key", "audit-1")], |_| {
+        (Method::POST, "/api/v1/audits".to_string(), json!({"location_id": place.shelves[0], "scanned": ["HS-1"]}))
+    });
+    let created: Vec<&Answer> = answers.iter().filter(|a| a.status == 201).collect();
+    assert_eq!(created.len() + statuses(&answers, 409), 40, "{:?}", answers.iter().map(|a| a.status).collect::<Vec<_>>());
+    assert!(!created.is_empty());
+    assert!(created.iter().all(|a| a.text == created[0].text), "every 201 is the one answer");
+    assert_eq!(count_rows(&app, "audits"), 1);
+    // Once it has committed, the key answers from what it stored.
+    let again = at_once([&app.url, &other.url], &app.admin_key, 2, &[("Idempotency-Key", "audit-1")], |_| {
+        (Method::POST, "/api/v1/audits".to_string(), json!({"location_id": place.shelves[0], "scanned": ["HS-1"]}))
+    });
+    assert!(again.iter().all(|a| a.status == 201 && a.text == created[0].text && a.header("idempotent-replayed") == Some("true")));
+    assert_eq!(count_rows(&app, "audits"), 1);
 }

@@ -1,8 +1,9 @@
-use actix_web::{HttpResponse, web};
+use actix_web::web;
 use chrono::{DateTime, Utc};
 
 use crate::conservation::model::{Assessment, AssessmentFilter, NewAssessment};
 use crate::conservation::repo::assessments as repo;
+use crate::http::answer::Answer;
 use crate::http::auth::Caller;
 use crate::http::body::Json;
 use crate::http::problem::{ApiError, Problem};
@@ -21,17 +22,15 @@ pub fn register(router: &mut Router) {
     responses(
         (status = 201, description = "Recorded", body = Assessment, headers(("Location" = String))),
         (status = 409, description = "The assessment to supersede is already superseded", body = Problem, content_type = "application/problem+json")))]
-async fn create_assessment(caller: Caller, body: Json<NewAssessment>) -> Result<HttpResponse, ApiError> {
+async fn create_assessment(caller: Caller, body: Json<NewAssessment>) -> Result<Answer, ApiError> {
     let new = body.0;
-    let assessment = caller
+    caller
         .run(move |conn, actor| {
             let id = repo::create(conn, &new, actor)?;
-            repo::get(conn, id)
+            let assessment = repo::get(conn, id)?;
+            Ok(Answer::created(&assessment, format!("/api/v1/assessments/{}", assessment.id)))
         })
-        .await?;
-    Ok(HttpResponse::Created()
-        .insert_header(("Location", format!("/api/v1/assessments/{}", assessment.id)))
-        .json(assessment))
+        .await
 }
 
 /// Assessments, latest survey first.

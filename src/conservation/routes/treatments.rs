@@ -1,12 +1,13 @@
-use actix_web::{HttpResponse, web};
+use actix_web::http::StatusCode;
+use actix_web::web;
 
 use crate::conservation::model::{
     BatchLogged, NewTreatment, TransitionRequest, Treatment, TreatmentBatch, TreatmentDetail, TreatmentFilter,
 };
 use crate::conservation::repo::treatments as repo;
+use crate::http::answer::Answer;
 use crate::http::auth::Caller;
 use crate::http::body::Json;
-use crate::http::etag::Tagged;
 use crate::http::problem::{ApiError, Problem};
 use crate::http::query::{ListQuery, Page, PageParams};
 use crate::http::router::Router;
@@ -26,16 +27,15 @@ pub fn register(router: &mut Router) {
     responses(
         (status = 201, description = "Recorded", body = TreatmentDetail, headers(("ETag" = String), ("Location" = String))),
         (status = 409, description = "Some pages are already in an open treatment of this type; the detail lists them", body = Problem, content_type = "application/problem+json")))]
-async fn create_treatment(caller: Caller, body: Json<NewTreatment>) -> Result<Tagged<TreatmentDetail>, ApiError> {
+async fn create_treatment(caller: Caller, body: Json<NewTreatment>) -> Result<Answer, ApiError> {
     let new = body.0;
-    let created = caller
+    caller
         .run(move |conn, actor| {
             let id = repo::create(conn, &new, actor)?;
-            repo::get(conn, id)
+            let created = repo::get(conn, id)?;
+            Ok(Answer::tagged_created(&created, format!("/api/v1/treatments/{}", created.treatment.id)))
         })
-        .await?;
-    let url = format!("/api/v1/treatments/{}", created.treatment.id);
-    Ok(Tagged::created(created, url))
+        .await
 }
 
 /// Treatments, newest first.
@@ -57,19 +57,23 @@ async fn list_treatments(
     responses(
         (status = 201, description = "All logged", body = BatchLogged),
         (status = 409, description = "Some entries overlap open treatments; each is named", body = Problem, content_type = "application/problem+json")))]
-async fn log_batch(caller: Caller, body: Json<TreatmentBatch>) -> Result<HttpResponse, ApiError> {
+async fn log_batch(caller: Caller, body: Json<TreatmentBatch>) -> Result<Answer, ApiError> {
     let batch = body.0;
-    let ids = caller.run(move |conn, actor| repo::create_batch(conn, &batch.entries, actor)).await?;
-    Ok(HttpResponse::Created().json(BatchLogged { logged: ids.len(), ids }))
+    caller
+        .run(move |conn, actor| {
+            let ids = repo::create_batch(conn, &batch.entries, actor)?;
+            Ok(Answer::json(StatusCode::CREATED, &BatchLogged { logged: ids.len(), ids }))
+        })
+        .await
 }
 
 /// A treatment with every step of its workflow.
 #[utoipa::path(get, path = "/api/v1/treatments/{id}", tag = "conservation",
     params(("id" = i64, Path, description = "Treatment id")),
     responses((status = 200, description = "The treatment", body = TreatmentDetail, headers(("ETag" = String)))))]
-async fn get_treatment(caller: Caller, id: web::Path<i64>) -> Result<Tagged<TreatmentDetail>, ApiError> {
+async fn get_treatment(caller: Caller, id: web::Path<i64>) -> Result<Answer, ApiError> {
     let id = id.into_inner();
-    Ok(Tagged::ok(caller.read(move |conn| repo::get(conn, id)).await?))
+    Ok(Answer::tagged(&caller.read(move |conn| repo::get(conn, id)).await?))
 }
 
 /// Moves a treatment along: proposed → approved (head conservator or admin) → in_progress →
@@ -84,13 +88,12 @@ async fn transition_treatment(
     caller: Caller,
     id: web::Path<i64>,
     body: Json<TransitionRequest>,
-) -> Result<Tagged<TreatmentDetail>, ApiError> {
+) -> Result<Answer, ApiError> {
     let (id, request) = (id.into_inner(), body.0);
-    let moved = caller
+    caller
         .run(move |conn, actor| {
             repo::transition(conn, id, &request, actor)?;
-            repo::get(conn, id)
+            Ok(Answer::tagged(&repo::get(conn, id)?))
         })
-        .await?;
-    Ok(Tagged::ok(moved))
+        .await
 }

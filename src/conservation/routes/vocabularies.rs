@@ -3,9 +3,10 @@ use actix_web::web;
 use crate::conservation::model::{NewTerm, Term, TermPatch, Vocabulary, VocabularyTerms};
 use crate::conservation::repo::vocabularies as repo;
 use crate::error::Error;
+use crate::http::answer::Answer;
 use crate::http::auth::Caller;
 use crate::http::body::Json;
-use crate::http::etag::{IfMatch, Tagged};
+use crate::http::etag::IfMatch;
 use crate::http::problem::{ApiError, Problem};
 use crate::http::query::Page;
 use crate::http::router::Router;
@@ -44,11 +45,14 @@ async fn get_vocabulary(caller: Caller, name: web::Path<String>) -> Result<web::
     responses(
         (status = 201, description = "Added", body = Term, headers(("ETag" = String), ("Location" = String))),
         (status = 409, description = "The code exists, or the vocabulary is fixed", body = Problem, content_type = "application/problem+json")))]
-async fn add_term(caller: Caller, name: web::Path<String>, body: Json<NewTerm>) -> Result<Tagged<Term>, ApiError> {
+async fn add_term(caller: Caller, name: web::Path<String>, body: Json<NewTerm>) -> Result<Answer, ApiError> {
     let (name, new) = (vocabulary(&name)?, body.0);
-    let term = caller.run(move |conn, actor| repo::add(conn, name, &new, actor)).await?;
-    let url = format!("/api/v1/vocabularies/{name}/terms/{}", term.code);
-    Ok(Tagged::created(term, url))
+    caller
+        .run(move |conn, actor| {
+            let term = repo::add(conn, name, &new, actor)?;
+            Ok(Answer::tagged_created(&term, format!("/api/v1/vocabularies/{name}/terms/{}", term.code)))
+        })
+        .await
 }
 
 /// Changes a term's labels or category, or retires it: a retired term stays in the records that
@@ -63,9 +67,8 @@ async fn update_term(
     path: web::Path<(String, String)>,
     if_match: IfMatch,
     body: Json<TermPatch>,
-) -> Result<Tagged<Term>, ApiError> {
+) -> Result<Answer, ApiError> {
     let (name, code) = path.into_inner();
     let (name, patch, expected) = (vocabulary(&name)?, body.0, if_match.required()?);
-    let term = caller.run(move |conn, actor| repo::update(conn, name, &code, &patch, expected, actor)).await?;
-    Ok(Tagged::ok(term))
+    caller.run(move |conn, actor| Ok(Answer::tagged(&repo::update(conn, name, &code, &patch, expected, actor)?))).await
 }

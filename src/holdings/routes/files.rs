@@ -2,9 +2,10 @@ use actix_web::web;
 
 use crate::holdings::model::{File, FileDetail, FileFilter, FilePatch, NewFile};
 use crate::holdings::repo::files as repo;
+use crate::http::answer::Answer;
 use crate::http::auth::Caller;
 use crate::http::body::Json;
-use crate::http::etag::{IfMatch, Tagged};
+use crate::http::etag::IfMatch;
 use crate::http::problem::{ApiError, Problem};
 use crate::http::query::{ListQuery, Page, PageParams};
 use crate::http::router::Router;
@@ -21,16 +22,15 @@ pub fn register(router: &mut Router) {
     responses(
         (status = 201, description = "Created", body = FileDetail, headers(("ETag" = String), ("Location" = String))),
         (status = 409, description = "The number or archive code is taken", body = Problem, content_type = "application/problem+json")))]
-async fn create_file(caller: Caller, body: Json<NewFile>) -> Result<Tagged<FileDetail>, ApiError> {
+async fn create_file(caller: Caller, body: Json<NewFile>) -> Result<Answer, ApiError> {
     let new = body.0;
-    let created = caller
+    caller
         .run(move |conn, actor| {
             let id = repo::create(conn, &new, actor)?;
-            repo::detail(conn, id)
+            let created = repo::detail(conn, id)?;
+            Ok(Answer::tagged_created(&created, format!("/api/v1/files/{}", created.file.id)))
         })
-        .await?;
-    let url = format!("/api/v1/files/{}", created.file.id);
-    Ok(Tagged::created(created, url))
+        .await
 }
 
 /// Files by fonds, inventory and number; `q` searches titles and codes ignoring case and accents.
@@ -48,9 +48,9 @@ async fn list_files(caller: Caller, query: ListQuery<FileFilter>) -> Result<web:
 #[utoipa::path(get, path = "/api/v1/files/{id}", tag = "holdings",
     params(("id" = i64, Path, description = "File id")),
     responses((status = 200, description = "The file", body = FileDetail, headers(("ETag" = String)))))]
-async fn get_file(caller: Caller, id: web::Path<i64>) -> Result<Tagged<FileDetail>, ApiError> {
+async fn get_file(caller: Caller, id: web::Path<i64>) -> Result<Answer, ApiError> {
     let id = id.into_inner();
-    Ok(Tagged::ok(caller.read(move |conn| repo::detail(conn, id)).await?))
+    Ok(Answer::tagged(&caller.read(move |conn| repo::detail(conn, id)).await?))
 }
 
 /// Changes a file's codes, title, dates, page count, numbering, box, access or notes.
@@ -64,13 +64,12 @@ async fn update_file(
     id: web::Path<i64>,
     if_match: IfMatch,
     body: Json<FilePatch>,
-) -> Result<Tagged<FileDetail>, ApiError> {
+) -> Result<Answer, ApiError> {
     let (id, patch, expected) = (id.into_inner(), body.0, if_match.required()?);
-    let changed = caller
+    caller
         .run(move |conn, actor| {
             repo::update(conn, id, &patch, expected, actor)?;
-            repo::detail(conn, id)
+            Ok(Answer::tagged(&repo::detail(conn, id)?))
         })
-        .await?;
-    Ok(Tagged::ok(changed))
+        .await
 }

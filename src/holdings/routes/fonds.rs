@@ -2,9 +2,10 @@ use actix_web::web;
 
 use crate::holdings::model::{Fonds, FondsFilter, FondsPatch, NewFonds};
 use crate::holdings::repo::fonds as repo;
+use crate::http::answer::Answer;
 use crate::http::auth::Caller;
 use crate::http::body::Json;
-use crate::http::etag::{IfMatch, Tagged};
+use crate::http::etag::IfMatch;
 use crate::http::problem::{ApiError, Problem};
 use crate::http::query::{ListQuery, Page, PageParams};
 use crate::http::router::Router;
@@ -21,11 +22,14 @@ pub fn register(router: &mut Router) {
     responses(
         (status = 201, description = "Created", body = Fonds, headers(("ETag" = String), ("Location" = String))),
         (status = 409, description = "The code is taken", body = Problem, content_type = "application/problem+json")))]
-async fn create_fonds(caller: Caller, body: Json<NewFonds>) -> Result<Tagged<Fonds>, ApiError> {
+async fn create_fonds(caller: Caller, body: Json<NewFonds>) -> Result<Answer, ApiError> {
     let new = body.0;
-    let created = caller.run(move |conn, actor| repo::create(conn, &new, actor)).await?;
-    let url = format!("/api/v1/fonds/{}", created.id);
-    Ok(Tagged::created(created, url))
+    caller
+        .run(move |conn, actor| {
+            let created = repo::create(conn, &new, actor)?;
+            Ok(Answer::tagged_created(&created, format!("/api/v1/fonds/{}", created.id)))
+        })
+        .await
 }
 
 /// Fonds in code order; `q` searches code, name and creator ignoring case and accents.
@@ -41,9 +45,9 @@ async fn list_fonds(caller: Caller, query: ListQuery<FondsFilter>) -> Result<web
 #[utoipa::path(get, path = "/api/v1/fonds/{id}", tag = "holdings",
     params(("id" = i64, Path, description = "Fonds id")),
     responses((status = 200, description = "The fonds", body = Fonds, headers(("ETag" = String)))))]
-async fn get_fonds(caller: Caller, id: web::Path<i64>) -> Result<Tagged<Fonds>, ApiError> {
+async fn get_fonds(caller: Caller, id: web::Path<i64>) -> Result<Answer, ApiError> {
     let id = id.into_inner();
-    Ok(Tagged::ok(caller.read(move |conn| repo::get(conn, id)).await?))
+    Ok(Answer::tagged(&caller.read(move |conn| repo::get(conn, id)).await?))
 }
 
 /// Changes a fonds.
@@ -57,8 +61,7 @@ async fn update_fonds(
     id: web::Path<i64>,
     if_match: IfMatch,
     body: Json<FondsPatch>,
-) -> Result<Tagged<Fonds>, ApiError> {
+) -> Result<Answer, ApiError> {
     let (id, patch, expected) = (id.into_inner(), body.0, if_match.required()?);
-    let changed = caller.run(move |conn, actor| repo::update(conn, id, &patch, expected, actor)).await?;
-    Ok(Tagged::ok(changed))
+    caller.run(move |conn, actor| Ok(Answer::tagged(&repo::update(conn, id, &patch, expected, actor)?))).await
 }

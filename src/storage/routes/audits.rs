@@ -1,5 +1,7 @@
-use actix_web::{HttpResponse, web};
+use actix_web::http::StatusCode;
+use actix_web::web;
 
+use crate::http::answer::Answer;
 use crate::http::auth::Caller;
 use crate::http::body::Json;
 use crate::http::problem::{ApiError, Problem};
@@ -19,15 +21,15 @@ pub fn register(router: &mut Router) {
 /// the boxes recorded there, and the result is kept.
 #[utoipa::path(post, path = "/api/v1/audits", tag = "audits", request_body = NewAudit,
     responses((status = 201, description = "The audit", body = Audit, headers(("Location" = String)))))]
-async fn create_audit(caller: Caller, body: Json<NewAudit>) -> Result<HttpResponse, ApiError> {
+async fn create_audit(caller: Caller, body: Json<NewAudit>) -> Result<Answer, ApiError> {
     let new = body.0;
-    let audit = caller
+    caller
         .run(move |conn, actor| {
             let id = repo::create(conn, &new, actor)?;
-            repo::get(conn, id)
+            let audit = repo::get(conn, id)?;
+            Ok(Answer::created(&audit, format!("/api/v1/audits/{}", audit.summary.id)))
         })
-        .await?;
-    Ok(HttpResponse::Created().insert_header(("Location", format!("/api/v1/audits/{}", audit.summary.id))).json(audit))
+        .await
 }
 
 /// Audits, newest first, with their counts.
@@ -56,13 +58,12 @@ async fn get_audit(caller: Caller, id: web::Path<i64>) -> Result<web::Json<Audit
     responses(
         (status = 200, description = "The reconciled audit", body = Audit),
         (status = 409, description = "The boxes found do not fit the shelf's recorded capacity", body = Problem, content_type = "application/problem+json")))]
-async fn reconcile_audit(caller: Caller, id: web::Path<i64>) -> Result<web::Json<Audit>, ApiError> {
+async fn reconcile_audit(caller: Caller, id: web::Path<i64>) -> Result<Answer, ApiError> {
     let id = id.into_inner();
-    let audit = caller
+    caller
         .run(move |conn, actor| {
             repo::reconcile(conn, id, actor)?;
-            repo::get(conn, id)
+            Ok(Answer::json(StatusCode::OK, &repo::get(conn, id)?))
         })
-        .await?;
-    Ok(web::Json(audit))
+        .await
 }

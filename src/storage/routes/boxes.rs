@@ -1,8 +1,9 @@
 use actix_web::web;
 
+use crate::http::answer::Answer;
 use crate::http::auth::Caller;
 use crate::http::body::Json;
-use crate::http::etag::{IfMatch, Tagged};
+use crate::http::etag::IfMatch;
 use crate::http::problem::{ApiError, Problem};
 use crate::http::query::{ListQuery, NoFilter, Page, PageParams};
 use crate::http::router::Router;
@@ -24,16 +25,15 @@ pub fn register(router: &mut Router) {
     responses(
         (status = 201, description = "Registered", body = ArchiveBox, headers(("ETag" = String), ("Location" = String))),
         (status = 409, description = "The barcode exists already, or the shelf is full", body = Problem, content_type = "application/problem+json")))]
-async fn create_box(caller: Caller, body: Json<NewBox>) -> Result<Tagged<ArchiveBox>, ApiError> {
+async fn create_box(caller: Caller, body: Json<NewBox>) -> Result<Answer, ApiError> {
     let new = body.0;
-    let created = caller
+    caller
         .run(move |conn, actor| {
             let id = repo::create(conn, &new, actor)?;
-            repo::get(conn, id)
+            let created = repo::get(conn, id)?;
+            Ok(Answer::tagged_created(&created, format!("/api/v1/boxes/{}", created.id)))
         })
-        .await?;
-    let url = format!("/api/v1/boxes/{}", created.id);
-    Ok(Tagged::created(created, url))
+        .await
 }
 
 /// Finds boxes: by barcode, fonds, location (and everything below it), status, or words.
@@ -51,18 +51,18 @@ async fn list_boxes(caller: Caller, query: ListQuery<BoxFilter>) -> Result<web::
 #[utoipa::path(get, path = "/api/v1/boxes/by-barcode/{barcode}", tag = "boxes",
     params(("barcode" = String, Path, description = "The barcode, URL-encoded")),
     responses((status = 200, description = "The box", body = ArchiveBox, headers(("ETag" = String)))))]
-async fn box_by_barcode(caller: Caller, barcode: web::Path<String>) -> Result<Tagged<ArchiveBox>, ApiError> {
+async fn box_by_barcode(caller: Caller, barcode: web::Path<String>) -> Result<Answer, ApiError> {
     let barcode = crate::text::normalize(&barcode.into_inner());
-    Ok(Tagged::ok(caller.read(move |conn| repo::get_by_barcode(conn, &barcode)).await?))
+    Ok(Answer::tagged(&caller.read(move |conn| repo::get_by_barcode(conn, &barcode)).await?))
 }
 
 /// One box, with where it is.
 #[utoipa::path(get, path = "/api/v1/boxes/{id}", tag = "boxes",
     params(("id" = i64, Path, description = "Box id")),
     responses((status = 200, description = "The box", body = ArchiveBox, headers(("ETag" = String)))))]
-async fn get_box(caller: Caller, id: web::Path<i64>) -> Result<Tagged<ArchiveBox>, ApiError> {
+async fn get_box(caller: Caller, id: web::Path<i64>) -> Result<Answer, ApiError> {
     let id = id.into_inner();
-    Ok(Tagged::ok(caller.read(move |conn| repo::get(conn, id)).await?))
+    Ok(Answer::tagged(&caller.read(move |conn| repo::get(conn, id)).await?))
 }
 
 /// Changes a box's label, fonds, container type, width, home shelf or notes. Where it is
@@ -77,15 +77,14 @@ async fn update_box(
     id: web::Path<i64>,
     if_match: IfMatch,
     body: Json<BoxPatch>,
-) -> Result<Tagged<ArchiveBox>, ApiError> {
+) -> Result<Answer, ApiError> {
     let (id, patch, expected) = (id.into_inner(), body.0, if_match.required()?);
-    let changed = caller
+    caller
         .run(move |conn, actor| {
             repo::update(conn, id, &patch, expected, actor)?;
-            repo::get(conn, id)
+            Ok(Answer::tagged(&repo::get(conn, id)?))
         })
-        .await?;
-    Ok(Tagged::ok(changed))
+        .await
 }
 
 /// What stands here: on a shelf or in a workspace, its boxes by position; higher up, every box

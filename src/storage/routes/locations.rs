@@ -1,8 +1,10 @@
-use actix_web::{HttpResponse, web};
+use actix_web::http::StatusCode;
+use actix_web::web;
 
+use crate::http::answer::Answer;
 use crate::http::auth::Caller;
 use crate::http::body::Json;
-use crate::http::etag::{IfMatch, Tagged};
+use crate::http::etag::IfMatch;
 use crate::http::problem::{ApiError, Problem};
 use crate::http::query::{ListQuery, Page, PageParams};
 use crate::http::router::Router;
@@ -25,16 +27,15 @@ pub fn register(router: &mut Router) {
     responses(
         (status = 201, description = "Created", body = LocationDetail, headers(("ETag" = String), ("Location" = String))),
         (status = 409, description = "A sibling already has this code", body = Problem, content_type = "application/problem+json")))]
-async fn create_location(caller: Caller, body: Json<NewLocation>) -> Result<Tagged<LocationDetail>, ApiError> {
+async fn create_location(caller: Caller, body: Json<NewLocation>) -> Result<Answer, ApiError> {
     let new = body.0;
-    let detail = caller
+    caller
         .run(move |conn, actor| {
             let id = repo::create(conn, &new, actor)?;
-            repo::get_detail(conn, id)
+            let detail = repo::get_detail(conn, id)?;
+            Ok(Answer::tagged_created(&detail, format!("/api/v1/locations/{}", detail.location.id)))
         })
-        .await?;
-    let url = format!("/api/v1/locations/{}", detail.location.id);
-    Ok(Tagged::created(detail, url))
+        .await
 }
 
 /// Lists locations in path order; `q` searches codes, path codes and names ignoring case and accents.
@@ -55,9 +56,9 @@ async fn list_locations(
 #[utoipa::path(get, path = "/api/v1/locations/{id}", tag = "locations",
     params(("id" = i64, Path, description = "Location id")),
     responses((status = 200, description = "The location", body = LocationDetail, headers(("ETag" = String)))))]
-async fn get_location(caller: Caller, id: web::Path<i64>) -> Result<Tagged<LocationDetail>, ApiError> {
+async fn get_location(caller: Caller, id: web::Path<i64>) -> Result<Answer, ApiError> {
     let id = id.into_inner();
-    Ok(Tagged::ok(caller.read(move |conn| repo::get_detail(conn, id)).await?))
+    Ok(Answer::tagged(&caller.read(move |conn| repo::get_detail(conn, id)).await?))
 }
 
 /// Changes a location's code, name, capacity, purpose or notes. Renaming a code renames the
@@ -72,15 +73,14 @@ async fn update_location(
     id: web::Path<i64>,
     if_match: IfMatch,
     body: Json<LocationPatch>,
-) -> Result<Tagged<LocationDetail>, ApiError> {
+) -> Result<Answer, ApiError> {
     let (id, patch, expected) = (id.into_inner(), body.0, if_match.required()?);
-    let detail = caller
+    caller
         .run(move |conn, actor| {
             repo::update(conn, id, &patch, expected, actor)?;
-            repo::get_detail(conn, id)
+            Ok(Answer::tagged(&repo::get_detail(conn, id)?))
         })
-        .await?;
-    Ok(Tagged::ok(detail))
+        .await
 }
 
 /// Deletes a location that has no children and has never held anything.
@@ -89,10 +89,14 @@ async fn update_location(
     responses(
         (status = 204, description = "Deleted"),
         (status = 409, description = "It has children or a history", body = Problem, content_type = "application/problem+json")))]
-async fn delete_location(caller: Caller, id: web::Path<i64>) -> Result<HttpResponse, ApiError> {
+async fn delete_location(caller: Caller, id: web::Path<i64>) -> Result<Answer, ApiError> {
     let id = id.into_inner();
-    caller.run(move |conn, _| repo::delete(conn, id)).await?;
-    Ok(HttpResponse::NoContent().finish())
+    caller
+        .run(move |conn, _| {
+            repo::delete(conn, id)?;
+            Ok(Answer::no_content())
+        })
+        .await
 }
 
 /// Creates a unit's bays and shelves in one go, with numbered codes (bays `1`, `2`…, shelves
@@ -106,8 +110,9 @@ async fn add_shelving(
     caller: Caller,
     id: web::Path<i64>,
     body: Json<ShelvingRequest>,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<Answer, ApiError> {
     let (id, request) = (id.into_inner(), body.0);
-    let created = caller.run(move |conn, actor| repo::add_shelving(conn, id, &request, actor)).await?;
-    Ok(HttpResponse::Created().json(created))
+    caller
+        .run(move |conn, actor| Ok(Answer::json(StatusCode::CREATED, &repo::add_shelving(conn, id, &request, actor)?)))
+        .await
 }

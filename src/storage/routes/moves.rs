@@ -1,5 +1,7 @@
-use actix_web::{HttpResponse, web};
+use actix_web::http::StatusCode;
+use actix_web::web;
 
+use crate::http::answer::Answer;
 use crate::http::auth::Caller;
 use crate::http::body::Json;
 use crate::http::etag::IfMatch;
@@ -30,16 +32,15 @@ async fn move_box(
     id: web::Path<i64>,
     if_match: IfMatch,
     body: Json<MoveRequest>,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<Answer, ApiError> {
     let (box_id, request, expected) = (id.into_inner(), body.0, if_match.optional());
-    let movement = caller
+    caller
         .run(move |conn, actor| {
             let order = MoveOrder { box_id, to: request.to_location_id, position: request.position };
             let context = MoveContext { reason: request.reason, note: request.note.as_deref(), audit_id: None };
-            repo::move_one(conn, order, &context, expected, actor)
+            Ok(Answer::json(StatusCode::CREATED, &repo::move_one(conn, order, &context, expected, actor)?))
         })
-        .await?;
-    Ok(HttpResponse::Created().json(movement))
+        .await
 }
 
 /// A box's movements, newest first.
@@ -68,8 +69,12 @@ async fn list_moves(
     responses(
         (status = 201, description = "All moved", body = BulkMoved),
         (status = 409, description = "Some items conflict (full shelf, already there); each is named", body = Problem, content_type = "application/problem+json")))]
-async fn move_boxes(caller: Caller, body: Json<BulkMoveRequest>) -> Result<HttpResponse, ApiError> {
+async fn move_boxes(caller: Caller, body: Json<BulkMoveRequest>) -> Result<Answer, ApiError> {
     let request = body.0;
-    let movements = caller.run(move |conn, actor| repo::move_many(conn, &request, actor)).await?;
-    Ok(HttpResponse::Created().json(BulkMoved { moved: movements.len(), movements }))
+    caller
+        .run(move |conn, actor| {
+            let movements = repo::move_many(conn, &request, actor)?;
+            Ok(Answer::json(StatusCode::CREATED, &BulkMoved { moved: movements.len(), movements }))
+        })
+        .await
 }
