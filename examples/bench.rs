@@ -211,52 +211,52 @@ struct Tables {
 impl Tables {
     fn print(&mut self, options: &Options) {
         self.flat.sort_by_key(|(size, _)| *size);
-            println!("\nMachine: {} cores; PostgreSQL with fsync on; service with its default settings.", cores());
+        println!("\nMachine: {} cores; PostgreSQL with fsync on; service with its default settings.", cores());
+        println!(
+            "\nAt {} connections, {} s per run (wrk against the service; pgbench replaying its statements):\n",
+            options.connections, options.seconds
+        );
+        println!(
+            "| scenario | service req/s | p50 ms | p99 ms | errors | pgbench tps | p50 ms | p99 ms | failed | service ÷ pgbench | target |"
+        );
+        println!("|---|---|---|---|---|---|---|---|---|---|---|");
+        for (name, service, raw, target) in &self.concurrent {
             println!(
-                "\nAt {} connections, {} s per run (wrk against the service; pgbench replaying its statements):\n",
-                options.connections, options.seconds
+                "| {name} | {:.0} | {:.2} | {:.2} | {} | {:.0} | {:.2} | {:.2} | {} | {:.2} | {target} |",
+                service.rate,
+                service.p50,
+                service.p99,
+                service.errors,
+                raw.rate,
+                raw.p50,
+                raw.p99,
+                raw.errors,
+                service.rate / raw.rate
             );
+        }
+        println!("\nOne request at a time, {SEQUENTIAL_RUNS} times (the service; pgbench replaying its statements):\n");
+        println!("| scenario | service p50 ms | p99 ms | errors | raw SQL p50 ms | p99 ms | failed | target |");
+        println!("|---|---|---|---|---|---|---|---|");
+        for (name, service, raw, target) in &self.one_by_one {
             println!(
-                "| scenario | service req/s | p50 ms | p99 ms | errors | pgbench tps | p50 ms | p99 ms | failed | service ÷ pgbench | target |"
+                "| {name} | {:.1} | {:.1} | {} | {:.1} | {:.1} | {} | {target} |",
+                service.p50, service.p99, service.errors, raw.p50, raw.p99, raw.errors
             );
-            println!("|---|---|---|---|---|---|---|---|---|---|---|");
-            for (name, service, raw, target) in &self.concurrent {
-                println!(
-                    "| {name} | {:.0} | {:.2} | {:.2} | {} | {:.0} | {:.2} | {:.2} | {} | {:.2} | {target} |",
-                    service.rate,
-                    service.p50,
-                    service.p99,
-                    service.errors,
-                    raw.rate,
-                    raw.p50,
-                    raw.p99,
-                    raw.errors,
-                    service.rate / raw.rate
-                );
+        }
+        println!("\nIntegration:\n\n| scenario | service | raw SQL | target |\n|---|---|---|---|");
+        for (name, service, raw, target) in &self.integration {
+            println!("| {name} | {service} | {raw} | {target} |");
+        }
+        println!("\nThe look-up as the repository grows:\n\n| boxes | req/s | p50 ms | p99 ms |\n|---|---|---|---|");
+        for (size, m) in &self.flat {
+            println!("| {size} | {:.0} | {:.2} | {:.2} |", m.rate, m.p50, m.p99);
+        }
+        for (name, captured) in &self.statements {
+            println!("\nStatements per {name} ({}):", captured.len());
+            for sql in captured.iter().take(12) {
+                println!("  {}", sql.chars().take(110).collect::<String>());
             }
-            println!("\nOne request at a time, {SEQUENTIAL_RUNS} times (the service; pgbench replaying its statements):\n");
-            println!("| scenario | service p50 ms | p99 ms | errors | raw SQL p50 ms | p99 ms | failed | target |");
-            println!("|---|---|---|---|---|---|---|---|");
-            for (name, service, raw, target) in &self.one_by_one {
-                println!(
-                    "| {name} | {:.1} | {:.1} | {} | {:.1} | {:.1} | {} | {target} |",
-                    service.p50, service.p99, service.errors, raw.p50, raw.p99, raw.errors
-                );
-            }
-            println!("\nIntegration:\n\n| scenario | service | raw SQL | target |\n|---|---|---|---|");
-            for (name, service, raw, target) in &self.integration {
-                println!("| {name} | {service} | {raw} | {target} |");
-            }
-            println!("\nThe look-up as the repository grows:\n\n| boxes | req/s | p50 ms | p99 ms |\n|---|---|---|---|");
-            for (size, m) in &self.flat {
-                println!("| {size} | {:.0} | {:.2} | {:.2} |", m.rate, m.p50, m.p99);
-            }
-            for (name, captured) in &self.statements {
-                println!("\nStatements per {name} ({}):", captured.len());
-                for sql in captured.iter().take(12) {
-                    println!("  {}", sql.chars().take(110).collect::<String>());
-                }
-            }
+        }
     }
 }
 
@@ -379,8 +379,10 @@ impl Bench<'_> {
         let mut keyed_replay = box_replay;
         keyed_replay.variables.push("\\set key random(1, 2000000000)".into());
         keyed_replay.replacements.insert(0, ("'calibration-key'".into(), "'k' || :key".into()));
-        let plain_moves =
-            tables.concurrent.last().map(|(_, service, raw, _): &(String, Measurement, Measurement, &str)| (*service, *raw));
+        let plain_moves = tables
+            .concurrent
+            .last()
+            .map(|(_, service, raw, _): &(String, Measurement, Measurement, &str)| (*service, *raw));
         let keyed_env = [move_env.as_slice(), &[("BENCH_IDEMPOTENT", "1".to_string())]].concat();
         let keyed_service = self.wrk(&storage.data, &keyed_env, o.seconds)?;
         let keyed_raw = self.pgbench(

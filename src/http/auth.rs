@@ -9,10 +9,10 @@ use actix_web::{FromRequest, HttpRequest, web};
 use diesel::{Connection, PgConnection};
 
 use super::AppState;
+use super::answer::Answer;
 use super::idempotency::Claim;
 use super::problem::ApiError;
 use super::router::RouteAccess;
-use super::answer::Answer;
 use crate::db::idempotency::{self, Prior};
 use crate::error::Error;
 use crate::keys::access::Access;

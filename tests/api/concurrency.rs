@@ -129,7 +129,12 @@ fn forty_retries_with_one_idempotency_key_make_one_write() {
         (Method::POST, "/api/v1/audits".to_string(), json!({"location_id": place.shelves[0], "scanned": ["HS-1"]}))
     });
     let created: Vec<&Answer> = answers.iter().filter(|a| a.status == 201).collect();
-    assert_eq!(created.len() + statuses(&answers, 409), 40, "{:?}", answers.iter().map(|a| a.status).collect::<Vec<_>>());
+    assert_eq!(
+        created.len() + statuses(&answers, 409),
+        40,
+        "{:?}",
+        answers.iter().map(|a| a.status).collect::<Vec<_>>()
+    );
     assert!(!created.is_empty());
     assert!(created.iter().all(|a| a.text == created[0].text), "every 201 is the one answer");
     assert_eq!(count_rows(&app, "audits"), 1);
@@ -137,6 +142,10 @@ fn forty_retries_with_one_idempotency_key_make_one_write() {
     let again = at_once([&app.url, &other.url], &app.admin_key, 2, &[("Idempotency-Key", "audit-1")], |_| {
         (Method::POST, "/api/v1/audits".to_string(), json!({"location_id": place.shelves[0], "scanned": ["HS-1"]}))
     });
-    assert!(again.iter().all(|a| a.status == 201 && a.text == created[0].text && a.header("idempotent-replayed") == Some("true")));
+    assert!(
+        again
+            .iter()
+            .all(|a| a.status == 201 && a.text == created[0].text && a.header("idempotent-replayed") == Some("true"))
+    );
     assert_eq!(count_rows(&app, "audits"), 1);
 }

@@ -396,6 +396,8 @@ fn a_page_has_a_history() {
     );
     app.get(&format!("/api/v1/files/{f}/pages/301")).problem(404);
     app.get(&format!("/api/v1/files/{f}/pages/0")).problem(404);
+    let unknown = app.get(&format!("/api/v1/files/{}/pages/1", f + 1000));
+    assert!(unknown.problem(404)["detail"].as_str().unwrap().contains("no file has id"));
 }
 
 #[test]

@@ -13,7 +13,7 @@ use super::treatments::{Done, completed_of};
 use crate::conservation::model::{
     Assessment, ConditionSummary, PageEvent, PageHistory, QueueEntry, QueueFilter, Treatment, assessment_records,
 };
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::holdings::model::{File, PageSet};
 use crate::schema::{assessments, files, treatments};
 
@@ -114,18 +114,28 @@ pub fn summary(conn: &mut PgConnection, file: &File) -> Result<ConditionSummary>
 }
 
 /// Every assessment and treatment covering page `page` of `file`, oldest first.
-pub fn page_history(conn: &mut PgConnection, file: &File, page: i32) -> Result<PageHistory> {
+pub fn page_history(conn: &mut PgConnection, file_id: i64, page: i32) -> Result<PageHistory> {
     // The cast keeps the statement unambiguous even with the page written in as a literal.
     let covers = |column: &str| {
         diesel::dsl::sql::<diesel::sql_types::Bool>(&format!("{column} @> (")).bind::<Integer, _>(page).sql(")::int4")
     };
-    let assessments: Vec<Assessment> = assessment_records::table
-        .filter(assessment_records::file_id.eq(file.id))
-        .filter(covers("assessment_records.pages"))
-        .select(Assessment::as_select())
+    // The file's page count and the assessments covering the page, in one statement.
+    let rows: Vec<(i32, Option<Assessment>)> = files::table
+        .left_join(
+            assessment_records::table
+                .on(assessment_records::file_id.eq(files::id).and(covers("assessment_records.pages"))),
+        )
+        .filter(files::id.eq(file_id))
+        .select((files::page_count, assessment_records::all_columns.nullable()))
         .load(conn)?;
+    let page_count =
+        rows.first().map(|(count, _)| *count).ok_or_else(|| Error::NotFound(format!("no file has id {file_id}")))?;
+    if !(1..=page_count).contains(&page) {
+        return Err(Error::NotFound(format!("file {file_id} has pages 1 to {page_count}")));
+    }
+    let assessments: Vec<Assessment> = rows.into_iter().filter_map(|(_, assessment)| assessment).collect();
     let treatments: Vec<Treatment> = treatments::table
-        .filter(treatments::file_id.eq(file.id))
+        .filter(treatments::file_id.eq(file_id))
         .filter(covers("treatments.pages"))
         .select(Treatment::as_select())
         .load(conn)?;
@@ -153,7 +163,7 @@ pub fn page_history(conn: &mut PgConnection, file: &File, page: i32) -> Result<P
     };
     events.sort_by_key(|event| (event.at, rank(event)));
     Ok(PageHistory {
-        file_id: file.id,
+        file_id,
         page,
         current_grade: current.map(|a| a.grade),
         current_assessment_id: current.map(|a| a.id),

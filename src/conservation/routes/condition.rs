@@ -2,8 +2,6 @@ use actix_web::web;
 
 use crate::conservation::model::{PageHistory, QueueEntry, QueueFilter};
 use crate::conservation::repo::condition as repo;
-use crate::error::Error;
-use crate::holdings::repo::files;
 use crate::http::auth::Caller;
 use crate::http::problem::ApiError;
 use crate::http::query::{ListQuery, Page, PageParams};
@@ -21,16 +19,7 @@ pub fn register(router: &mut Router) {
     responses((status = 200, description = "The page's history", body = PageHistory)))]
 async fn page_history(caller: Caller, path: web::Path<(i64, i32)>) -> Result<web::Json<PageHistory>, ApiError> {
     let (id, page) = path.into_inner();
-    let history = caller
-        .read(move |conn| {
-            let file = files::get(conn, id)?;
-            if !(1..=file.page_count).contains(&page) {
-                return Err(Error::NotFound(format!("file {id} has pages 1 to {}", file.page_count)));
-            }
-            repo::page_history(conn, &file, page)
-        })
-        .await?;
-    Ok(web::Json(history))
+    Ok(web::Json(caller.read(move |conn| repo::page_history(conn, id, page)).await?))
 }
 
 /// What waits for treatment, worst first (grade, active damage, pages waiting): files with pages

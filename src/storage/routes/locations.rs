@@ -106,11 +106,7 @@ async fn delete_location(caller: Caller, id: web::Path<i64>) -> Result<Answer, A
     responses(
         (status = 201, description = "The bays and shelves created", body = Shelving),
         (status = 409, description = "A generated code already exists in the unit", body = Problem, content_type = "application/problem+json")))]
-async fn add_shelving(
-    caller: Caller,
-    id: web::Path<i64>,
-    body: Json<ShelvingRequest>,
-) -> Result<Answer, ApiError> {
+async fn add_shelving(caller: Caller, id: web::Path<i64>, body: Json<ShelvingRequest>) -> Result<Answer, ApiError> {
     let (id, request) = (id.into_inner(), body.0);
     caller
         .run(move |conn, actor| Ok(Answer::json(StatusCode::CREATED, &repo::add_shelving(conn, id, &request, actor)?)))
