@@ -10,7 +10,7 @@ use serde::Serialize;
 
 use super::etag::{Versioned, etag};
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug)]
 pub struct Answer {
     pub status: u16,
     /// Content-Type, Location, ETag: all a replay must repeat.

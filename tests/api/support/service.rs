@@ -65,6 +65,12 @@ impl Service {
         }
         panic!("paperkeep did not stop within 30 s of SIGTERM");
     }
+
+    /// SIGKILL: no shutdown, no rollback by the service, requests cut off where they are.
+    pub fn kill_9(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
 }
 
 /// A failed test must not leave the service running.
@@ -74,13 +80,5 @@ impl Drop for Service {
             let _ = self.child.kill();
             let _ = self.child.wait();
         }
-    }
-}
-
-impl Service {
-    /// SIGKILL: no shutdown, no rollback by the service, requests cut off where they are.
-    pub fn kill_9(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
     }
 }
