@@ -81,7 +81,10 @@ impl From<diesel::result::Error> for Error {
             D::DatabaseError(_, info) if CONNECTION_LOST.iter().any(|m| info.message().contains(m)) => {
                 Error::Unavailable("the database connection was lost".into())
             }
-            D::DatabaseError(Kind::SerializationFailure, _) => {
+            // SQLSTATE 40001, or 40P01 (a deadlock, which Diesel only passes the message of).
+            D::DatabaseError(kind, info)
+                if matches!(kind, Kind::SerializationFailure) || info.message().contains("deadlock detected") =>
+            {
                 Error::Unavailable("a concurrent change got in the way; retry the request".into())
             }
             // PostgreSQL reports SQLSTATE 57014; Diesel only passes the message on.

@@ -1,6 +1,17 @@
 // @generated automatically by Diesel CLI.
 
 diesel::table! {
+    activity_days (day, fonds_id, numbering, figure, item) {
+        day -> Date,
+        fonds_id -> Int8,
+        numbering -> Text,
+        figure -> Text,
+        item -> Text,
+        units -> Int8,
+    }
+}
+
+diesel::table! {
     api_keys (id) {
         id -> Int8,
         name -> Text,
@@ -277,6 +288,7 @@ diesel::table! {
     }
 }
 
+diesel::joinable!(activity_days -> fonds (fonds_id));
 diesel::joinable!(assessments -> api_keys (created_by));
 diesel::joinable!(assessments -> files (file_id));
 diesel::joinable!(audit_findings -> audits (audit_id));
@@ -297,6 +309,7 @@ diesel::joinable!(webhook_deliveries -> webhooks (webhook_id));
 diesel::joinable!(webhooks -> api_keys (created_by));
 
 diesel::allow_tables_to_appear_in_same_query!(
+    activity_days,
     api_keys,
     assessments,
     audit_findings,

@@ -1,6 +1,6 @@
 use chrono::NaiveDate;
 use diesel::QueryableByName;
-use diesel::sql_types::{BigInt, Nullable, SmallInt, Text};
+use diesel::sql_types::{BigInt, Nullable, Text};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use validator::{Validate, ValidationError};
@@ -57,23 +57,19 @@ pub struct PageUnits {
 }
 
 /// Units treated, and the files they belong to.
-#[derive(Debug, Clone, Default, Serialize, QueryableByName, ToSchema)]
+#[derive(Debug, Clone, Default, Serialize, ToSchema)]
 pub struct Units {
-    #[diesel(embed)]
     #[serde(flatten)]
     pub units: PageUnits,
     /// Distinct files.
-    #[diesel(sql_type = BigInt)]
     pub files: i64,
 }
 
-#[derive(Debug, Clone, Serialize, QueryableByName, ToSchema)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct TreatedByType {
-    /// A treatment_type term; null on the total row (not serialised there).
-    #[diesel(sql_type = Nullable<Text>)]
+    /// A treatment_type term.
     #[serde(rename = "type")]
-    pub treatment_type: Option<String>,
-    #[diesel(embed)]
+    pub treatment_type: String,
     #[serde(flatten)]
     pub units: Units,
 }
@@ -86,12 +82,9 @@ pub struct TreatmentFigures {
     pub total: Units,
 }
 
-#[derive(Debug, Clone, Serialize, QueryableByName, ToSchema)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct AssessedByGrade {
-    /// Null on the total row (not serialised there).
-    #[diesel(sql_type = Nullable<SmallInt>)]
-    pub grade: Option<i16>,
-    #[diesel(embed)]
+    pub grade: i16,
     #[serde(flatten)]
     pub units: PageUnits,
 }

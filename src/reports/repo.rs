@@ -1,10 +1,12 @@
-//! Each figure is one set-based query over the records; the period is `[from, to + 1 day)` in UTC.
+//! Each figure is one set-based query; the period is `[from, to + 1 day)` in UTC. Page units come
+//! from `activity_days`, which triggers keep per UTC day; distinct files and boxes are counted
+//! from the records, through indexes that hold what the counts need.
 
 use chrono::{DateTime, Days, NaiveTime, Utc};
 use diesel::pg::Pg;
 use diesel::prelude::*;
 use diesel::query_builder::{BoxedSqlQuery, SqlQuery};
-use diesel::sql_types::{BigInt, Bool, Nullable, Text, Timestamptz};
+use diesel::sql_types::{BigInt, Bool, Date, Nullable, Text, Timestamptz};
 
 use super::model::*;
 use crate::error::{Error, Result};
@@ -30,10 +32,11 @@ pub fn activity(conn: &mut PgConnection, period: Period) -> Result<ActivityRepor
 fn figures(conn: &mut PgConnection, period: Period) -> Result<ActivityReport> {
     let start = period.from.and_time(NaiveTime::MIN).and_utc();
     let end = (period.to + Days::new(1)).and_time(NaiveTime::MIN).and_utc();
+    let days = DayUnits::of(conn, period)?;
     Ok(ActivityReport {
         period,
-        treatments: treatments(conn, start, end, period.fonds_id)?,
-        assessments: assessments(conn, start, end, period.fonds_id)?,
+        treatments: treatments(conn, start, end, period.fonds_id, &days)?,
+        assessments: assessments(conn, start, end, period.fonds_id, &days)?,
         movements: movements(conn, start, end, period.fonds_id)?,
         audits: audits(conn, start, end)?,
         stock: stock(conn, end, period.fonds_id)?,
@@ -54,74 +57,125 @@ fn figure(
         .bind::<Nullable<BigInt>, _>(fonds_id)
 }
 
-/// Splits a GROUPING SETS answer into its grouped rows and the total row (`is_total`).
-fn split_total<T>(mut rows: Vec<T>, is_total: impl Fn(&T) -> bool) -> (Vec<T>, Option<T>) {
+/// A GROUPING SETS figure's grouped rows, and its total row (the one `is_total`).
+fn grouped<T: QueryableByName<Pg> + 'static>(
+    conn: &mut PgConnection,
+    sql: &str,
+    (start, end, fonds): (DateTime<Utc>, DateTime<Utc>, Option<i64>),
+    is_total: impl Fn(&T) -> bool,
+) -> Result<(Vec<T>, Option<T>)> {
+    let mut rows: Vec<T> = figure(sql, start, end, fonds).load(conn)?;
     let total = rows.iter().position(&is_total).map(|at| rows.remove(at));
-    (rows, total)
+    Ok((rows, total))
 }
 
-const UNITS: &str = "coalesce(sum(x.page_count) FILTER (WHERE f.numbering = 'page'), 0)::bigint AS pages,
-    coalesce(sum(x.page_count) FILTER (WHERE f.numbering = 'leaf'), 0)::bigint AS leaves,
-    count(DISTINCT x.file_id) AS files";
+/// The period's page units per figure (`assessed`, `laminated`, `treated`) and item (grade,
+/// treatment type; none for the figure's total), summed from the days the triggers keep.
+#[derive(QueryableByName)]
+struct DayUnits {
+    #[diesel(sql_type = Text)]
+    figure: String,
+    #[diesel(sql_type = Nullable<Text>)]
+    item: Option<String>,
+    #[diesel(embed)]
+    units: PageUnits,
+}
+
+impl DayUnits {
+    fn of(conn: &mut PgConnection, period: Period) -> Result<Vec<DayUnits>> {
+        Ok(diesel::sql_query(
+            "SELECT figure, item, coalesce(sum(units) FILTER (WHERE numbering = 'page'), 0)::bigint AS pages,
+                    coalesce(sum(units) FILTER (WHERE numbering = 'leaf'), 0)::bigint AS leaves
+             FROM activity_days
+             WHERE day BETWEEN $1 AND $2 AND ($3::bigint IS NULL OR fonds_id = $3)
+             GROUP BY GROUPING SETS ((figure, item), (figure)) HAVING sum(units) <> 0
+             ORDER BY figure, item",
+        )
+        .bind::<Date, _>(period.from)
+        .bind::<Date, _>(period.to)
+        .bind::<Nullable<BigInt>, _>(period.fonds_id)
+        .load(conn)?)
+    }
+
+    /// The units of `figure`'s `item`, or of its total when `item` is `None`.
+    fn find(days: &[DayUnits], figure: &str, item: Option<&str>) -> PageUnits {
+        days.iter()
+            .find(|d| d.figure == figure && d.item.as_deref() == item)
+            .map(|d| d.units.clone())
+            .unwrap_or_default()
+    }
+}
+
+/// Files treated per type (and in all), read in order from `treatments_completed_by_type`.
+#[derive(QueryableByName)]
+struct FilesByType {
+    #[diesel(sql_type = Nullable<Text>)]
+    treatment_type: Option<String>,
+    #[diesel(sql_type = BigInt)]
+    files: i64,
+}
 
 fn treatments(
     conn: &mut PgConnection,
     start: DateTime<Utc>,
     end: DateTime<Utc>,
     fonds: Option<i64>,
+    days: &[DayUnits],
 ) -> Result<TreatmentFigures> {
-    let sql = format!(
-        "SELECT x.type AS treatment_type, {UNITS}
-         FROM treatments x JOIN files f ON f.id = x.file_id
+    let (by_type, total) = grouped(
+        conn,
+        "SELECT x.type AS treatment_type, count(DISTINCT x.file_id) AS files
+         FROM treatments x
          WHERE x.status = 'completed' AND x.completed_at >= $1 AND x.completed_at < $2
-           AND ($3::bigint IS NULL OR f.fonds_id = $3)
-         GROUP BY GROUPING SETS ((x.type), ()) ORDER BY x.type NULLS LAST"
-    );
-    let rows: Vec<TreatedByType> = figure(&sql, start, end, fonds).load(conn)?;
-    let (by_type, total) = split_total(rows, |row| row.treatment_type.is_none());
-    Ok(TreatmentFigures { by_type, total: total.map(|t| t.units).unwrap_or_default() })
+           AND ($3::bigint IS NULL OR x.file_id IN (SELECT id FROM files WHERE fonds_id = $3))
+         GROUP BY GROUPING SETS ((x.type), ()) ORDER BY x.type NULLS LAST",
+        (start, end, fonds),
+        |row: &FilesByType| row.treatment_type.is_none(),
+    )?;
+    let units = |row: &FilesByType| Units {
+        units: DayUnits::find(days, "treated", row.treatment_type.as_deref()),
+        files: row.files,
+    };
+    Ok(TreatmentFigures {
+        by_type: by_type
+            .iter()
+            .filter_map(|row| Some(TreatedByType { treatment_type: row.treatment_type.clone()?, units: units(row) }))
+            .collect(),
+        total: total.as_ref().map(units).unwrap_or_default(),
+    })
 }
-
-/// Assessments that count: made in the period, not superseded by a correction.
-const COUNTED_ASSESSMENTS: &str = "FROM assessments x JOIN files f ON f.id = x.file_id
-    WHERE x.assessed_at >= $1 AND x.assessed_at < $2 AND ($3::bigint IS NULL OR f.fonds_id = $3)
-      AND NOT EXISTS (SELECT 1 FROM assessments c WHERE c.supersedes_id = x.id)";
 
 fn assessments(
     conn: &mut PgConnection,
     start: DateTime<Utc>,
     end: DateTime<Utc>,
     fonds: Option<i64>,
+    days: &[DayUnits],
 ) -> Result<AssessmentFigures> {
-    let sql = format!(
-        "SELECT x.grade, coalesce(sum(x.page_count) FILTER (WHERE f.numbering = 'page'), 0)::bigint AS pages,
-                coalesce(sum(x.page_count) FILTER (WHERE f.numbering = 'leaf'), 0)::bigint AS leaves
-         {COUNTED_ASSESSMENTS}
-         GROUP BY GROUPING SETS ((x.grade), ()) ORDER BY x.grade NULLS LAST"
-    );
-    let rows: Vec<AssessedByGrade> = figure(&sql, start, end, fonds).load(conn)?;
-    let (by_grade, total) = split_total(rows, |row| row.grade.is_none());
-    // Damages are looked for with jsonb containment: cheap on the many surveys without them.
-    let pests = format!(
-        "SELECT count(DISTINCT x.file_id) AS count {COUNTED_ASSESSMENTS}
-           AND (x.damages @> '[{{\"type\": \"mould\", \"active\": true}}]'
-                OR x.damages @> '[{{\"type\": \"insects\", \"active\": true}}]'
-                OR x.damages @> '[{{\"type\": \"termites\", \"active\": true}}]')"
-    );
-    let pests: Count = figure(&pests, start, end, fonds).get_result(conn)?;
-    let laminated_units = "(SELECT sum(pk_pages_count(d ->> 'pages')) FROM jsonb_array_elements(x.damages) d
-                            WHERE d ->> 'type' = 'laminated')";
-    let laminated = format!(
-        "SELECT coalesce(sum({laminated_units}) FILTER (WHERE f.numbering = 'page'), 0)::bigint AS pages,
-                coalesce(sum({laminated_units}) FILTER (WHERE f.numbering = 'leaf'), 0)::bigint AS leaves
-         {COUNTED_ASSESSMENTS} AND x.damages @> '[{{\"type\": \"laminated\"}}]'"
-    );
-    let laminated: PageUnits = figure(&laminated, start, end, fonds).get_result(conn)?;
+    let by_grade = days
+        .iter()
+        .filter(|d| d.figure == "assessed")
+        .filter_map(|d| Some(AssessedByGrade { grade: d.item.as_deref()?.parse().ok()?, units: d.units.clone() }))
+        .collect();
+    // Only the few surveys finding active mould or insects are read (`assessments_active_pests`).
+    let pests: Count = figure(
+        "SELECT count(DISTINCT x.file_id) AS count FROM assessments x
+         WHERE x.assessed_at >= $1 AND x.assessed_at < $2
+           AND ($3::bigint IS NULL OR x.file_id IN (SELECT id FROM files WHERE fonds_id = $3))
+           AND (x.damages @> '[{\"type\": \"mould\", \"active\": true}]'
+                OR x.damages @> '[{\"type\": \"insects\", \"active\": true}]'
+                OR x.damages @> '[{\"type\": \"termites\", \"active\": true}]')
+           AND x.id NOT IN (SELECT supersedes_id FROM assessments WHERE supersedes_id IS NOT NULL)",
+        start,
+        end,
+        fonds,
+    )
+    .get_result(conn)?;
     Ok(AssessmentFigures {
         by_grade,
-        total: total.map(|t| t.units).unwrap_or_default(),
+        total: DayUnits::find(days, "assessed", None),
         files_with_active_pests: pests.count,
-        laminated,
+        laminated: DayUnits::find(days, "laminated", None),
     })
 }
 
@@ -131,18 +185,16 @@ fn movements(
     end: DateTime<Utc>,
     fonds: Option<i64>,
 ) -> Result<MovementFigures> {
-    let rows: Vec<MovedByReason> = figure(
+    let (by_reason, total) = grouped(
+        conn,
         "SELECT m.reason, count(*) AS moves, count(DISTINCT m.box_id) AS boxes
-         FROM movements m JOIN boxes b ON b.id = m.box_id
+         FROM movements m
          WHERE m.from_location_id IS NOT NULL AND m.moved_at >= $1 AND m.moved_at < $2
-           AND ($3::bigint IS NULL OR b.fonds_id = $3)
+           AND ($3::bigint IS NULL OR m.box_id IN (SELECT id FROM boxes WHERE fonds_id = $3))
          GROUP BY GROUPING SETS ((m.reason), ()) ORDER BY m.reason NULLS LAST",
-        start,
-        end,
-        fonds,
-    )
-    .load(conn)?;
-    let (by_reason, total) = split_total(rows, |row| row.reason.is_none());
+        (start, end, fonds),
+        |row: &MovedByReason| row.reason.is_none(),
+    )?;
     let (total_moves, boxes_moved) = total.map_or((0, 0), |t| (t.moves, t.boxes));
     Ok(MovementFigures { by_reason, total_moves, boxes_moved })
 }

@@ -51,11 +51,11 @@ fn csv(report: &ActivityReport) -> String {
     };
     let treated = &report.treatments;
     for t in &treated.by_type {
-        units("treatments", t.treatment_type.clone().unwrap_or_default(), &t.units.units, Some(t.units.files));
+        units("treatments", t.treatment_type.clone(), &t.units.units, Some(t.units.files));
     }
     units("treatments", "total".into(), &treated.total.units, Some(treated.total.files));
     for a in &report.assessments.by_grade {
-        units("assessments", format!("grade {}", a.grade.unwrap_or_default()), &a.units, None);
+        units("assessments", format!("grade {}", a.grade), &a.units, None);
     }
     units("assessments", "total".into(), &report.assessments.total, None);
     units("assessments", "laminated".into(), &report.assessments.laminated, None);

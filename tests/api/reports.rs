@@ -2,8 +2,8 @@
 
 use serde_json::{Value, json};
 
-use crate::support::TestApp;
 use crate::support::fixtures::{file, fonds, id, move_box, new_box, repository};
+use crate::support::{TestApp, count_rows};
 
 #[track_caller]
 fn created(app: &TestApp, path: &str, body: Value) -> i64 {
@@ -119,6 +119,69 @@ fn the_figures_reconcile_with_the_records() {
     let last_year = app.get("/api/v1/reports/activity?from=2025-01-01&to=2025-12-31").body;
     assert_eq!(last_year["treatments"]["by_type"], json!([{"type": "mending", "pages": 0, "leaves": 5, "files": 1}]));
     assert_eq!(last_year["assessments"]["by_grade"][0]["grade"], 1);
+}
+
+/// The page units kept per day by triggers are what the records add up to: after corrections,
+/// a completion through the workflow, a batch and a file's change of numbering; and a day ends
+/// at midnight UTC.
+#[test]
+fn the_kept_day_figures_follow_the_records() {
+    let app = TestApp::spawn();
+    let (snv, _) = records(&app);
+    let f = file(&app, snv, 3, 30, json!({}));
+    created(&app, "/api/v1/assessments", json!({"file_id": f, "grade": 4, "assessed_at": "2026-05-31T23:59:59Z"}));
+    created(
+        &app,
+        "/api/v1/assessments",
+        json!({"file_id": f, "grade": 4, "pages": "1-10", "assessed_at": "2026-06-01T00:00:00Z"}),
+    );
+    let may = app.get("/api/v1/reports/activity?from=2026-05-01&to=2026-05-31").body;
+    assert_eq!(may["assessments"]["total"], json!({"pages": 0, "leaves": 30}));
+    let june = app.get("/api/v1/reports/activity?from=2026-06-01&to=2026-06-30").body;
+    assert_eq!(june["assessments"]["total"], json!({"pages": 0, "leaves": 10}));
+
+    // Backing proposed, approved, started and completed: 30 leaves, and their condition after.
+    let backing = created(&app, "/api/v1/treatments", json!({"file_id": f, "type": "backing"}));
+    for step in
+        [json!({"to": "approved"}), json!({"to": "in_progress"}), json!({"to": "completed", "after": {"grade": 1}})]
+    {
+        let moved = app.post(&format!("/api/v1/treatments/{backing}/transitions"), step);
+        assert_eq!(moved.status, 200, "{}", moved.text);
+    }
+    // A month's log in one batch: mending of 20 leaves, completed on 2 July.
+    let batch = app.post(
+        "/api/v1/treatments/batch",
+        json!({"entries": [{"file_id": f, "pages": "1-20", "type": "mending", "status": "completed",
+                            "completed_at": "2026-07-02T10:00:00Z", "after": {"grade": 2}}]}),
+    );
+    assert_eq!(batch.status, 201, "{}", batch.text);
+    let figures = |treated: Value, assessed: Value| {
+        let report = app.get("/api/v1/reports/activity?from=2026-01-01&to=2026-12-31").body;
+        assert_eq!(report["treatments"]["by_type"], treated);
+        assert_eq!(report["assessments"]["total"], assessed);
+    };
+    // Assessed: 80 pages and 210 leaves from the records above, then 40 + 30 + 20 leaves here.
+    figures(
+        json!([{"type": "backing", "pages": 40, "leaves": 90, "files": 3},
+               {"type": "mending", "pages": 0, "leaves": 20, "files": 1}]),
+        json!({"pages": 80, "leaves": 300}),
+    );
+    // The file counted in leaves becomes counted in pages: all its units follow.
+    let etag = app.get(&format!("/api/v1/files/{f}")).header("etag").unwrap().to_string();
+    assert_eq!(app.patch(&format!("/api/v1/files/{f}"), &etag, json!({"numbering": "page"})).status, 200);
+    figures(
+        json!([{"type": "backing", "pages": 70, "leaves": 60, "files": 3},
+               {"type": "mending", "pages": 20, "leaves": 0, "files": 1}]),
+        json!({"pages": 170, "leaves": 210}),
+    );
+
+    // And the kept days equal the records recounted from scratch.
+    let recounted = "SELECT c.day, f.fonds_id, f.numbering, c.figure, c.item, sum(c.units)
+                     FROM counted_activity c JOIN files f ON f.id = c.file_id GROUP BY 1, 2, 3, 4, 5";
+    let kept = "SELECT day, fonds_id, numbering, figure, item, units FROM activity_days WHERE units <> 0";
+    let differing = format!("(({kept} EXCEPT {recounted}) UNION ALL ({recounted} EXCEPT {kept})) d");
+    assert_eq!(count_rows(&app, &differing), 0);
+    assert!(count_rows(&app, "activity_days") > 0);
 }
 
 #[test]

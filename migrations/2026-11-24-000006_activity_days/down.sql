@@ -1,0 +1,16 @@
+DROP INDEX assessments_active_pests;
+DROP INDEX files_fonds;
+DROP INDEX movements_by_reason;
+DROP INDEX treatments_completed_by_type;
+DROP TRIGGER files_recounted ON files;
+DROP TRIGGER treatments_completed ON treatments;
+DROP TRIGGER treatments_counted ON treatments;
+DROP TRIGGER assessments_counted ON assessments;
+DROP FUNCTION pk_recount_files();
+DROP FUNCTION pk_count_treatments();
+DROP FUNCTION pk_count_assessments();
+DROP FUNCTION pk_add_activity(pk_activity_change[]);
+DROP TYPE pk_activity_change;
+DROP VIEW counted_activity;
+DROP FUNCTION pk_assessment_units(smallint, integer, jsonb);
+DROP TABLE activity_days;
