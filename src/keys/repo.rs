@@ -1,8 +1,15 @@
 use diesel::prelude::*;
+use diesel::sql_types::{Bool, Text};
 
 use super::model::{Actor, ApiKey, Role, Secret};
 use crate::error::{Error, Result};
 use crate::schema::api_keys;
+
+diesel::define_sql_function! {
+    /// PostgreSQL's `set_config`. A typed function (not SQL text) keeps the statement prepared
+    /// once per connection: Diesel never caches statements holding literal SQL.
+    fn set_config(setting: Text, value: Text, is_local: Bool) -> Text;
+}
 
 /// The active key with this hash, if any. When the caller is about to write, the same
 /// statement names the key as the actor of what this connection writes next (the change feed's
@@ -11,8 +18,7 @@ use crate::schema::api_keys;
 pub fn authenticate(conn: &mut PgConnection, key_hash: &[u8], writes: bool) -> Result<Option<Actor>> {
     let active = api_keys::table.filter(api_keys::key_hash.eq(key_hash)).filter(api_keys::revoked_at.is_null());
     let found = if writes {
-        let actor =
-            diesel::dsl::sql::<diesel::sql_types::Text>("set_config('paperkeep.actor', api_keys.id::text, false)");
+        let actor = set_config("paperkeep.actor", api_keys::id.cast::<Text>(), false);
         active
             .select((api_keys::id, api_keys::role, actor))
             .first::<(i64, Role, String)>(conn)

@@ -6,7 +6,6 @@
 use std::collections::{BTreeMap, HashMap};
 
 use diesel::prelude::*;
-use diesel::sql_types::Integer;
 
 use super::assessments::{Survey, surveys_of};
 use super::treatments::{Done, completed_of};
@@ -115,15 +114,11 @@ pub fn summary(conn: &mut PgConnection, file: &File) -> Result<ConditionSummary>
 
 /// Every assessment and treatment covering page `page` of `file`, oldest first.
 pub fn page_history(conn: &mut PgConnection, file_id: i64, page: i32) -> Result<PageHistory> {
-    // The cast keeps the statement unambiguous even with the page written in as a literal.
-    let covers = |column: &str| {
-        diesel::dsl::sql::<diesel::sql_types::Bool>(&format!("{column} @> (")).bind::<Integer, _>(page).sql(")::int4")
-    };
     // The file's page count and the assessments covering the page, in one statement.
     let rows: Vec<(i32, Option<Assessment>)> = files::table
         .left_join(
             assessment_records::table
-                .on(assessment_records::file_id.eq(files::id).and(covers("assessment_records.pages"))),
+                .on(assessment_records::file_id.eq(files::id).and(assessment_records::pages.contains(page))),
         )
         .filter(files::id.eq(file_id))
         .select((files::page_count, assessment_records::all_columns.nullable()))
@@ -136,7 +131,7 @@ pub fn page_history(conn: &mut PgConnection, file_id: i64, page: i32) -> Result<
     let assessments: Vec<Assessment> = rows.into_iter().filter_map(|(_, assessment)| assessment).collect();
     let treatments: Vec<Treatment> = treatments::table
         .filter(treatments::file_id.eq(file_id))
-        .filter(covers("treatments.pages"))
+        .filter(treatments::pages.contains(page))
         .select(Treatment::as_select())
         .load(conn)?;
     let current = assessments.iter().filter(|a| a.superseded_by.is_none()).max_by_key(|a| (a.assessed_at, a.id));
