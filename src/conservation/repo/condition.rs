@@ -6,6 +6,7 @@
 use std::collections::{BTreeMap, HashMap};
 
 use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Integer};
 
 use super::assessments::{Survey, surveys_of};
 use super::treatments::{Done, completed_of};
@@ -114,11 +115,14 @@ pub fn summary(conn: &mut PgConnection, file: &File) -> Result<ConditionSummary>
 
 /// Every assessment and treatment covering page `page` of `file`, oldest first.
 pub fn page_history(conn: &mut PgConnection, file_id: i64, page: i32) -> Result<PageHistory> {
+    // `CAST($n AS int4)` keeps the statement unambiguous when the page is written into it as a
+    // literal (as the benchmark's pgbench replay does); a typed expression keeps it prepared.
+    let page_number = || i64::from(page).into_sql::<BigInt>().fallible_cast::<Integer>();
     // The file's page count and the assessments covering the page, in one statement.
     let rows: Vec<(i32, Option<Assessment>)> = files::table
         .left_join(
             assessment_records::table
-                .on(assessment_records::file_id.eq(files::id).and(assessment_records::pages.contains(page))),
+                .on(assessment_records::file_id.eq(files::id).and(assessment_records::pages.contains(page_number()))),
         )
         .filter(files::id.eq(file_id))
         .select((files::page_count, assessment_records::all_columns.nullable()))
@@ -131,7 +135,7 @@ pub fn page_history(conn: &mut PgConnection, file_id: i64, page: i32) -> Result<
     let assessments: Vec<Assessment> = rows.into_iter().filter_map(|(_, assessment)| assessment).collect();
     let treatments: Vec<Treatment> = treatments::table
         .filter(treatments::file_id.eq(file_id))
-        .filter(treatments::pages.contains(page))
+        .filter(treatments::pages.contains(page_number()))
         .select(Treatment::as_select())
         .load(conn)?;
     let current = assessments.iter().filter(|a| a.superseded_by.is_none()).max_by_key(|a| (a.assessed_at, a.id));
