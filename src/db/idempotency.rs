@@ -1,20 +1,14 @@
 //! Idempotency-Key records (see `http::idempotency` for the protocol).
 
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Bool, Bytea, Integer, Jsonb, Nullable, SmallInt, Text};
+use diesel::sql_types::{BigInt, Bool, Bytea, Jsonb, Nullable, SmallInt, Text};
 
 use crate::error::Result;
 use crate::http::answer::Answer;
 use crate::keys::model::{Actor, Role};
 
 /// How long a key is kept; a retry after that runs the request again.
-pub const KEPT_HOURS: i32 = 24;
-
-diesel::define_sql_function! {
-    /// See migrations/…_prepared_idempotency: a function call is a statement Diesel prepares once.
-    fn pk_record_idempotency_key(api_key_id: BigInt, key: Text, fingerprint: Bytea, status: SmallInt,
-                                 headers: Jsonb, body: Bytea, hours: Integer) -> Bool;
-}
+pub const KEPT_HOURS: i64 = 24;
 
 /// What an earlier request with the same key left.
 pub enum Prior {
@@ -46,8 +40,7 @@ struct Row {
     body: Option<Vec<u8>>,
 }
 
-/// In the request's transaction and in one statement (`pk_claim_idempotency_key`, a PL/pgSQL
-/// function so that its plan is kept): the active API key with `key_hash` (named
+/// In the request's transaction and in one statement: the active API key with `key_hash` (named
 /// the actor of what follows, like `keys::repo::authenticate`), a transaction-scoped lock on its
 /// idempotency `key` — held until this request commits its answer or rolls back, so that two
 /// requests with one key never run together — and what an earlier request with `key` left.
@@ -58,12 +51,19 @@ pub fn authenticate_and_claim(
     key: &str,
     fingerprint: &[u8],
 ) -> Result<Option<(Actor, Prior)>> {
-    let row: Option<Row> = diesel::sql_query("SELECT * FROM pk_claim_idempotency_key($1, $2, $3)")
-        .bind::<Bytea, _>(key_hash)
-        .bind::<Text, _>(key)
-        .bind::<Integer, _>(KEPT_HOURS)
-        .get_result(conn)
-        .optional()?;
+    let row: Option<Row> = diesel::sql_query(
+        "SELECT k.id AS key_id, k.role, pg_try_advisory_xact_lock(hashtextextended($2, k.id)) AS free,
+                i.fingerprint, i.status, i.headers, i.body, set_config('paperkeep.actor', k.id::text, false)
+         FROM api_keys k
+         LEFT JOIN idempotency_keys i
+                ON i.api_key_id = k.id AND i.key = $2 AND i.created_at > now() - make_interval(hours => $3::int)
+         WHERE k.key_hash = $1 AND k.revoked_at IS NULL",
+    )
+    .bind::<Bytea, _>(key_hash)
+    .bind::<Text, _>(key)
+    .bind::<BigInt, _>(KEPT_HOURS)
+    .get_result(conn)
+    .optional()?;
     Ok(row.map(|row| {
         let actor = Actor { key_id: row.key_id, role: row.role };
         // A committed answer is replayed even while a replay elsewhere holds the lock.
@@ -93,14 +93,24 @@ pub fn record(
     answer: &Answer,
 ) -> Result<bool> {
     let headers = serde_json::to_value(&answer.headers).expect("headers serialise");
-    Ok(diesel::select(pk_record_idempotency_key(
-        api_key_id,
-        key,
-        fingerprint,
-        answer.status as i16,
-        headers,
-        &answer.body,
-        KEPT_HOURS,
-    ))
-    .get_result(conn)?)
+    let recorded = diesel::sql_query(
+        "WITH expired AS (
+             DELETE FROM idempotency_keys
+             WHERE created_at <= now() - make_interval(hours => $7::int) AND (api_key_id, key) <> ($1, $2))
+         INSERT INTO idempotency_keys AS kept (api_key_id, key, fingerprint, status, headers, body)
+         VALUES ($1, $2, $3, $4, $5, $6)
+         ON CONFLICT (api_key_id, key) DO UPDATE
+         SET fingerprint = excluded.fingerprint, created_at = now(), status = excluded.status,
+             headers = excluded.headers, body = excluded.body
+         WHERE kept.created_at <= now() - make_interval(hours => $7::int)",
+    )
+    .bind::<BigInt, _>(api_key_id)
+    .bind::<Text, _>(key)
+    .bind::<Bytea, _>(fingerprint)
+    .bind::<SmallInt, _>(answer.status as i16)
+    .bind::<Jsonb, _>(headers)
+    .bind::<Bytea, _>(&answer.body)
+    .bind::<BigInt, _>(KEPT_HOURS)
+    .execute(conn)?;
+    Ok(recorded == 1)
 }
