@@ -7,6 +7,7 @@ use serde_json::json;
 
 use crate::support::fixtures::{fonds, repository};
 use crate::support::{Answer, TestApp, count_rows};
+use paperkeep::config::{HttpConfig, PoolConfig};
 
 fn upload(app: &TestApp, path: &str, content_type: &str, body: impl Into<Vec<u8>>) -> Answer {
     app.request(Method::POST, path).header("Content-Type", content_type).body(body.into()).send().into()
@@ -172,6 +173,24 @@ fn a_bad_row_at_line_99999_of_100000_stops_the_whole_import() {
     let answer = upload(&app, "/api/v1/imports/files", "text/csv", fixed);
     assert_eq!(answer.status, 201, "{}", answer.text);
     assert_eq!(count_rows(&app, "files"), 100_000);
+}
+
+/// An import outlasts the per-statement timeout made for requests: it has its own.
+#[test]
+fn an_import_is_not_cut_off_by_the_statement_timeout_of_requests() {
+    let pool = PoolConfig { statement_timeout_ms: 100, ..PoolConfig::default() };
+    let app = TestApp::spawn_with(HttpConfig::default(), pool);
+    fonds(&app, "SNV", "Phông Sở Nội vụ");
+    let mut csv = String::from("fonds_code,inventory_no,file_no,title,leaves\n");
+    for n in 1..=20_000 {
+        csv.push_str(&format!("SNV,1,{n},Hồ sơ số {n},{}\n", n % 300 + 1));
+    }
+    let started = std::time::Instant::now();
+    let answer = upload(&app, "/api/v1/imports/files", "text/csv", csv);
+    assert_eq!(answer.status, 201, "{}", answer.text);
+    // Longer than a request's statement may run, so the import's own bound was in force.
+    assert!(started.elapsed().as_millis() > 100, "took {:?}", started.elapsed());
+    assert_eq!(count_rows(&app, "files"), 20_000);
 }
 
 #[test]
