@@ -18,7 +18,7 @@ use crate::storage::model::{NewBox, NewLocation};
 use crate::storage::repo::{boxes as box_repo, locations as location_repo};
 
 /// How long one statement of an import, or the work between two, may take.
-pub const IMPORT_TIMEOUT: &str = "5min";
+const IMPORT_TIMEOUT: &str = "5min";
 
 /// Imports `rows`, all or nothing; on a dry run everything is checked and nothing kept.
 /// `unreadable` are the problems of the rows that could not be read: the others are still
