@@ -41,7 +41,7 @@ struct Row {
 }
 
 /// In the request's transaction and in one statement: the active API key with `key_hash` (named
-/// the actor of what follows, like `keys::repo::authenticate`), a transaction-scoped lock on its
+/// the actor of what follows, like `db::transaction_by` does), a transaction-scoped lock on its
 /// idempotency `key` — held until this request commits its answer or rolls back, so that two
 /// requests with one key never run together — and what an earlier request with `key` left.
 /// None if the API key is unknown or revoked.
@@ -53,7 +53,7 @@ pub fn authenticate_and_claim(
 ) -> Result<Option<(Actor, Prior)>> {
     let row: Option<Row> = diesel::sql_query(
         "SELECT k.id AS key_id, k.role, pg_try_advisory_xact_lock(hashtextextended($2, k.id)) AS free,
-                i.fingerprint, i.status, i.headers, i.body, set_config('paperkeep.actor', k.id::text, false)
+                i.fingerprint, i.status, i.headers, i.body, set_config('paperkeep.actor', k.id::text, true)
          FROM api_keys k
          LEFT JOIN idempotency_keys i
                 ON i.api_key_id = k.id AND i.key = $2 AND i.created_at > now() - make_interval(hours => $3::int)

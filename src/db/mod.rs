@@ -4,8 +4,10 @@
 mod enums;
 pub mod idempotency;
 pub mod local;
+pub mod pipelined;
 mod pool;
 
+use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
 use diesel::expression::BoxableExpression;
 use diesel::pg::Pg;
 use diesel::pg::PgConnection;
@@ -35,15 +37,49 @@ pub fn search_key_contains<QS>(table: &str, q: &str) -> Box<dyn BoxableExpressio
     )
 }
 
+/// Runs `work` in a transaction whose writes are `actor`'s (the change feed's triggers read
+/// `paperkeep.actor`). BEGIN and the setting go to PostgreSQL as one batch, a round trip less
+/// than a statement of its own; otherwise this is Diesel's `transaction`.
+pub fn transaction_by<R, E>(
+    conn: &mut PgConnection,
+    actor: i64,
+    work: impl FnOnce(&mut PgConnection) -> Result<R, E>,
+) -> Result<R, E>
+where
+    E: From<diesel::result::Error>,
+{
+    let begin = format!("BEGIN; SELECT set_config('paperkeep.actor', '{actor}', true)");
+    if let Err(err) = AnsiTransactionManager::begin_transaction_sql(conn, &begin) {
+        // BEGIN may have run before the setting failed: Diesel would not know to end it.
+        let _ = conn.batch_execute("ROLLBACK");
+        return Err(err.into());
+    }
+    match work(conn) {
+        Ok(value) => {
+            AnsiTransactionManager::commit_transaction(conn)?;
+            Ok(value)
+        }
+        Err(err) => match AnsiTransactionManager::rollback_transaction(conn) {
+            // A broken connection's rollback error says less than the error that broke it.
+            Ok(()) | Err(diesel::result::Error::BrokenTransactionManager) => Err(err),
+            Err(rollback) => Err(rollback.into()),
+        },
+    }
+}
+
 /// A `jsonb` column read straight into `T` (and written out as `T`).
 #[derive(Debug, Clone, serde::Serialize, diesel::deserialize::FromSqlRow)]
 #[serde(transparent)]
 pub struct Json<T>(pub T);
 
 impl<T: serde::de::DeserializeOwned> diesel::deserialize::FromSql<diesel::sql_types::Jsonb, Pg> for Json<T> {
-    fn from_sql(bytes: diesel::pg::PgValue<'_>) -> diesel::deserialize::Result<Self> {
-        let value = <serde_json::Value as diesel::deserialize::FromSql<diesel::sql_types::Jsonb, Pg>>::from_sql(bytes)?;
-        Ok(Json(serde_json::from_value(value)?))
+    /// Straight from the bytes, without building a `serde_json::Value` first.
+    fn from_sql(value: diesel::pg::PgValue<'_>) -> diesel::deserialize::Result<Self> {
+        // jsonb's binary form: a version byte (1), then the JSON text.
+        match value.as_bytes().split_first() {
+            Some((1, text)) => Ok(Json(serde_json::from_slice(text)?)),
+            _ => Err("unsupported jsonb encoding version".into()),
+        }
     }
 }
 

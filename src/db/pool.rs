@@ -15,20 +15,53 @@ use crate::config::PoolConfig;
 /// A connection idle for longer is pinged before use (the server may have restarted).
 const TRUSTED_FOR: Duration = Duration::from_secs(1);
 
-pub type Pool = r2d2::Pool<Manager>;
 pub type PooledConn = PooledConnection<Manager>;
+
+/// The pooled connections, and where and how they connect (the look-up's pipelined
+/// connections, `db::pipelined`, connect the same way).
+#[derive(Clone)]
+pub struct Pool {
+    connections: r2d2::Pool<Manager>,
+    url: String,
+    settings: SessionSettings,
+}
+
+impl Pool {
+    /// A connection, waiting at most the configured time for one.
+    pub fn get(&self) -> Result<PooledConn, r2d2::Error> {
+        self.connections.get()
+    }
+
+    pub fn max_size(&self) -> u32 {
+        self.connections.max_size()
+    }
+
+    /// How long a caller waits for a connection.
+    pub fn connection_timeout(&self) -> Duration {
+        self.connections.connection_timeout()
+    }
+
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// What each connection sets for its session, as SQL.
+    pub fn session_settings(&self) -> String {
+        self.settings.sql()
+    }
+}
 
 /// A pool whose connections bound every statement and whose callers wait at most `wait_ms`
 /// for a connection, so that a database outage becomes a fast 503 rather than a hang.
 pub fn pool(url: &str, config: &PoolConfig) -> Result<Pool, r2d2::Error> {
-    r2d2::Pool::builder()
+    let settings = SessionSettings { statement_timeout: Duration::from_millis(config.statement_timeout_ms) };
+    let connections = r2d2::Pool::builder()
         .max_size(config.size)
         .min_idle(Some(config.size.min(4)))
         .connection_timeout(config.wait())
-        .connection_customizer(Box::new(SessionSettings {
-            statement_timeout: Duration::from_millis(config.statement_timeout_ms),
-        }))
-        .build(Manager(ConnectionManager::new(url)))
+        .connection_customizer(Box::new(settings.clone()))
+        .build(Manager(ConnectionManager::new(url)))?;
+    Ok(Pool { connections, url: url.to_string(), settings })
 }
 
 /// A PostgreSQL connection that knows when it was last returned to the pool, and whether it
@@ -83,18 +116,23 @@ impl ManageConnection for Manager {
     }
 }
 
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 struct SessionSettings {
     statement_timeout: Duration,
 }
 
-impl CustomizeConnection<Connection, diesel::r2d2::Error> for SessionSettings {
-    fn on_acquire(&self, conn: &mut Connection) -> Result<(), diesel::r2d2::Error> {
+impl SessionSettings {
+    fn sql(&self) -> String {
         let timeout = self.statement_timeout.as_millis();
-        conn.batch_execute(&format!(
+        format!(
             "SET statement_timeout = {timeout}; SET idle_in_transaction_session_timeout = {timeout}; \
              SET TIME ZONE 'UTC'"
-        ))
-        .map_err(diesel::r2d2::Error::QueryError)
+        )
+    }
+}
+
+impl CustomizeConnection<Connection, diesel::r2d2::Error> for SessionSettings {
+    fn on_acquire(&self, conn: &mut Connection) -> Result<(), diesel::r2d2::Error> {
+        conn.batch_execute(&self.sql()).map_err(diesel::r2d2::Error::QueryError)
     }
 }

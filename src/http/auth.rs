@@ -1,19 +1,26 @@
 //! Authentication and the one path every API request takes to the database: check the key,
-//! check the role, then run the handler's work in one transaction on one pooled connection.
+//! check the role, then run the handler's work in one transaction on one pooled connection. The
+//! look-up by barcode alone takes a pipelined connection of its worker instead (`db::pipelined`).
 
-use std::future::{Ready, ready};
+use std::future::{Future, Ready, ready};
+use std::rc::Rc;
 
 use actix_web::dev::Payload;
 use actix_web::http::header::{self, HeaderMap};
 use actix_web::{FromRequest, HttpRequest, web};
 use diesel::{Connection, PgConnection};
+use diesel_async::AsyncPgConnection;
 
 use super::AppState;
 use super::answer::Answer;
 use super::idempotency::Claim;
 use super::problem::ApiError;
 use super::router::RouteAccess;
-use crate::db::idempotency::{self, Prior};
+use crate::db::pipelined::PipelinedConnections;
+use crate::db::{
+    self,
+    idempotency::{self, Prior},
+};
 use crate::error::Error;
 use crate::keys::access::Access;
 use crate::keys::model::{Actor, Permission, hash};
@@ -22,14 +29,16 @@ use crate::keys::repo;
 /// Longest bearer token looked at; real keys are 67 characters.
 const MAX_KEY_LEN: usize = 512;
 
-/// A request that presented a bearer key. The key is checked against the database together
-/// with the request's own work, so each request takes one connection and one round of locking.
+/// A request that presented a bearer key. A write's key is checked on a pipelined connection
+/// before the write takes a pooled one; a read's (and a keyed write's) together with its work.
 #[derive(Clone)]
 pub struct Caller {
     key_hash: Vec<u8>,
     /// What the route needs, from the access table.
     permission: Permission,
     state: web::Data<AppState>,
+    /// This worker's pipelined connections.
+    pipelined: web::Data<PipelinedConnections>,
     /// A POST's `Idempotency-Key`, if it sent one.
     claim: Option<Claim>,
 }
@@ -40,12 +49,15 @@ impl FromRequest for Caller {
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let state = req.app_data::<web::Data<AppState>>().cloned().expect("AppState is registered");
+        let pipelined = req.app_data::<web::Data<PipelinedConnections>>().cloned().expect("registered per worker");
         let key = bearer_key(req.headers());
         let Some(Access::Key(permission)) = RouteAccess::of(req) else {
             unreachable!("a Caller is asked for only on routes that need a key (see keys::access)")
         };
         ready(match key {
-            Some(key) => Claim::of(req).map(|claim| Caller { key_hash: hash(key), permission, state, claim }),
+            Some(key) => {
+                Claim::of(req).map(|claim| Caller { key_hash: hash(key), permission, state, pipelined, claim })
+            }
             None => Err(ApiError::Unauthorized("send an API key as `Authorization: Bearer <key>`")),
         })
     }
@@ -70,9 +82,22 @@ impl Caller {
         F: FnOnce(&mut PgConnection, &Actor) -> Result<Answer, Error> + Send + 'static,
     {
         match self.claim.take() {
-            None => self.authorized(|conn, actor| conn.transaction(|conn| Ok(work(conn, actor)?))).await,
+            None => {
+                let actor = self.check_pipelined().await?;
+                let run =
+                    move |conn: &mut PgConnection| db::transaction_by(conn, actor.key_id, |conn| work(conn, &actor));
+                self.state.with_connection(move |conn| Ok(run(conn)?)).await
+            }
             Some(claim) => self.run_idempotent(claim, work).await,
         }
+    }
+
+    /// The key's actor, checked on a pipelined connection, if its role may do what the route
+    /// does: a refused key never takes a pooled connection.
+    async fn check_pipelined(&self) -> Result<Actor, ApiError> {
+        let used = self.pipelined.get().await?;
+        let actor = repo::authenticate_pipelined(&used.conn, &self.key_hash).await;
+        admit(self.pipelined.check(&used, actor)?, self.permission)
     }
 
     /// `run` with an `Idempotency-Key`: the key is checked and claimed with the API key in the
@@ -114,23 +139,31 @@ impl Caller {
         F: FnOnce(&mut PgConnection) -> Result<R, Error> + Send + 'static,
         R: Send + 'static,
     {
-        self.authorized(|conn, _| Ok(work(conn)?)).await
-    }
-
-    /// Checks the key and the role on a pooled connection, then runs `work` on it.
-    async fn authorized<R, F>(self, work: F) -> Result<R, ApiError>
-    where
-        F: FnOnce(&mut PgConnection, &Actor) -> Result<R, ApiError> + Send + 'static,
-        R: Send + 'static,
-    {
         let (key_hash, permission) = (self.key_hash, self.permission);
         self.state
             .with_connection(move |conn| {
-                let writes = !matches!(permission, Permission::Read);
-                let actor = admit(repo::authenticate(conn, &key_hash, writes)?, permission)?;
-                work(conn, &actor)
+                admit(repo::authenticate(conn, &key_hash)?, permission)?;
+                Ok(work(conn)?)
             })
             .await
+    }
+
+    /// Runs read-only `work` on one of this worker's pipelined connections (`db::pipelined`),
+    /// sent together with the key check: one round trip for both. The work's answer is thrown
+    /// away unless the key may read.
+    pub async fn read_pipelined<R, F, Fut>(self, work: F) -> Result<R, ApiError>
+    where
+        F: FnOnce(Rc<AsyncPgConnection>) -> Fut,
+        Fut: Future<Output = Result<R, Error>>,
+    {
+        let connections = &self.pipelined;
+        let used = connections.get().await?;
+        let checked = repo::authenticate_pipelined(&used.conn, &self.key_hash);
+        let (actor, outcome) = futures_util::future::join(checked, work(used.conn.clone())).await;
+        let actor = connections.check(&used, actor)?;
+        let outcome = connections.check(&used, outcome);
+        admit(actor, self.permission)?;
+        Ok(outcome?)
     }
 }
 

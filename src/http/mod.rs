@@ -24,6 +24,7 @@ use utoipa_swagger_ui::{Config, SwaggerUi};
 
 use crate::config::HttpConfig;
 use crate::db::Pool;
+use crate::db::pipelined::PipelinedConnections;
 use body::BodyLimit;
 use problem::{ApiError, problem_middleware};
 use rate_limit::RateLimit;
@@ -86,6 +87,8 @@ pub fn serve(listener: TcpListener, pool: Pool, config: &HttpConfig) -> std::io:
         operations(&mut router);
         App::new()
             .app_data(state.clone())
+            // Built once per worker: its pipelined connections are its own.
+            .app_data(web::Data::new(PipelinedConnections::like(&state.pool)))
             .app_data(rate_limit.clone())
             .app_data(registry.clone())
             .app_data(BodyLimit(limit))

@@ -1,33 +1,28 @@
 use diesel::prelude::*;
-use diesel::sql_types::{Bool, Text};
+use diesel_async::AsyncPgConnection;
 
 use super::model::{Actor, ApiKey, Role, Secret};
 use crate::error::{Error, Result};
 use crate::schema::api_keys;
 
-diesel::define_sql_function! {
-    /// PostgreSQL's `set_config`. A typed function (not SQL text) keeps the statement prepared
-    /// once per connection: Diesel never caches statements holding literal SQL.
-    fn set_config(setting: Text, value: Text, is_local: Bool) -> Text;
+/// The active key with this hash, if any (the reads that run on a pooled connection).
+pub fn authenticate(conn: &mut PgConnection, key_hash: &[u8]) -> Result<Option<Actor>> {
+    let found = active(key_hash).select((api_keys::id, api_keys::role)).first::<(i64, Role)>(conn).optional()?;
+    Ok(found.map(|(key_id, role)| Actor { key_id, role }))
 }
 
-/// The active key with this hash, if any. When the caller is about to write, the same
-/// statement names the key as the actor of what this connection writes next (the change feed's
-/// triggers read it); every writing request authenticates before its work, so the setting is
-/// always the current writer's, and reads do not pay for it.
-pub fn authenticate(conn: &mut PgConnection, key_hash: &[u8], writes: bool) -> Result<Option<Actor>> {
-    let active = api_keys::table.filter(api_keys::key_hash.eq(key_hash)).filter(api_keys::revoked_at.is_null());
-    let found = if writes {
-        let actor = set_config("paperkeep.actor", api_keys::id.cast::<Text>(), false);
-        active
-            .select((api_keys::id, api_keys::role, actor))
-            .first::<(i64, Role, String)>(conn)
-            .optional()?
-            .map(|(id, role, _)| (id, role))
-    } else {
-        active.select((api_keys::id, api_keys::role)).first::<(i64, Role)>(conn).optional()?
-    };
-    Ok(found.map(|(key_id, role)| Actor { key_id, role }))
+/// `authenticate` on a pipelined connection (see `db::pipelined`): the look-up's, and every
+/// write's before it takes a pooled connection.
+pub async fn authenticate_pipelined(conn: &AsyncPgConnection, key_hash: &[u8]) -> Result<Option<Actor>> {
+    let query = active(key_hash).select((api_keys::id, api_keys::role));
+    let found: QueryResult<(i64, Role)> = diesel_async::RunQueryDsl::first(query, &mut &*conn).await;
+    Ok(found.optional()?.map(|(key_id, role)| Actor { key_id, role }))
+}
+
+/// The key with this hash, unless it is revoked.
+#[diesel::dsl::auto_type(no_type_alias)]
+fn active<'a>(key_hash: &'a [u8]) -> _ {
+    api_keys::table.filter(api_keys::key_hash.eq(key_hash)).filter(api_keys::revoked_at.is_null())
 }
 
 pub fn create(

@@ -133,18 +133,7 @@ fn an_import_cut_off_by_kill_9_is_all_or_nothing() {
 /// acknowledged is there.
 #[test]
 fn postgres_stopped_under_load_is_503_fast_and_the_service_recovers_by_itself() {
-    let dir = nix::unistd::mkdtemp(&std::env::temp_dir().join("paperkeep-outage-XXXXXX")).unwrap();
-    let mut postgres = LocalPostgres::start(&dir).expect("PostgreSQL starts");
-    postgres.ensure_database("paperkeep").unwrap();
-    let url = postgres.url("paperkeep");
-    let mut conn = PgConnection::establish(&url).unwrap();
-    paperkeep::db::migrate(&mut conn).unwrap();
-    let key = paperkeep::keys::repo::bootstrap(&mut conn, None).unwrap().unwrap();
-    drop(conn);
-    let pool = paperkeep::db::pool(&url, &PoolConfig::default()).unwrap();
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    let mut server = paperkeep::http::spawn(listener, pool, HttpConfig { rate_limit: 0, ..HttpConfig::default() });
+    let Outage { dir, mut postgres, url, key, base, mut server } = Outage::prepare();
 
     let done = AtomicBool::new(false);
     let outcomes: Vec<(u16, Duration, String, Instant)> = thread::scope(|scope| {
@@ -222,6 +211,73 @@ fn a_statement_timeout_bounds_a_query_that_would_wait_forever() {
     assert!(started.elapsed() < Duration::from_secs(2), "answered after {:?}", started.elapsed());
     diesel::sql_query("ROLLBACK").execute(&mut holder).unwrap();
     assert_eq!(app.patch(&format!("/api/v1/boxes/{archive_box}"), "*", json!({"label": "Hộp 1"})).status, 200);
+
+    // The look-up by barcode runs on its own (pipelined) connections: bounded the same way.
+    diesel::sql_query("BEGIN").execute(&mut holder).unwrap();
+    diesel::sql_query("LOCK TABLE boxes IN ACCESS EXCLUSIVE MODE").execute(&mut holder).unwrap();
+    let started = Instant::now();
+    app.get("/api/v1/boxes/by-barcode/HS-1").problem(503);
+    assert!(started.elapsed() < Duration::from_secs(2), "answered after {:?}", started.elapsed());
+    diesel::sql_query("ROLLBACK").execute(&mut holder).unwrap();
+    assert_eq!(app.get("/api/v1/boxes/by-barcode/HS-1").status, 200);
+}
+
+/// A PostgreSQL of its own (so that a test may stop it), migrated, and the service on it.
+struct Outage {
+    dir: std::path::PathBuf,
+    postgres: LocalPostgres,
+    url: String,
+    /// The first admin key.
+    key: String,
+    /// Where the service listens.
+    base: String,
+    server: paperkeep::http::Running,
+}
+
+impl Outage {
+    fn prepare() -> Self {
+        let dir = nix::unistd::mkdtemp(&std::env::temp_dir().join("paperkeep-outage-XXXXXX")).unwrap();
+        let postgres = LocalPostgres::start(&dir).expect("PostgreSQL starts");
+        postgres.ensure_database("paperkeep").unwrap();
+        let url = postgres.url("paperkeep");
+        let mut conn = PgConnection::establish(&url).unwrap();
+        paperkeep::db::migrate(&mut conn).unwrap();
+        let key = paperkeep::keys::repo::bootstrap(&mut conn, None).unwrap().unwrap();
+        let pool = paperkeep::db::pool(&url, &PoolConfig::default()).unwrap();
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        let server = paperkeep::http::spawn(listener, pool, HttpConfig { rate_limit: 0, ..HttpConfig::default() });
+        Outage { dir, postgres, url, key, base, server }
+    }
+}
+
+/// The look-up by barcode's pipelined connections belong to the HTTP workers, not to the pool:
+/// while PostgreSQL is down the look-up is answered 503 at once, and once it is back the lost
+/// connections are replaced without a restart.
+#[test]
+fn the_look_up_is_503_while_postgres_is_down_and_works_again_by_itself() {
+    let Outage { dir, mut postgres, key, base, mut server, .. } = Outage::prepare();
+    let look_up = format!("{base}/api/v1/boxes/by-barcode/HS-1");
+    // One client: one HTTP connection, served by one worker, which opens its connections.
+    let client = Client::builder().timeout(Duration::from_secs(10)).build().unwrap();
+    let status = || client.get(&look_up).bearer_auth(&key).send().unwrap().status().as_u16();
+    for _ in 0..4 {
+        assert_eq!(status(), 404, "no box has this barcode");
+    }
+
+    postgres.stop();
+    for _ in 0..4 {
+        let started = Instant::now();
+        assert_eq!(status(), 503);
+        assert!(started.elapsed() < Duration::from_secs(2), "answered after {:?}", started.elapsed());
+    }
+    postgres = LocalPostgres::start(&dir).expect("PostgreSQL starts again");
+    let answers: Vec<u16> = (0..6).map(|_| status()).collect();
+    assert!(answers.iter().all(|s| [404, 503].contains(s)), "{answers:?}");
+    assert_eq!(answers[4..], [404, 404], "the look-up works again: {answers:?}");
+    server.stop();
+    postgres.stop();
+    let _ = std::fs::remove_dir_all(&dir);
 }
 
 /// Fifty clients that start a request and never finish it (headers or body) hold no worker and

@@ -5,6 +5,7 @@ use diesel::pg::Pg;
 use diesel::prelude::*;
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
 use diesel::sql_types::{BigInt, Integer, Text};
+use diesel_async::AsyncPgConnection;
 
 use super::moves::{self, MoveContext};
 use super::space::LockedShelves;
@@ -27,18 +28,16 @@ pub fn get(conn: &mut PgConnection, id: i64) -> Result<ArchiveBox> {
     Ok(found.ok_or_else(|| Error::NotFound(format!("no box has id {id}")))?.into())
 }
 
-/// The look-up behind every reader's request: one indexed statement.
-pub fn get_by_barcode(conn: &mut PgConnection, barcode: &str) -> Result<ArchiveBox> {
+/// The look-up behind every reader's request: one indexed statement, on a pipelined connection.
+pub async fn get_by_barcode(conn: &AsyncPgConnection, barcode: &str) -> Result<ArchiveBox> {
     let not_found = || Error::NotFound(format!("no box has barcode `{}`", barcode.trim().escape_debug()));
     // No barcode holds a control character (and PostgreSQL text cannot hold NUL).
     if barcode.chars().any(char::is_control) {
         return Err(not_found());
     }
-    let found = boxes_with_places()
-        .filter(lower(box_places::barcode).eq(lower(barcode.trim())))
-        .first::<BoxRecord>(conn)
-        .optional()?;
-    Ok(found.ok_or_else(not_found)?.into())
+    let query = boxes_with_places().filter(lower(box_places::barcode).eq(lower(barcode.trim().to_string())));
+    let found: QueryResult<BoxRecord> = diesel_async::RunQueryDsl::first(query, &mut &*conn).await;
+    Ok(found.optional()?.ok_or_else(not_found)?.into())
 }
 
 /// Boxes matching `filter` in id order after `after`; `limit + 1` at most.

@@ -53,7 +53,8 @@ async fn list_boxes(caller: Caller, query: ListQuery<BoxFilter>) -> Result<web::
     responses((status = 200, description = "The box", body = ArchiveBox, headers(("ETag" = String)))))]
 async fn box_by_barcode(caller: Caller, barcode: web::Path<String>) -> Result<Answer, ApiError> {
     let barcode = crate::text::normalize(&barcode.into_inner());
-    Ok(Answer::tagged(&caller.read(move |conn| repo::get_by_barcode(conn, &barcode)).await?))
+    let found = caller.read_pipelined(|conn| async move { repo::get_by_barcode(&conn, &barcode).await });
+    Ok(Answer::tagged(&found.await?))
 }
 
 /// One box, with where it is.
