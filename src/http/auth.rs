@@ -84,9 +84,10 @@ impl Caller {
         match self.claim.take() {
             None => {
                 let actor = self.check_pipelined().await?;
-                let run =
-                    move |conn: &mut PgConnection| db::transaction_by(conn, actor.key_id, |conn| work(conn, &actor));
-                self.state.with_connection(move |conn| Ok(run(conn)?)).await
+                let by = actor.key_id;
+                self.state
+                    .with_connection(move |conn| Ok(db::transaction_by(conn, by, |conn| work(conn, &actor))?))
+                    .await
             }
             Some(claim) => self.run_idempotent(claim, work).await,
         }
