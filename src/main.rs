@@ -166,6 +166,7 @@ fn announce_first_key(conn: &mut paperkeep::db::PooledConn, bootstrap_key: Optio
 
 fn serve(database: &DatabaseConfig, http: &HttpConfig, bootstrap_key: Option<&str>) -> Result<(), String> {
     let database = Database::open(database).map_err(|e| e.to_string())?;
+    paperkeep::db::pipelined::check(&database.pool)?;
     let mut conn = database.pool.get().map_err(|e| e.to_string())?;
     announce_first_key(&mut conn, bootstrap_key)?;
     drop(conn);

@@ -135,10 +135,12 @@ impl LocalPostgres {
         find_server_binaries()
     }
 
-    /// A libpq URL for `database` on this server, reaching it through its socket.
+    /// A URL for `database` on this server, reaching it through its socket only. No host before
+    /// the path: tokio-postgres (the pipelined connections) would try it over TCP first, and
+    /// reach whatever else listens on that port.
     pub fn url(&self, database: &str) -> String {
         format!(
-            "postgresql://postgres@localhost:{SOCKET_PORT}/{database}?host={}",
+            "postgresql://postgres@/{database}?host={}&port={SOCKET_PORT}",
             percent_encode(&self.cluster_dir.to_string_lossy())
         )
     }

@@ -56,16 +56,19 @@ impl PipelinedConnections {
     }
 
     async fn connect(&self) -> Result<AsyncPgConnection> {
-        let unavailable = |err: String| {
+        self.open().await.map_err(|err| {
             log::warn!("no pipelined database connection: {err}");
             Error::Unavailable("the database is unavailable; retry shortly".into())
-        };
+        })
+    }
+
+    async fn open(&self) -> std::result::Result<AsyncPgConnection, String> {
         let connecting = async {
-            let mut conn = AsyncPgConnection::establish(&self.url).await.map_err(|e| unavailable(e.to_string()))?;
-            conn.batch_execute(&self.session_settings).await?;
+            let mut conn = AsyncPgConnection::establish(&self.url).await.map_err(|e| e.to_string())?;
+            conn.batch_execute(&self.session_settings).await.map_err(|e| e.to_string())?;
             Ok(conn)
         };
-        tokio::time::timeout(self.connect_wait, connecting).await.map_err(|_| unavailable("timed out".into()))?
+        tokio::time::timeout(self.connect_wait, connecting).await.map_err(|_| "timed out".to_string())?
     }
 
     /// Closes `used` if `outcome` says the database was unavailable (connection lost, statement
@@ -85,4 +88,25 @@ impl PipelinedConnections {
 pub struct Pipelined {
     pub conn: Rc<AsyncPgConnection>,
     slot: usize,
+}
+
+/// Opens one pipelined connection the way the workers will, at start-up. They connect with
+/// tokio-postgres, not libpq: a `DATABASE_URL` that works only with libpq's extras (a password in
+/// `~/.pgpass` or `PGPASSWORD`, `sslmode=require`, `sslrootcert`…) stops the start here, saying
+/// so, instead of every look-up and write being answered 503.
+pub fn check(pool: &Pool) -> std::result::Result<(), String> {
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(|e| e.to_string())?;
+    // diesel-async says only "invalid connection string"; tokio-postgres says which part.
+    let understood = pool.url().parse::<tokio_postgres::Config>().map(drop).map_err(|err| {
+        let cause = std::error::Error::source(&err).map(|cause| format!(": {cause}")).unwrap_or_default();
+        format!("{err}{cause}")
+    });
+    let opened = understood.and_then(|()| runtime.block_on(PipelinedConnections::like(pool).open()).map(drop));
+    opened.map_err(|err| {
+        format!(
+            "the look-up's and the writes' pipelined connections (tokio-postgres) cannot connect with DATABASE_URL: \
+             {err}. They read neither ~/.pgpass nor PG* environment variables and speak no TLS: give the password \
+             in the URL, and sslmode=prefer or disable (or a Unix socket)"
+        )
+    })
 }

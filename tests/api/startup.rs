@@ -97,3 +97,31 @@ fn the_openapi_command_prints_the_served_contract() {
     let repository = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/openapi.yaml")).unwrap();
     assert_eq!(String::from_utf8_lossy(&output.stdout), repository);
 }
+
+/// The pipelined connections speak tokio-postgres, which knows fewer URL options than libpq: a
+/// URL only libpq understands stops `serve` at start, saying why, instead of serving 503s.
+#[test]
+fn a_database_url_the_pipelined_connections_cannot_use_stops_the_start_with_a_message() {
+    let url = format!("{}&sslrootcert=/nonexistent", database_url(&fresh_database()));
+    let mut child = Command::new(BINARY)
+        .arg("serve")
+        .env("DATABASE_URL", &url)
+        .env("PAPERKEEP_BIND", "127.0.0.1:0")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let started = std::time::Instant::now();
+    while child.try_wait().unwrap().is_none() {
+        if started.elapsed() > std::time::Duration::from_secs(30) {
+            child.kill().unwrap();
+            panic!("serve started with a URL its pipelined connections cannot use");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let output = child.wait_with_output().unwrap();
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("pipelined connections (tokio-postgres) cannot connect"), "{stderr}");
+    assert!(stderr.contains("sslrootcert"), "the message names what was not understood: {stderr}");
+}
