@@ -1,9 +1,10 @@
-//! The look-up by barcode's own connections: asynchronous, owned by one HTTP worker and shared
-//! by all its requests, which are pipelined on them. A blocking pooled connection costs every
-//! round trip two thread wake-ups (the request's thread sleeps until PostgreSQL answers); here
-//! the worker sends the statements of many requests and reads the answers as they come, and a
-//! request's key check and look-up go out together. Only short indexed reads belong here: on a
-//! pipelined connection each statement waits for the ones sent before it.
+//! Connections for the look-up by barcode and for the key check of writes: asynchronous, owned
+//! by one HTTP worker and shared by all its requests, which are pipelined on them. A blocking
+//! pooled connection costs every round trip two thread wake-ups (the request's thread sleeps
+//! until PostgreSQL answers); here the worker sends the statements of many requests and reads
+//! the answers as they come, and a look-up goes out together with its key check. Only short
+//! indexed reads belong here, and no transaction: on a pipelined connection each statement
+//! waits for the ones sent before it, and the next request's statements follow.
 
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
