@@ -74,7 +74,7 @@ impl PipelinedConnections {
 
     /// Closes `used` if `outcome` says the database was unavailable (connection lost, statement
     /// timed out), so that the next request in its turn opens a new one.
-    pub fn check<R>(&self, used: &Pipelined, outcome: Result<R>) -> Result<R> {
+    pub fn forget_if_lost<R>(&self, used: &Pipelined, outcome: Result<R>) -> Result<R> {
         if let Err(Error::Unavailable(_)) = &outcome {
             let mut slots = self.slots.borrow_mut();
             if slots[used.slot].as_ref().is_some_and(|open| Rc::ptr_eq(open, &used.conn)) {

@@ -1,6 +1,7 @@
 //! Authentication and the one path every API request takes to the database: check the key,
-//! check the role, then run the handler's work in one transaction on one pooled connection. The
-//! look-up by barcode alone takes a pipelined connection of its worker instead (`db::pipelined`).
+//! check the role, then run the handler's work in one transaction on one pooled connection. A
+//! write checks its key on a pipelined connection of its worker first (`db::pipelined`), and the
+//! look-up by barcode runs there whole.
 
 use std::future::{Future, Ready, ready};
 use std::rc::Rc;
@@ -96,9 +97,7 @@ impl Caller {
     /// The key's actor, checked on a pipelined connection, if its role may do what the route
     /// does: a refused key never takes a pooled connection.
     async fn check_pipelined(&self) -> Result<Actor, ApiError> {
-        let used = self.pipelined.get().await?;
-        let actor = repo::authenticate_pipelined(&used.conn, &self.key_hash).await;
-        admit(self.pipelined.check(&used, actor)?, self.permission)
+        Ok(self.pipelined_with(|_| async { Ok(()) }).await?.0)
     }
 
     /// `run` with an `Idempotency-Key`: the key is checked and claimed with the API key in the
@@ -157,14 +156,22 @@ impl Caller {
         F: FnOnce(Rc<AsyncPgConnection>) -> Fut,
         Fut: Future<Output = Result<R, Error>>,
     {
+        Ok(self.pipelined_with(work).await?.1)
+    }
+
+    /// The key's actor and `work`'s answer, both sent on one pipelined connection.
+    async fn pipelined_with<R, F, Fut>(&self, work: F) -> Result<(Actor, R), ApiError>
+    where
+        F: FnOnce(Rc<AsyncPgConnection>) -> Fut,
+        Fut: Future<Output = Result<R, Error>>,
+    {
         let connections = &self.pipelined;
         let used = connections.get().await?;
         let checked = repo::authenticate_pipelined(&used.conn, &self.key_hash);
         let (actor, outcome) = futures_util::future::join(checked, work(used.conn.clone())).await;
-        let actor = connections.check(&used, actor)?;
-        let outcome = connections.check(&used, outcome);
-        admit(actor, self.permission)?;
-        Ok(outcome?)
+        let actor = connections.forget_if_lost(&used, actor)?;
+        let outcome = connections.forget_if_lost(&used, outcome);
+        Ok((admit(actor, self.permission)?, outcome?))
     }
 }
 
