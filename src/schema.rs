@@ -152,9 +152,9 @@ diesel::table! {
         key -> Text,
         fingerprint -> Bytea,
         created_at -> Timestamptz,
-        status -> Nullable<Int2>,
-        headers -> Nullable<Jsonb>,
-        body -> Nullable<Bytea>,
+        status -> Int2,
+        headers -> Jsonb,
+        body -> Bytea,
     }
 }
 

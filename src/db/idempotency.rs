@@ -1,116 +1,125 @@
 //! Idempotency-Key records (see `http::idempotency` for the protocol).
+//!
+//! A keyed write costs no round trip of its own: the key is claimed in the message that begins
+//! the request's transaction ([`claim`]) and recorded with the answer in the one that commits
+//! it ([`record`]). Only when the transaction fails is an earlier record looked for
+//! ([`prior`]): a retry runs, finds the key recorded and is undone, and gets the first answer.
 
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Bool, Bytea, Jsonb, Nullable, SmallInt, Text};
+use diesel::result::{DatabaseErrorKind, Error as DieselError};
+use diesel::sql_types::Bool;
+use sha2::{Digest, Sha256};
 
-use crate::error::Result;
+use super::Json;
+use crate::error::{Error, Result};
 use crate::http::answer::Answer;
-use crate::keys::model::{Actor, Role};
+use crate::schema::idempotency_keys;
 
 /// How long a key is kept; a retry after that runs the request again.
-pub const KEPT_HOURS: i64 = 24;
+pub const KEPT_HOURS: i32 = 24;
+/// One record in this many also removes expired keys (which no request sees any more), up to
+/// [`SWEPT_AT_MOST`], oldest first: on average many more than each record adds, at a cost most
+/// requests never pay.
+const SWEEP_EVERY: i64 = 64;
+const SWEPT_AT_MOST: i64 = 1_000;
+/// The constraint a key taken by another request is reported as (see the migration of
+/// `pk_claim_idempotency_key`).
+const TAKEN: &str = "idempotency_keys_pkey";
 
 /// What an earlier request with the same key left.
 pub enum Prior {
-    /// None (or one older than [`KEPT_HOURS`]): the key is now this request's.
-    Nothing,
-    /// A request with this key is running right now.
-    Running,
     /// The key was used for a different request (method, path or body).
     OtherRequest,
     /// The stored answer.
     Answered(Answer),
 }
 
-#[derive(QueryableByName)]
-struct Row {
-    #[diesel(sql_type = BigInt)]
-    key_id: i64,
-    #[diesel(sql_type = Text)]
-    role: Role,
-    #[diesel(sql_type = Bool)]
-    free: bool,
-    #[diesel(sql_type = Nullable<Bytea>)]
-    fingerprint: Option<Vec<u8>>,
-    #[diesel(sql_type = Nullable<SmallInt>)]
-    status: Option<i16>,
-    #[diesel(sql_type = Nullable<Jsonb>)]
-    headers: Option<serde_json::Value>,
-    #[diesel(sql_type = Nullable<Bytea>)]
-    body: Option<Vec<u8>>,
+#[derive(Queryable)]
+struct Stored {
+    fingerprint: Vec<u8>,
+    status: i16,
+    headers: Json<Vec<(String, String)>>,
+    body: Vec<u8>,
 }
 
-/// In the request's transaction and in one statement: the active API key with `key_hash` (named
-/// the actor of what follows, like `db::transaction_by` does), a transaction-scoped lock on its
-/// idempotency `key` — held until this request commits its answer or rolls back, so that two
-/// requests with one key never run together — and what an earlier request with `key` left.
-/// None if the API key is unknown or revoked.
-pub fn authenticate_and_claim(
-    conn: &mut PgConnection,
-    key_hash: &[u8],
-    key: &str,
-    fingerprint: &[u8],
-) -> Result<Option<(Actor, Prior)>> {
-    let row: Option<Row> = diesel::sql_query(
-        "SELECT k.id AS key_id, k.role, pg_try_advisory_xact_lock(hashtextextended($2, k.id)) AS free,
-                i.fingerprint, i.status, i.headers, i.body, set_config('paperkeep.actor', k.id::text, true)
-         FROM api_keys k
-         LEFT JOIN idempotency_keys i
-                ON i.api_key_id = k.id AND i.key = $2 AND i.created_at > now() - make_interval(hours => $3::int)
-         WHERE k.key_hash = $1 AND k.revoked_at IS NULL",
+/// The statement that claims `key` of API key `api_key_id` for the transaction: a lock held until
+/// it commits or rolls back, so that two requests with one key never run together. When another
+/// request holds it, the statement fails at once with the error [`taken`] recognises.
+pub fn claim(api_key_id: i64, key: &str) -> String {
+    format!("SELECT pk_claim_idempotency_key({})", lock(api_key_id, key))
+}
+
+/// The statements that record `key` with the answer given, sent with COMMIT. When a live record
+/// of the key is there (a request with it committed first), they fail with the error [`taken`]
+/// recognises and nothing commits.
+pub fn record(api_key_id: i64, key: &str, fingerprint: &[u8], answer: &Answer) -> String {
+    let headers = serde_json::to_string(&answer.headers).expect("headers serialise");
+    // Sent as text in a batch, so every value is written as a literal: numbers, and the rest
+    // hex-encoded, which leaves nothing to escape.
+    let recorded = format!(
+        "SELECT pk_record_idempotency_key({api_key_id}, {}, {}, {}::int2, {}::jsonb, {}, {KEPT_HOURS})",
+        text(key),
+        bytes(fingerprint),
+        answer.status,
+        text(&headers),
+        bytes(&answer.body),
+    );
+    if !sweeps(api_key_id, key) {
+        return recorded;
+    }
+    // Rows another request is removing are left to it.
+    format!(
+        "DELETE FROM idempotency_keys WHERE ctid = ANY(ARRAY(SELECT ctid FROM idempotency_keys \
+         WHERE created_at <= now() - make_interval(hours => {KEPT_HOURS}) \
+         ORDER BY created_at LIMIT {SWEPT_AT_MOST} FOR UPDATE SKIP LOCKED)); {recorded}"
     )
-    .bind::<Bytea, _>(key_hash)
-    .bind::<Text, _>(key)
-    .bind::<BigInt, _>(KEPT_HOURS)
-    .get_result(conn)
-    .optional()?;
-    Ok(row.map(|row| {
-        let actor = Actor { key_id: row.key_id, role: row.role };
-        // A committed answer is replayed even while a replay elsewhere holds the lock.
-        let prior = match row {
-            Row { fingerprint: Some(ref stored), .. } if stored != fingerprint => Prior::OtherRequest,
-            Row { status: Some(status), headers, body, .. } => Prior::Answered(Answer {
-                status: status as u16,
-                headers: headers.and_then(|h| serde_json::from_value(h).ok()).unwrap_or_default(),
-                body: body.unwrap_or_default(),
-            }),
-            Row { free: false, .. } => Prior::Running,
-            Row { .. } => Prior::Nothing,
-        };
-        (actor, prior)
+}
+
+/// Whether recording `key` of API key `api_key_id` also removes expired keys: for one key in
+/// [`SWEEP_EVERY`].
+pub fn sweeps(api_key_id: i64, key: &str) -> bool {
+    lock(api_key_id, key).rem_euclid(SWEEP_EVERY) == 0
+}
+
+/// What a request with `key` of API key `api_key_id` left, if it did within [`KEPT_HOURS`].
+pub fn prior(conn: &mut PgConnection, api_key_id: i64, key: &str, fingerprint: &[u8]) -> Result<Option<Prior>> {
+    let stored: Option<Stored> = idempotency_keys::table
+        .find((api_key_id, key))
+        // Written as text, which Diesel never prepares: planned for each request, as the table
+        // is now. A kept plan made while the table was small would go on scanning it whole.
+        .filter(diesel::dsl::sql::<Bool>(&format!("created_at > now() - make_interval(hours => {KEPT_HOURS})")))
+        .select((
+            idempotency_keys::fingerprint,
+            idempotency_keys::status,
+            idempotency_keys::headers,
+            idempotency_keys::body,
+        ))
+        .first(conn)
+        .optional()?;
+    Ok(stored.map(|stored| match stored {
+        Stored { fingerprint: ref stored, .. } if stored != fingerprint => Prior::OtherRequest,
+        Stored { status, headers: Json(headers), body, .. } => {
+            Prior::Answered(Answer { status: status as u16, headers, body })
+        }
     }))
 }
 
-/// Records `key` with the answer given, in the request's transaction (expired keys of anyone
-/// are removed on the way). False if a live record of the key appeared since
-/// [`authenticate_and_claim`] looked (a request with the same key committed in between): the
-/// caller must roll back.
-pub fn record(
-    conn: &mut PgConnection,
-    api_key_id: i64,
-    key: &str,
-    fingerprint: &[u8],
-    answer: &Answer,
-) -> Result<bool> {
-    let headers = serde_json::to_value(&answer.headers).expect("headers serialise");
-    let recorded = diesel::sql_query(
-        "WITH expired AS (
-             DELETE FROM idempotency_keys
-             WHERE created_at <= now() - make_interval(hours => $7::int) AND (api_key_id, key) <> ($1, $2))
-         INSERT INTO idempotency_keys AS kept (api_key_id, key, fingerprint, status, headers, body)
-         VALUES ($1, $2, $3, $4, $5, $6)
-         ON CONFLICT (api_key_id, key) DO UPDATE
-         SET fingerprint = excluded.fingerprint, created_at = now(), status = excluded.status,
-             headers = excluded.headers, body = excluded.body
-         WHERE kept.created_at <= now() - make_interval(hours => $7::int)",
-    )
-    .bind::<BigInt, _>(api_key_id)
-    .bind::<Text, _>(key)
-    .bind::<Bytea, _>(fingerprint)
-    .bind::<SmallInt, _>(answer.status as i16)
-    .bind::<Jsonb, _>(headers)
-    .bind::<Bytea, _>(&answer.body)
-    .bind::<BigInt, _>(KEPT_HOURS)
-    .execute(conn)?;
-    Ok(recorded == 1)
+/// Whether `err` says that another request holds the key, or has recorded it first.
+pub fn taken(err: &Error) -> bool {
+    matches!(err, Error::Database(DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, info))
+        if info.constraint_name() == Some(TAKEN))
+}
+
+/// The advisory lock standing for `key` of API key `api_key_id`.
+fn lock(api_key_id: i64, key: &str) -> i64 {
+    let digest = Sha256::new().chain_update(api_key_id.to_be_bytes()).chain_update(key).finalize();
+    i64::from_be_bytes(digest[..8].try_into().expect("a SHA-256 digest has 8 bytes"))
+}
+
+fn bytes(value: &[u8]) -> String {
+    format!("decode('{}', 'hex')", hex::encode(value))
+}
+
+fn text(value: &str) -> String {
+    format!("convert_from({}, 'UTF8')", bytes(value.as_bytes()))
 }

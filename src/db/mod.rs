@@ -12,7 +12,7 @@ use diesel::expression::BoxableExpression;
 use diesel::pg::Pg;
 use diesel::pg::PgConnection;
 use diesel::sql_types::{BigInt, Bool};
-use diesel::{Connection, RunQueryDsl};
+use diesel::{BoolExpressionMethods, Connection, ExpressionMethods, RunQueryDsl};
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 
 use crate::config::DatabaseConfig;
@@ -37,9 +37,33 @@ pub fn search_key_contains<QS>(table: &str, q: &str) -> Box<dyn BoxableExpressio
     )
 }
 
+/// Ids up to which [`one_of`] writes `= $1 OR = $2 …`.
+const FEW_IDS: usize = 4;
+
+/// `column` is one of `ids`, written so that PostgreSQL keeps one plan for it on each connection:
+/// a few ids as `= $1 OR = $2 …`, more as `= ANY($1)`, which it plans again on every execution
+/// (not knowing the array's length, it prices a kept plan for many ids).
+pub fn one_of<QS, C>(column: C, ids: &[i64]) -> Box<dyn BoxableExpression<QS, Pg, SqlType = Bool>>
+where
+    C: ExpressionMethods
+        + diesel::Expression<SqlType = BigInt>
+        + BoxableExpression<QS, Pg, SqlType = BigInt>
+        + diesel::expression::AppearsOnTable<QS>
+        + diesel::expression::ValidGrouping<(), IsAggregate = diesel::expression::is_aggregate::No>
+        + Copy
+        + Send
+        + 'static,
+    QS: 'static,
+{
+    if ids.is_empty() || ids.len() > FEW_IDS {
+        return Box::new(column.eq_any(ids.to_vec()));
+    }
+    let each = ids.iter().map(|&id| -> Box<dyn BoxableExpression<QS, Pg, SqlType = Bool>> { Box::new(column.eq(id)) });
+    each.reduce(|either, or| Box::new(either.or(or))).expect("at least one id")
+}
+
 /// Runs `work` in a transaction whose writes are `actor`'s (the change feed's triggers read
-/// `paperkeep.actor`). BEGIN and the setting go to PostgreSQL as one batch, a round trip less
-/// than a statement of its own; otherwise this is Diesel's `transaction`.
+/// `paperkeep.actor`).
 pub fn transaction_by<R, E>(
     conn: &mut PgConnection,
     actor: i64,
@@ -48,22 +72,45 @@ pub fn transaction_by<R, E>(
 where
     E: From<diesel::result::Error>,
 {
-    let begin = format!("BEGIN; SELECT set_config('paperkeep.actor', '{actor}', true)");
-    if let Err(err) = AnsiTransactionManager::begin_transaction_sql(conn, &begin) {
-        // BEGIN may have run before the setting failed: Diesel would not know to end it.
+    transaction_in(conn, &begin_by(actor), |conn| Ok((work(conn)?, String::new())))
+}
+
+/// The message that begins a transaction whose writes are `actor`'s: BEGIN and the setting in
+/// one batch, a round trip less than a statement of its own.
+pub fn begin_by(actor: i64) -> String {
+    format!("BEGIN; SELECT set_config('paperkeep.actor', '{actor}', true)")
+}
+
+/// Diesel's `transaction`, with the statements whose results nobody reads sent in the messages
+/// that begin and end it: `begin` (statements after BEGIN), and the last ones `work` gives
+/// beside its result (sent before COMMIT). If any of them fails, nothing commits.
+pub fn transaction_in<R, E>(
+    conn: &mut PgConnection,
+    begin: &str,
+    work: impl FnOnce(&mut PgConnection) -> Result<(R, String), E>,
+) -> Result<R, E>
+where
+    E: From<diesel::result::Error>,
+{
+    if let Err(err) = AnsiTransactionManager::begin_transaction_sql(conn, begin) {
+        // BEGIN may have run before a later statement failed: Diesel would not know to end it.
         let _ = conn.batch_execute("ROLLBACK");
         return Err(err.into());
     }
-    match work(conn) {
-        Ok(value) => {
-            AnsiTransactionManager::commit_transaction(conn)?;
-            Ok(value)
-        }
-        Err(err) => match AnsiTransactionManager::rollback_transaction(conn) {
+    let outcome = work(conn).and_then(|(value, last)| {
+        let commit = if last.is_empty() { "COMMIT".to_string() } else { format!("{last}; COMMIT") };
+        // Diesel learns from libpq that the transaction is over, committed or not.
+        conn.batch_execute(&commit)?;
+        Ok(value)
+    });
+    let open = AnsiTransactionManager::transaction_manager_status_mut(conn).transaction_depth();
+    match outcome {
+        Err(err) if !matches!(open, Ok(None)) => match AnsiTransactionManager::rollback_transaction(conn) {
             // A broken connection's rollback error says less than the error that broke it.
             Ok(()) | Err(diesel::result::Error::BrokenTransactionManager) => Err(err),
             Err(rollback) => Err(rollback.into()),
         },
+        outcome => outcome,
     }
 }
 

@@ -9,7 +9,7 @@ use std::rc::Rc;
 use actix_web::dev::Payload;
 use actix_web::http::header::{self, HeaderMap};
 use actix_web::{FromRequest, HttpRequest, web};
-use diesel::{Connection, PgConnection};
+use diesel::PgConnection;
 use diesel_async::AsyncPgConnection;
 
 use super::AppState;
@@ -100,34 +100,36 @@ impl Caller {
         Ok(self.pipelined_with(|_| async { Ok(()) }).await?.0)
     }
 
-    /// `run` with an `Idempotency-Key`: the key is checked and claimed with the API key in the
-    /// transaction's first statement, and the answer is stored before it commits.
+    /// `run` with an `Idempotency-Key`: the key is claimed as the transaction begins and
+    /// recorded with the answer as it commits (`db::idempotency`), in the messages those send
+    /// anyway. Only when the transaction fails is an earlier record looked for: a retry runs,
+    /// is undone, and gets the first answer.
     async fn run_idempotent<F>(self, claim: Claim, work: F) -> Result<Answer, ApiError>
     where
         F: FnOnce(&mut PgConnection, &Actor) -> Result<Answer, Error> + Send + 'static,
     {
         let fingerprint = claim.fingerprint();
         let key = claim.key;
-        let (key_hash, permission) = (self.key_hash, self.permission);
+        let actor = self.check_pipelined().await?;
+        let begin = format!("{}; {}", db::begin_by(actor.key_id), idempotency::claim(actor.key_id, &key));
         self.state
             .with_connection(move |conn| {
-                conn.transaction(|conn| {
-                    let found = idempotency::authenticate_and_claim(conn, &key_hash, &key, &fingerprint)?;
-                    let (actor, prior) = found.unzip();
-                    let actor = admit(actor, permission)?;
-                    match prior {
-                        Some(Prior::Nothing) | None => {}
-                        Some(Prior::Running) => return Err(ApiError::IdempotencyRunning),
-                        Some(Prior::OtherRequest) => return Err(ApiError::IdempotencyMismatch),
-                        Some(Prior::Answered(answer)) => return Ok(answer.replayed()),
-                    }
+                let failed = match db::transaction_in(conn, &begin, |conn| {
                     let answer = work(conn, &actor)?;
-                    if !idempotency::record(conn, actor.key_id, &key, &fingerprint, &answer)? {
-                        // A request with this key committed since ours looked: ours is undone.
-                        return Err(ApiError::IdempotencyRunning);
-                    }
-                    Ok(answer)
-                })
+                    let record = idempotency::record(actor.key_id, &key, &fingerprint, &answer);
+                    Ok((answer, record))
+                }) {
+                    Ok(answer) => return Ok(answer),
+                    // The connection may be gone: nothing more to ask it.
+                    Err(err @ Error::Unavailable(_)) => return Err(err.into()),
+                    Err(err) => err,
+                };
+                match idempotency::prior(conn, actor.key_id, &key, &fingerprint)? {
+                    Some(Prior::Answered(answer)) => Ok(answer.replayed()),
+                    Some(Prior::OtherRequest) => Err(ApiError::IdempotencyMismatch),
+                    None if idempotency::taken(&failed) => Err(ApiError::IdempotencyRunning),
+                    None => Err(failed.into()),
+                }
             })
             .await
     }

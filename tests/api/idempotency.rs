@@ -2,9 +2,11 @@
 
 use std::time::Duration;
 
-use diesel::RunQueryDsl;
 use diesel::connection::SimpleConnection;
+use diesel::{PgConnection, QueryDsl, RunQueryDsl};
 use paperkeep::config::PoolConfig;
+use paperkeep::db::idempotency::sweeps;
+use paperkeep::schema::api_keys;
 use reqwest::Method;
 use serde_json::{Value, json};
 
@@ -67,39 +69,79 @@ fn refusals_are_not_kept_so_a_corrected_world_gets_a_fresh_answer() {
     assert_eq!(again.header("idempotent-replayed"), None);
 }
 
+/// A move of a new box to the lab with an Idempotency-Key, sent while another transaction holds
+/// the box's row, so that it waits inside its own transaction until `holder` commits.
+struct HeldMove {
+    path: String,
+    body: Value,
+    holder: PgConnection,
+    answer: std::thread::JoinHandle<Answer>,
+}
+
+fn held_move(app: &TestApp, idempotency_key: &str) -> HeldMove {
+    let repo = repository(app);
+    let b = id(&new_box(app, "B-1", repo.shelves[0], json!({})));
+    let path = format!("/api/v1/boxes/{b}/moves");
+    let body = json!({"to_location_id": repo.lab, "reason": "conservation"});
+    let mut holder = app.db();
+    holder.batch_execute("BEGIN").unwrap();
+    diesel::sql_query(format!("SELECT 1 FROM boxes WHERE id = {b} FOR UPDATE")).execute(&mut holder).unwrap();
+    let request = app
+        .request_as(Some(&app.admin_key), Method::POST, &path)
+        .header("Idempotency-Key", idempotency_key)
+        .json(&body);
+    let answer = std::thread::spawn(move || request.send().into());
+    std::thread::sleep(Duration::from_millis(500));
+    HeldMove { path, body, holder, answer }
+}
+
 #[test]
 fn the_same_key_while_the_first_request_runs_is_a_conflict() {
     let app = TestApp::spawn();
-    let repo = repository(&app);
-    let b = id(&new_box(&app, "B-1", repo.shelves[0], json!({})));
-    let path = format!("/api/v1/boxes/{b}/moves");
-    let body = json!({"to_location_id": repo.lab, "reason": "conservation"});
-
-    // Hold the box row so that the first move waits inside its transaction.
-    let mut blocker = app.db();
-    blocker.batch_execute("BEGIN").unwrap();
-    diesel::sql_query(format!("SELECT 1 FROM boxes WHERE id = {b} FOR UPDATE")).execute(&mut blocker).unwrap();
-    let (url, key, first_path, first_body) = (app.url.clone(), app.admin_key.clone(), path.clone(), body.clone());
-    let first = std::thread::spawn(move || {
-        let http = reqwest::blocking::Client::new();
-        let answer = http
-            .post(format!("{url}{first_path}"))
-            .bearer_auth(key)
-            .header("Idempotency-Key", "move-1")
-            .json(&first_body)
-            .send()
-            .unwrap();
-        answer.status().as_u16()
-    });
-    std::thread::sleep(Duration::from_millis(500));
-    let meanwhile = post_with_key(&app, &app.admin_key, "move-1", &path, &body);
+    let mut first = held_move(&app, "move-1");
+    let meanwhile = post_with_key(&app, &app.admin_key, "move-1", &first.path, &first.body);
     assert!(meanwhile.problem(409)["detail"].as_str().unwrap().contains("still being processed"));
-    blocker.batch_execute("COMMIT").unwrap();
-    assert_eq!(first.join().unwrap(), 201);
-    let after = post_with_key(&app, &app.admin_key, "move-1", &path, &body);
+    first.holder.batch_execute("COMMIT").unwrap();
+    assert_eq!(first.answer.join().unwrap().status, 201);
+    let after = post_with_key(&app, &app.admin_key, "move-1", &first.path, &first.body);
     assert_eq!(after.status, 201);
     assert_eq!(after.header("idempotent-replayed"), Some("true"));
     assert_eq!(count_rows(&app, "movements"), 2, "the first placement and one move");
+}
+
+#[test]
+fn a_key_recorded_by_another_request_meanwhile_undoes_this_one() {
+    let app = TestApp::spawn();
+    // The move waits inside its transaction for the box...
+    let mut moving = held_move(&app, "k'\\\"");
+    // ...while a request with the same key (on another instance, say) records its answer.
+    app.db()
+        .batch_execute(
+            r#"INSERT INTO idempotency_keys (api_key_id, key, fingerprint, status, headers, body)
+               SELECT id, 'k''\"', '\x00', 201, '[]', '' FROM api_keys WHERE role = 'admin'"#,
+        )
+        .unwrap();
+    moving.holder.batch_execute("COMMIT").unwrap();
+    // That one was another request (its fingerprint differs): this move is undone and refused.
+    assert!(moving.answer.join().unwrap().problem(422)["detail"].as_str().unwrap().contains("different request"));
+    assert_eq!(count_rows(&app, "movements"), 1, "only the first placement: the move was undone");
+    assert_eq!(count_rows(&app, "events WHERE type = 'box.moved'"), 0);
+}
+
+#[test]
+fn keys_with_quotes_and_backslashes_are_kept_like_any_other() {
+    let app = TestApp::spawn();
+    let body = json!({"code": "SNV", "name": "Phông Sở Nội vụ"});
+    for key in ["it's", r"back\slash", r#"q"u'o\te';--"#] {
+        let body = json!({"code": format!("F{}", key.len()), "name": body["name"]});
+        let first = post_with_key(&app, &app.admin_key, key, "/api/v1/fonds", &body);
+        assert_eq!(first.status, 201, "{key}: {}", first.text);
+        let again = post_with_key(&app, &app.admin_key, key, "/api/v1/fonds", &body);
+        assert_eq!(again.header("idempotent-replayed"), Some("true"), "{key}");
+        assert_eq!(again.text, first.text);
+        assert_eq!(count_rows(&app, &format!("idempotency_keys WHERE key = '{}'", key.replace('\'', "''"))), 1);
+    }
+    assert_eq!(count_rows(&app, "fonds"), 3);
 }
 
 #[test]
@@ -125,13 +167,36 @@ fn keys_are_kept_24_hours() {
     let kept = post_with_key(&app, &app.admin_key, "k", "/api/v1/fonds", &body);
     assert_eq!(kept.header("idempotent-replayed"), Some("true"));
     diesel::sql_query("UPDATE idempotency_keys SET created_at = now() - interval '25 hours'").execute(&mut db).unwrap();
-    // Past 24 hours the key is forgotten: the request runs again (and meets the code it made).
+    // Past 24 hours the key is forgotten: the request runs again (and meets the code it made)...
     post_with_key(&app, &app.admin_key, "k", "/api/v1/fonds", &body).problem(409);
-    // The next recorded key removes the expired one.
-    let next = post_with_key(&app, &app.admin_key, "k2", "/api/v1/fonds", &json!({"code": "UB", "name": "Phông"}));
-    assert_eq!(next.status, 201);
-    assert_eq!(count_rows(&app, "idempotency_keys WHERE key = 'k'"), 0);
-    assert_eq!(count_rows(&app, "idempotency_keys WHERE key = 'k2'"), 1);
+    assert_eq!(count_rows(&app, "idempotency_keys WHERE key = 'k'"), 1);
+    // ...and a request that succeeds with it is recorded in place of the expired record.
+    let again = post_with_key(&app, &app.admin_key, "k", "/api/v1/fonds", &json!({"code": "UB", "name": "Phông"}));
+    assert_eq!(again.status, 201);
+    assert_eq!(again.header("idempotent-replayed"), None);
+    assert_eq!(count_rows(&app, "idempotency_keys WHERE key = 'k' AND created_at > now() - interval '1 hour'"), 1);
+    assert_eq!(count_rows(&app, "idempotency_keys"), 1);
+
+    // One record in 64 also removes expired keys, up to 1,000, the oldest first; the others
+    // leave them (no request sees them any more).
+    diesel::sql_query(
+        "INSERT INTO idempotency_keys (api_key_id, key, fingerprint, created_at, status, headers, body)
+         SELECT api_key_id, 'old-' || n, '', now() - interval '25 hours' - n * interval '1 second', 201, '[]', ''
+         FROM idempotency_keys, generate_series(1, 1100) AS n WHERE key = 'k'",
+    )
+    .execute(&mut db)
+    .unwrap();
+    let admin: i64 = api_keys::table.select(api_keys::id).order(api_keys::id).first(&mut db).unwrap();
+    let mut keys = (0..).map(|n| format!("k-{n}"));
+    let quiet = keys.by_ref().find(|key| !sweeps(admin, key)).unwrap();
+    let sweeping = keys.find(|key| sweeps(admin, key)).unwrap();
+    let fonds = |code: &str| json!({"code": code, "name": "Phông"});
+    assert_eq!(post_with_key(&app, &app.admin_key, &quiet, "/api/v1/fonds", &fonds("SGD")).status, 201);
+    assert_eq!(count_rows(&app, "idempotency_keys WHERE key LIKE 'old-%'"), 1100);
+    assert_eq!(post_with_key(&app, &app.admin_key, &sweeping, "/api/v1/fonds", &fonds("SYT")).status, 201);
+    assert_eq!(count_rows(&app, "idempotency_keys WHERE key LIKE 'old-%'"), 100);
+    assert_eq!(count_rows(&app, "idempotency_keys WHERE key LIKE 'old-%' AND substr(key, 5)::int > 100"), 0);
+    assert_eq!(count_rows(&app, "idempotency_keys WHERE key NOT LIKE 'old-%'"), 3, "k and the two new keys");
 }
 
 #[test]

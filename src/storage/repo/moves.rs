@@ -4,7 +4,7 @@
 //! [`execute`]: it checks every move (destination, permission, capacity) before changing
 //! anything, then applies them all, so a request moves every box or none.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeSet, HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
 use diesel::dsl::now;
@@ -12,7 +12,7 @@ use diesel::prelude::*;
 use diesel::sql_types::BigInt;
 
 use super::space::LockedShelves;
-use crate::db::lower;
+use crate::db::{lower, one_of};
 use crate::error::{Error, FieldError, Result};
 use crate::keys::model::{Actor, Permission};
 use crate::schema::{boxes, locations, movements};
@@ -173,7 +173,7 @@ fn bulk_error(mut refusals: Vec<(usize, Refusal)>) -> Error {
 /// Locks the boxes with these ids, in id order.
 fn lock_boxes(conn: &mut PgConnection, ids: &[i64]) -> Result<HashMap<i64, BoxState>> {
     let rows: Vec<BoxState> = boxes::table
-        .filter(boxes::id.eq_any(ids))
+        .filter(one_of(boxes::id, ids))
         .order(boxes::id)
         .select((
             boxes::id,
@@ -211,12 +211,15 @@ fn execute(
     context: &MoveContext,
     actor: &Actor,
 ) -> Result<Outcome> {
-    let place_ids = orders.iter().flat_map(|o| {
-        let state = &locked[&o.box_id];
-        [o.to.unwrap_or(state.home), state.current, state.home]
-    });
+    let place_ids: BTreeSet<i64> = orders
+        .iter()
+        .flat_map(|o| {
+            let state = &locked[&o.box_id];
+            [o.to.unwrap_or(state.home), state.current, state.home]
+        })
+        .collect();
     let places: HashMap<i64, Place> = locations::table
-        .filter(locations::id.eq_any(place_ids.collect::<Vec<_>>()))
+        .filter(one_of(locations::id, &place_ids.into_iter().collect::<Vec<_>>()))
         .select((locations::id, locations::kind, locations::purpose, locations::path_code))
         .load::<Place>(conn)?
         .into_iter()

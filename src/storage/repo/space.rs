@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Integer, Text};
 
+use crate::db::one_of;
 use crate::error::{Error, Result};
 use crate::schema::locations;
 use crate::storage::model::{LocationKind, STANDARD_BOX_WIDTH_MM, ShelfRoom, SpaceFound, SpaceQuery};
@@ -31,7 +32,7 @@ impl LockedShelves {
         }
 
         let rows: Vec<(i64, String, Option<i32>, i32, i32)> = locations::table
-            .filter(locations::id.eq_any(&ids))
+            .filter(one_of(locations::id, &ids))
             .filter(locations::kind.eq(LocationKind::Shelf))
             .order(locations::id)
             .select((
