@@ -4,10 +4,16 @@
 //! the request's transaction ([`claim`]) and recorded with the answer in the one that commits
 //! it ([`record`]). Only when the transaction fails is an earlier record looked for
 //! ([`prior`]): a retry runs, finds the key recorded and is undone, and gets the first answer.
+//!
+//! Stored answers are sealed with a key derived from the API key that sent the request
+//! ([`AnswerKey`]), which the database never holds (only its hash): an answer — a new API key's
+//! secret, say — cannot be read from the database or a backup, only replayed to that API key.
 
 use diesel::prelude::*;
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
 use diesel::sql_types::Bool;
+use hmac::{Hmac, KeyInit, Mac};
+use ring::aead::{Aad, CHACHA20_POLY1305, LessSafeKey, NONCE_LEN, Nonce, UnboundKey};
 use sha2::{Digest, Sha256};
 
 use super::Json;
@@ -25,6 +31,49 @@ const SWEPT_AT_MOST: i64 = 1_000;
 /// The constraint a key taken by another request is reported as (see the migration of
 /// `pk_claim_idempotency_key`).
 const TAKEN: &str = "idempotency_keys_pkey";
+
+/// The key that seals the answers stored for one API key: HMAC-SHA256 of a fixed label under the
+/// API key's secret.
+#[derive(Clone)]
+pub struct AnswerKey([u8; 32]);
+
+/// First byte of a sealed answer; the nonce, the ciphertext and its tag follow.
+const SEALED: u8 = 1;
+
+impl AnswerKey {
+    pub fn of(api_key: &str) -> Self {
+        let mut mac = Hmac::<Sha256>::new_from_slice(api_key.as_bytes()).expect("HMAC takes a key of any length");
+        mac.update(b"paperkeep idempotent answers");
+        AnswerKey(mac.finalize().into_bytes().into())
+    }
+
+    fn cipher(&self) -> LessSafeKey {
+        LessSafeKey::new(UnboundKey::new(&CHACHA20_POLY1305, &self.0).expect("a 32-byte key"))
+    }
+
+    /// `body` sealed for the record of `key` (which it is bound to: it opens for no other).
+    fn seal(&self, key: &str, body: &[u8]) -> Vec<u8> {
+        let mut nonce = [0u8; NONCE_LEN];
+        getrandom::fill(&mut nonce).expect("the system has randomness");
+        let mut sealed = body.to_vec();
+        let nonce_for = Nonce::assume_unique_for_key(nonce);
+        self.cipher().seal_in_place_append_tag(nonce_for, Aad::from(key), &mut sealed).expect("a body of any length");
+        [&[SEALED][..], &nonce, &sealed].concat()
+    }
+
+    /// The body sealed for the record of `key`; None if it was not sealed with this key.
+    fn open(&self, key: &str, stored: &[u8]) -> Option<Vec<u8>> {
+        let Some((&SEALED, rest)) = stored.split_first() else {
+            // Recorded before answers were sealed (gone 24 hours after the upgrade): as stored.
+            return Some(stored.to_vec());
+        };
+        let (nonce, sealed) = rest.split_at_checked(NONCE_LEN)?;
+        let nonce = Nonce::try_assume_unique_for_key(nonce).ok()?;
+        let mut opened = sealed.to_vec();
+        let plain = self.cipher().open_in_place(nonce, Aad::from(key), &mut opened).ok()?;
+        Some(plain.to_vec())
+    }
+}
 
 /// What an earlier request with the same key left.
 pub enum Prior {
@@ -52,7 +101,7 @@ pub fn claim(api_key_id: i64, key: &str) -> String {
 /// The statements that record `key` with the answer given, sent with COMMIT. When a live record
 /// of the key is there (a request with it committed first), they fail with the error [`taken`]
 /// recognises and nothing commits.
-pub fn record(api_key_id: i64, key: &str, fingerprint: &[u8], answer: &Answer) -> String {
+pub fn record(api_key_id: i64, key: &str, fingerprint: &[u8], answer: &Answer, sealing: &AnswerKey) -> String {
     let headers = serde_json::to_string(&answer.headers).expect("headers serialise");
     // Sent as text in a batch, so every value is written as a literal: numbers, and the rest
     // hex-encoded, which leaves nothing to escape.
@@ -62,7 +111,7 @@ pub fn record(api_key_id: i64, key: &str, fingerprint: &[u8], answer: &Answer) -
         bytes(fingerprint),
         answer.status,
         text(&headers),
-        bytes(&answer.body),
+        bytes(&sealing.seal(key, &answer.body)),
     );
     if !sweeps(api_key_id, key) {
         return recorded;
@@ -82,7 +131,13 @@ pub fn sweeps(api_key_id: i64, key: &str) -> bool {
 }
 
 /// What a request with `key` of API key `api_key_id` left, if it did within [`KEPT_HOURS`].
-pub fn prior(conn: &mut PgConnection, api_key_id: i64, key: &str, fingerprint: &[u8]) -> Result<Option<Prior>> {
+pub fn prior(
+    conn: &mut PgConnection,
+    api_key_id: i64,
+    key: &str,
+    fingerprint: &[u8],
+    sealing: &AnswerKey,
+) -> Result<Option<Prior>> {
     let stored: Option<Stored> = idempotency_keys::table
         .find((api_key_id, key))
         // Written as text, which Diesel never prepares: planned for each request, as the table
@@ -98,9 +153,11 @@ pub fn prior(conn: &mut PgConnection, api_key_id: i64, key: &str, fingerprint: &
         .optional()?;
     Ok(stored.map(|stored| match stored {
         Stored { fingerprint: ref stored, .. } if stored != fingerprint => Prior::OtherRequest,
-        Stored { status, headers: Json(headers), body, .. } => {
-            Prior::Answered(Answer { status: status as u16, headers, body })
-        }
+        Stored { status, headers: Json(headers), body, .. } => match sealing.open(key, &body) {
+            Some(body) => Prior::Answered(Answer { status: status as u16, headers, body }),
+            // Same request, another API key's seal: cannot happen, as records are per API key.
+            None => Prior::OtherRequest,
+        },
     }))
 }
 

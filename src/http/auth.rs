@@ -57,7 +57,7 @@ impl FromRequest for Caller {
         };
         ready(match key {
             Some(key) => {
-                Claim::of(req).map(|claim| Caller { key_hash: hash(key), permission, state, pipelined, claim })
+                Claim::of(req, key).map(|claim| Caller { key_hash: hash(key), permission, state, pipelined, claim })
             }
             None => Err(ApiError::Unauthorized("send an API key as `Authorization: Bearer <key>`")),
         })
@@ -109,14 +109,14 @@ impl Caller {
         F: FnOnce(&mut PgConnection, &Actor) -> Result<Answer, Error> + Send + 'static,
     {
         let fingerprint = claim.fingerprint();
-        let key = claim.key;
+        let (key, sealing) = (claim.key, claim.sealing);
         let actor = self.check_pipelined().await?;
         let begin = format!("{}; {}", db::begin_by(actor.key_id), idempotency::claim(actor.key_id, &key));
         self.state
             .with_connection(move |conn| {
                 let failed = match db::transaction_in(conn, &begin, |conn| {
                     let answer = work(conn, &actor)?;
-                    let record = idempotency::record(actor.key_id, &key, &fingerprint, &answer);
+                    let record = idempotency::record(actor.key_id, &key, &fingerprint, &answer, &sealing);
                     Ok((answer, record))
                 }) {
                     Ok(answer) => return Ok(answer),
@@ -124,7 +124,7 @@ impl Caller {
                     Err(err @ Error::Unavailable(_)) => return Err(err.into()),
                     Err(err) => err,
                 };
-                match idempotency::prior(conn, actor.key_id, &key, &fingerprint)? {
+                match idempotency::prior(conn, actor.key_id, &key, &fingerprint, &sealing)? {
                     Some(Prior::Answered(answer)) => Ok(answer.replayed()),
                     Some(Prior::OtherRequest) => Err(ApiError::IdempotencyMismatch),
                     None if idempotency::taken(&failed) => Err(ApiError::IdempotencyRunning),

@@ -12,6 +12,7 @@ use actix_web::{HttpMessage, HttpRequest};
 use sha2::{Digest, Sha256};
 
 use super::problem::ApiError;
+use crate::db::idempotency::AnswerKey;
 
 pub const HEADER: &str = "Idempotency-Key";
 /// Longest key accepted.
@@ -21,6 +22,8 @@ const MAX_KEY_LEN: usize = 255;
 #[derive(Clone)]
 pub struct Claim {
     pub key: String,
+    /// Seals the answer stored for the key (see `db::idempotency`).
+    pub sealing: AnswerKey,
     request: HttpRequest,
 }
 
@@ -28,9 +31,9 @@ pub struct Claim {
 pub struct BodyDigest(pub Vec<u8>);
 
 impl Claim {
-    /// The request's key: none for other methods or without the header; 400 for an empty,
-    /// overlong or unreadable one.
-    pub fn of(req: &HttpRequest) -> Result<Option<Claim>, ApiError> {
+    /// The request's key, sent with `api_key`: none for other methods or without the header;
+    /// 400 for an empty, overlong or unreadable one.
+    pub fn of(req: &HttpRequest, api_key: &str) -> Result<Option<Claim>, ApiError> {
         let Some(value) = req.headers().get(HEADER).filter(|_| req.method() == Method::POST) else {
             return Ok(None);
         };
@@ -40,7 +43,7 @@ impl Claim {
             .ok()
             .filter(|key| (1..=MAX_KEY_LEN).contains(&key.len()) && key.bytes().all(|byte| byte.is_ascii_graphic()));
         let key = key.ok_or_else(|| bad("must be 1 to 255 visible ASCII characters, without spaces"))?;
-        Ok(Some(Claim { key: key.to_string(), request: req.clone() }))
+        Ok(Some(Claim { key: key.to_string(), sealing: AnswerKey::of(api_key), request: req.clone() }))
     }
 
     /// What makes two requests the same: method, path, query and body.

@@ -57,6 +57,24 @@ fn a_retry_gets_the_first_answer_and_writes_nothing_more() {
 }
 
 #[test]
+fn a_stored_answer_cannot_be_read_from_the_database_only_replayed() {
+    let app = TestApp::spawn();
+    let body = json!({"name": "reading room", "role": "viewer"});
+    let created = post_with_key(&app, &app.admin_key, "new-key", "/api/v1/api-keys", &body);
+    assert_eq!(created.status, 201, "{}", created.text);
+    let secret = created.body["key"].as_str().unwrap().to_string();
+    let again = post_with_key(&app, &app.admin_key, "new-key", "/api/v1/api-keys", &body);
+    assert_eq!(again.header("idempotent-replayed"), Some("true"));
+    assert_eq!(again.body["key"], secret.as_str());
+    // The record holds the answer sealed: neither the secret nor any of the answer's text.
+    let stored =
+        count_rows(&app, &format!("idempotency_keys WHERE position(convert_to('{secret}', 'UTF8') in body) > 0"));
+    assert_eq!(stored, 0);
+    assert_eq!(count_rows(&app, "idempotency_keys WHERE position(convert_to('reading room', 'UTF8') in body) > 0"), 0);
+    assert_eq!(count_rows(&app, "idempotency_keys WHERE get_byte(body, 0) = 1"), 1);
+}
+
+#[test]
 fn refusals_are_not_kept_so_a_corrected_world_gets_a_fresh_answer() {
     let app = TestApp::spawn();
     let repo = repository(&app);
