@@ -45,13 +45,9 @@ const FEW_IDS: usize = 4;
 /// (not knowing the array's length, it prices a kept plan for many ids).
 pub fn one_of<QS, C>(column: C, ids: &[i64]) -> Box<dyn BoxableExpression<QS, Pg, SqlType = Bool>>
 where
-    C: ExpressionMethods
-        + diesel::Expression<SqlType = BigInt>
-        + BoxableExpression<QS, Pg, SqlType = BigInt>
-        + diesel::expression::AppearsOnTable<QS>
+    C: BoxableExpression<QS, Pg, SqlType = BigInt>
         + diesel::expression::ValidGrouping<(), IsAggregate = diesel::expression::is_aggregate::No>
         + Copy
-        + Send
         + 'static,
     QS: 'static,
 {
