@@ -11,6 +11,7 @@ use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionMa
 use diesel::expression::BoxableExpression;
 use diesel::pg::Pg;
 use diesel::pg::PgConnection;
+use diesel::query_builder::{AstPass, Query, QueryFragment, QueryId};
 use diesel::sql_types::{BigInt, Bool};
 use diesel::{BoolExpressionMethods, Connection, ExpressionMethods, RunQueryDsl};
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
@@ -57,6 +58,32 @@ where
     let each = ids.iter().map(|&id| -> Box<dyn BoxableExpression<QS, Pg, SqlType = Bool>> { Box::new(column.eq(id)) });
     each.reduce(|either, or| Box::new(either.or(or))).expect("at least one id")
 }
+
+/// A `sql_query` whose text never changes, prepared once per connection like the query
+/// builder's statements (Diesel keeps it by its text), so that PostgreSQL keeps its plan.
+/// Diesel prepares no `sql_query` by itself: it cannot know the text is fixed.
+pub struct Kept<Q>(pub Q);
+
+impl<Q: QueryFragment<Pg>> QueryFragment<Pg> for Kept<Q> {
+    fn walk_ast<'b>(&'b self, pass: AstPass<'_, 'b, Pg>) -> diesel::QueryResult<()> {
+        self.0.walk_ast(pass)
+    }
+
+    fn is_safe_to_cache_prepared(&self, _: &Pg) -> diesel::QueryResult<bool> {
+        Ok(true)
+    }
+}
+
+impl<Q> QueryId for Kept<Q> {
+    type QueryId = ();
+    const HAS_STATIC_QUERY_ID: bool = false;
+}
+
+impl<Q: Query> Query for Kept<Q> {
+    type SqlType = Q::SqlType;
+}
+
+impl<Q, C> RunQueryDsl<C> for Kept<Q> {}
 
 /// Runs `work` in a transaction whose writes are `actor`'s (the change feed's triggers read
 /// `paperkeep.actor`).

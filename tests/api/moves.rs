@@ -3,6 +3,8 @@
 
 use std::sync::{Arc, Barrier};
 
+use diesel::RunQueryDsl;
+use paperkeep::config::{HttpConfig, PoolConfig};
 use reqwest::Method;
 use serde_json::json;
 
@@ -42,6 +44,30 @@ fn to_the_lab_and_back_home_keeping_its_place_and_every_movement() {
     assert!(conservation["moved_at"].is_string());
     let pages = app.all_pages(&format!("/api/v1/boxes/{b}/moves?limit=1"));
     assert_eq!(pages.len(), 3);
+}
+
+#[test]
+fn a_connection_prepares_the_statement_that_moves_a_box_once() {
+    let app = TestApp::spawn_with(HttpConfig::default(), PoolConfig { size: 1, ..PoolConfig::default() });
+    let repo = repository(&app);
+    let b = id(&new_box(&app, "PREPARED-1", repo.shelves[0], json!({})));
+    for _ in 0..3 {
+        assert_eq!(move_box(&app, b, json!({"to_location_id": repo.lab, "reason": "conservation"})).status, 201);
+        assert_eq!(move_box(&app, b, json!({"reason": "return"})).status, 201);
+    }
+    // The pool's one connection made all six moves.
+    #[derive(diesel::QueryableByName)]
+    struct Prepared {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        calls: i64,
+    }
+    let mut conn = app.pooled();
+    let prepared: Vec<Prepared> = diesel::sql_query(
+        "SELECT generic_plans + custom_plans AS calls FROM pg_prepared_statements WHERE statement LIKE 'WITH moved AS%'",
+    )
+    .load(&mut **conn)
+    .unwrap();
+    assert_eq!(prepared.iter().map(|p| p.calls).collect::<Vec<_>>(), [6], "one prepared statement, run six times");
 }
 
 #[test]

@@ -7,12 +7,11 @@
 use std::collections::{BTreeSet, HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
-use diesel::dsl::now;
 use diesel::prelude::*;
-use diesel::sql_types::BigInt;
+use diesel::sql_types::{BigInt, Integer, Nullable, Text};
 
 use super::space::LockedShelves;
-use crate::db::{lower, one_of};
+use crate::db::{Kept, lower, one_of};
 use crate::error::{Error, FieldError, Result};
 use crate::keys::model::{Actor, Permission};
 use crate::schema::{boxes, locations, movements};
@@ -265,18 +264,7 @@ fn execute(
     let mut moved = Vec::with_capacity(planned.len());
     for plan in planned {
         let on_shelf_position = plan.position.filter(|_| places[&plan.to].kind == LocationKind::Shelf);
-        diesel::update(boxes::table.find(plan.box_id))
-            .set((
-                boxes::current_location_id.eq(plan.to),
-                boxes::home_location_id.eq(plan.home),
-                boxes::position.eq(plan.position),
-                boxes::missing.eq(false),
-                boxes::version.eq(boxes::version + 1),
-                boxes::updated_at.eq(now),
-                boxes::updated_by.eq(actor.key_id),
-            ))
-            .execute(conn)?;
-        let (id, moved_at) = record(conn, plan.box_id, Some(plan.from), plan.to, on_shelf_position, context, actor)?;
+        let (id, moved_at) = apply(conn, &plan, on_shelf_position, context, actor)?;
         moved.push(Movement {
             id,
             box_id: plan.box_id,
@@ -335,6 +323,49 @@ fn plan(
     }
     let home = if reason == MoveReason::Relocation { to } else { state.home };
     Ok(Planned { order: index, box_id: state.id, from: state.current, to, home, position: order.position })
+}
+
+/// Puts the box where `plan` says and appends its movement; returns the movement's id and
+/// time. One statement: one round trip, and a plan PostgreSQL keeps for the connection.
+fn apply(
+    conn: &mut PgConnection,
+    plan: &Planned,
+    on_shelf_position: Option<i32>,
+    context: &MoveContext,
+    actor: &Actor,
+) -> Result<(i64, DateTime<Utc>)> {
+    let applied: Applied = Kept(
+        diesel::sql_query(
+            "WITH moved AS ( \
+                 UPDATE boxes SET current_location_id = $2, home_location_id = $3, position = $4, \
+                                  missing = false, version = version + 1, updated_at = now(), updated_by = $5 \
+                 WHERE id = $1 RETURNING id) \
+             INSERT INTO movements (box_id, from_location_id, to_location_id, reason, note, position, audit_id, \
+                                    moved_by) \
+             SELECT id, $6, $2, $7, $8, $9, $10, $5 FROM moved \
+             RETURNING id, moved_at",
+        )
+        .bind::<BigInt, _>(plan.box_id)
+        .bind::<BigInt, _>(plan.to)
+        .bind::<BigInt, _>(plan.home)
+        .bind::<Nullable<Integer>, _>(plan.position)
+        .bind::<BigInt, _>(actor.key_id)
+        .bind::<BigInt, _>(plan.from)
+        .bind::<Text, _>(context.reason)
+        .bind::<Nullable<Text>, _>(context.note)
+        .bind::<Nullable<Integer>, _>(on_shelf_position)
+        .bind::<Nullable<BigInt>, _>(context.audit_id),
+    )
+    .get_result(conn)?;
+    Ok((applied.id, applied.moved_at))
+}
+
+#[derive(QueryableByName)]
+struct Applied {
+    #[diesel(sql_type = BigInt)]
+    id: i64,
+    #[diesel(sql_type = diesel::sql_types::Timestamptz)]
+    moved_at: DateTime<Utc>,
 }
 
 /// Appends one movement; returns its id and time.
