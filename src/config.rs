@@ -33,8 +33,8 @@ pub struct DatabaseConfig {
 
 #[derive(clap::Args, Debug, Clone)]
 pub struct PoolConfig {
-    /// Database connections kept open (default: 2 per CPU core, at least 4); requests beyond it
-    /// queue, first come first served.
+    /// Database connections kept open (default: 4 per CPU core, at least 8), of which reads use
+    /// at most half; requests beyond them queue, first come first served.
     #[arg(long = "db-pool-size", env = "PAPERKEEP_DB_POOL_SIZE", default_value_t = default_pool_size(),
           value_parser = clap::value_parser!(u32).range(1..=500))]
     pub size: u32,
@@ -56,13 +56,14 @@ impl PoolConfig {
     }
 }
 
-/// Two connections per core (at least 4), for PostgreSQL on the same machine: more only adds
-/// threads fighting for the cores. Measured on 2 cores: 4 connections keep every p99 steady,
-/// 8 give ~15% more look-ups but tail stalls of a few hundred ms, 16 stalls of up to a second.
+/// Four connections per core (at least 8), for PostgreSQL on the same machine, reads using at
+/// most half. Measured on 2 cores: reads keep every p99 steady at 4 connections; at 8 the file
+/// summary's p99 rose from 8 to 13 ms, at 16 stalls of up to a second. Moves, which wait for
+/// their commits to reach the disk, went from 1,530–1,680 to 1,700–1,880 req/s at 8.
 /// Raise it when PostgreSQL has a machine of its own.
 pub fn default_pool_size() -> u32 {
     let cores = std::thread::available_parallelism().map_or(2, |n| n.get()) as u32;
-    (2 * cores).clamp(4, 64)
+    (4 * cores).clamp(8, 128)
 }
 
 impl Default for PoolConfig {

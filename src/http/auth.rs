@@ -143,7 +143,7 @@ impl Caller {
     {
         let (key_hash, permission) = (self.key_hash, self.permission);
         self.state
-            .with_connection(move |conn| {
+            .with_read_connection(move |conn| {
                 admit(repo::authenticate(conn, &key_hash)?, permission)?;
                 Ok(work(conn)?)
             })
@@ -187,6 +187,17 @@ fn admit(actor: Option<Actor>, permission: Permission) -> Result<Actor, ApiError
 }
 
 impl AppState {
+    /// `with_connection` for reads, which take at most half the pool at once (`readers`).
+    pub async fn with_read_connection<R, F>(&self, work: F) -> Result<R, ApiError>
+    where
+        F: FnOnce(&mut PgConnection) -> Result<R, ApiError> + Send + 'static,
+        R: Send + 'static,
+    {
+        let deadline = tokio::time::Instant::now() + self.connection_wait;
+        let _reading = permit(&self.readers, deadline).await?;
+        self.connection_until(deadline, work).await
+    }
+
     /// Runs `work` on a pooled connection on the blocking thread pool. Requests queue for a
     /// connection in order, and get 503 when none frees up in time.
     pub async fn with_connection<R, F>(&self, work: F) -> Result<R, ApiError>
@@ -194,12 +205,15 @@ impl AppState {
         F: FnOnce(&mut PgConnection) -> Result<R, ApiError> + Send + 'static,
         R: Send + 'static,
     {
-        let unavailable =
-            || ApiError::from(Error::Unavailable("all database connections are busy; retry shortly".into()));
-        let permit = tokio::time::timeout(self.connection_wait, self.connections.acquire())
-            .await
-            .map_err(|_| unavailable())?
-            .map_err(|_| unavailable())?;
+        self.connection_until(tokio::time::Instant::now() + self.connection_wait, work).await
+    }
+
+    async fn connection_until<R, F>(&self, deadline: tokio::time::Instant, work: F) -> Result<R, ApiError>
+    where
+        F: FnOnce(&mut PgConnection) -> Result<R, ApiError> + Send + 'static,
+        R: Send + 'static,
+    {
+        let permit = permit(&self.connections, deadline).await?;
         let pool = self.pool.clone();
         let outcome = web::block(move || {
             let mut conn = pool.get().map_err(Error::from)?;
@@ -214,4 +228,13 @@ impl AppState {
         drop(permit);
         outcome
     }
+}
+
+/// A permit of `semaphore`, or 503 if none frees up by `deadline`.
+async fn permit(
+    semaphore: &tokio::sync::Semaphore,
+    deadline: tokio::time::Instant,
+) -> Result<tokio::sync::SemaphorePermit<'_>, ApiError> {
+    let unavailable = || ApiError::from(Error::Unavailable("all database connections are busy; retry shortly".into()));
+    tokio::time::timeout_at(deadline, semaphore.acquire()).await.map_err(|_| unavailable())?.map_err(|_| unavailable())
 }

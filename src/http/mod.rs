@@ -36,6 +36,11 @@ pub struct AppState {
     /// One permit per pooled connection, handed out first come, first served: requests queue
     /// here (cheaply, in order) rather than as blocked threads fighting over the pool.
     pub connections: tokio::sync::Semaphore,
+    /// Reads also take one of these, for half the pool: a read keeps its connection busy on the
+    /// CPU, where more at once than the cores allow only lengthens each, while a write spends
+    /// part of its time waiting for its commit to reach the disk, which writes committing
+    /// together share.
+    pub readers: tokio::sync::Semaphore,
     /// How long a request may wait for a connection before it is answered 503.
     pub connection_wait: std::time::Duration,
     /// The OpenAPI document, rendered once.
@@ -71,9 +76,11 @@ pub fn openapi() -> OpenApi {
 pub fn serve(listener: TcpListener, pool: Pool, config: &HttpConfig) -> std::io::Result<Server> {
     let openapi_yaml = openapi().to_yaml().map_err(std::io::Error::other)?;
     let connections = tokio::sync::Semaphore::new(pool.max_size() as usize);
+    let readers = tokio::sync::Semaphore::new(pool.max_size().div_ceil(2) as usize);
     let connection_wait = pool.connection_timeout();
     let max_import_bytes = config.max_import_bytes;
-    let state = web::Data::new(AppState { pool, connections, connection_wait, openapi_yaml, max_import_bytes });
+    let state =
+        web::Data::new(AppState { pool, connections, readers, connection_wait, openapi_yaml, max_import_bytes });
     let metrics = PrometheusMetricsBuilder::new("paperkeep")
         .mask_unmatched_patterns("UNMATCHED")
         .build()

@@ -125,8 +125,8 @@ async fn export(caller: Caller, req: HttpRequest) -> Result<HttpResponse, ApiErr
     let state = req.app_data::<web::Data<AppState>>().cloned().expect("AppState is registered");
     let (sender, receiver) = tokio::sync::mpsc::channel::<Vec<u8>>(8);
     actix_web::rt::spawn(async move {
-        let written =
-            state.with_connection(move |conn| Ok(repo::export(conn, |chunk| sender.blocking_send(chunk).is_ok())?));
+        let written = state
+            .with_read_connection(move |conn| Ok(repo::export(conn, |chunk| sender.blocking_send(chunk).is_ok())?));
         if let Err(err) = written.await {
             // The reader sees the export end without its closing line.
             log::error!("the export stopped: {err}");

@@ -135,3 +135,28 @@ fn an_exhausted_pool_is_a_fast_503() {
     drop(held);
     assert_eq!(app.get("/api/v1/locations").status, 200, "it recovers once a connection is free");
 }
+
+#[test]
+fn reads_take_at_most_half_the_pool_and_writes_the_rest() {
+    use diesel::connection::SimpleConnection;
+    let pool = PoolConfig { size: 2, wait_ms: 1000, ..PoolConfig::default() };
+    let app = std::sync::Arc::new(TestApp::spawn_with(HttpConfig::default(), pool));
+    let repo = fixtures::repository(&app);
+    let b = fixtures::id(&fixtures::new_box(&app, "HALF-1", repo.shelves[0], json!({})));
+    // A read of the fonds waits on this lock, holding its connection and the one read permit.
+    let mut locker = app.db();
+    locker.batch_execute("BEGIN; LOCK TABLE fonds IN ACCESS EXCLUSIVE MODE").unwrap();
+    let reader = {
+        let app = app.clone();
+        std::thread::spawn(move || app.get("/api/v1/fonds").status)
+    };
+    std::thread::sleep(std::time::Duration::from_millis(300));
+
+    let moved = fixtures::move_box(&app, b, json!({"to_location_id": repo.lab, "reason": "conservation"}));
+    assert_eq!(moved.status, 201, "a write takes the other connection: {}", moved.text);
+    app.get(&format!("/api/v1/boxes/{b}")).problem(503);
+
+    locker.batch_execute("ROLLBACK").unwrap();
+    assert_eq!(reader.join().unwrap(), 200);
+    assert_eq!(app.get(&format!("/api/v1/boxes/{b}")).status, 200, "reads go on once the read is done");
+}
