@@ -1,7 +1,7 @@
-//! Authentication and the one path every API request takes to the database: check the key,
-//! check the role, then run the handler's work in one transaction on one pooled connection. A
-//! write checks its key on a pipelined connection of its worker first (`db::pipelined`), and the
-//! look-up by barcode runs there whole.
+//! Authentication and the one path every API request takes to the database: check the key and
+//! the role on a pipelined connection of the request's worker (`db::pipelined`), then run the
+//! handler's work on one pooled connection, a write's in one transaction. The look-up by barcode
+//! runs on the pipelined connection whole.
 
 use std::future::{Future, Ready, ready};
 use std::rc::Rc;
@@ -30,8 +30,8 @@ use crate::keys::repo;
 /// Longest bearer token looked at; real keys are 67 characters.
 const MAX_KEY_LEN: usize = 512;
 
-/// A request that presented a bearer key. A write's key is checked on a pipelined connection
-/// before the write takes a pooled one; a read's (and a keyed write's) together with its work.
+/// A request that presented a bearer key, checked on a pipelined connection: before the request
+/// takes a pooled one, or (the look-up) together with its work.
 #[derive(Clone)]
 pub struct Caller {
     key_hash: Vec<u8>,
@@ -96,7 +96,7 @@ impl Caller {
 
     /// The key's actor, checked on a pipelined connection, if its role may do what the route
     /// does: a refused key never takes a pooled connection.
-    async fn check_pipelined(&self) -> Result<Actor, ApiError> {
+    pub async fn check_pipelined(&self) -> Result<Actor, ApiError> {
         Ok(self.pipelined_with(|_| async { Ok(()) }).await?.0)
     }
 
@@ -134,20 +134,16 @@ impl Caller {
             .await
     }
 
-    /// Runs read-only `work`. No explicit transaction: under READ COMMITTED each statement sees
-    /// its own snapshot anyway, so one would only add round trips.
+    /// Runs read-only `work`, once the key is checked (on a pipelined connection, like a
+    /// write's). No explicit transaction: under READ COMMITTED each statement sees its own
+    /// snapshot anyway, so one would only add round trips.
     pub async fn read<R, F>(self, work: F) -> Result<R, ApiError>
     where
         F: FnOnce(&mut PgConnection) -> Result<R, Error> + Send + 'static,
         R: Send + 'static,
     {
-        let (key_hash, permission) = (self.key_hash, self.permission);
-        self.state
-            .with_read_connection(move |conn| {
-                admit(repo::authenticate(conn, &key_hash)?, permission)?;
-                Ok(work(conn)?)
-            })
-            .await
+        self.check_pipelined().await?;
+        self.state.with_read_connection(move |conn| Ok(work(conn)?)).await
     }
 
     /// Runs read-only `work` on one of this worker's pipelined connections (`db::pipelined`),

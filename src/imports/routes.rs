@@ -121,7 +121,7 @@ async fn read_limited(req: &HttpRequest, mut payload: web::Payload, limit: usize
 #[utoipa::path(get, path = "/api/v1/export", tag = "imports",
     responses((status = 200, description = "The archive", content_type = "application/x-ndjson", body = String)))]
 async fn export(caller: Caller, req: HttpRequest) -> Result<HttpResponse, ApiError> {
-    caller.read(|_| Ok(())).await?;
+    caller.check_pipelined().await?;
     let state = req.app_data::<web::Data<AppState>>().cloned().expect("AppState is registered");
     let (sender, receiver) = tokio::sync::mpsc::channel::<Vec<u8>>(8);
     actix_web::rt::spawn(async move {

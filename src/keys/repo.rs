@@ -5,14 +5,8 @@ use super::model::{Actor, ApiKey, Role, Secret};
 use crate::error::{Error, Result};
 use crate::schema::api_keys;
 
-/// The active key with this hash, if any (the reads that run on a pooled connection).
-pub fn authenticate(conn: &mut PgConnection, key_hash: &[u8]) -> Result<Option<Actor>> {
-    let found = active(key_hash).select((api_keys::id, api_keys::role)).first::<(i64, Role)>(conn).optional()?;
-    Ok(found.map(|(key_id, role)| Actor { key_id, role }))
-}
-
-/// `authenticate` on a pipelined connection (see `db::pipelined`): the look-up's, and every
-/// write's before it takes a pooled connection.
+/// The active key with this hash, if any, on a pipelined connection (see `db::pipelined`): every
+/// request's, before it takes a pooled connection, and the look-up's beside its work.
 pub async fn authenticate_pipelined(conn: &AsyncPgConnection, key_hash: &[u8]) -> Result<Option<Actor>> {
     let query = active(key_hash).select((api_keys::id, api_keys::role));
     let found: QueryResult<(i64, Role)> = diesel_async::RunQueryDsl::first(query, &mut &*conn).await;

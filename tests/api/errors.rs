@@ -132,6 +132,9 @@ fn an_exhausted_pool_is_a_fast_503() {
     let started = std::time::Instant::now();
     app.get("/api/v1/locations").problem(503);
     assert!(started.elapsed() < std::time::Duration::from_secs(2), "answered in {:?}", started.elapsed());
+    let unknown: Answer = app.request_as(Some("pk_not_a_key_at_all"), Method::GET, "/api/v1/locations").send().into();
+    unknown.problem(401);
+    assert!(started.elapsed() < std::time::Duration::from_secs(2), "a refused key takes no pooled connection");
     drop(held);
     assert_eq!(app.get("/api/v1/locations").status, 200, "it recovers once a connection is free");
 }
