@@ -165,7 +165,7 @@ impl Caller {
     {
         let connections = &self.pipelined;
         let used = connections.get().await?;
-        let checked = repo::authenticate_pipelined(&used.conn, &self.key_hash);
+        let checked = repo::authenticate(&used.conn, &self.key_hash);
         let (actor, outcome) = futures_util::future::join(checked, work(used.conn.clone())).await;
         let actor = connections.forget_if_lost(&used, actor)?;
         let outcome = connections.forget_if_lost(&used, outcome);

@@ -7,7 +7,7 @@ use crate::schema::api_keys;
 
 /// The active key with this hash, if any, on a pipelined connection (see `db::pipelined`): every
 /// request's, before it takes a pooled connection, and the look-up's beside its work.
-pub async fn authenticate_pipelined(conn: &AsyncPgConnection, key_hash: &[u8]) -> Result<Option<Actor>> {
+pub async fn authenticate(conn: &AsyncPgConnection, key_hash: &[u8]) -> Result<Option<Actor>> {
     let query = active(key_hash).select((api_keys::id, api_keys::role));
     let found: QueryResult<(i64, Role)> = diesel_async::RunQueryDsl::first(query, &mut &*conn).await;
     Ok(found.optional()?.map(|(key_id, role)| Actor { key_id, role }))
