@@ -18,4 +18,5 @@ pub mod schema;
 pub mod storage;
 pub mod text;
 pub mod trail;
+pub mod upkeep;
 pub mod webhooks;

@@ -174,9 +174,9 @@ fn serve(database: &DatabaseConfig, http: &HttpConfig, bootstrap_key: Option<&st
     let address = listener.local_addr().map_err(|e| e.to_string())?;
     println!("paperkeep serving on http://{address} (API docs: http://{address}/docs/)");
     let server = paperkeep::http::serve(listener, database.pool.clone(), http).map_err(|e| e.to_string())?;
-    let deliverer = paperkeep::webhooks::delivery::start(database.pool.clone());
+    let upkeep = paperkeep::upkeep::start(&database.pool);
     actix_web::rt::System::new().block_on(server).map_err(|e| e.to_string())?;
-    drop(deliverer);
+    drop(upkeep);
     log::info!("stopped serving; closing the database");
     drop(database);
     Ok(())

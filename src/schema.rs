@@ -298,7 +298,6 @@ diesel::joinable!(audits -> locations (location_id));
 diesel::joinable!(boxes -> fonds (fonds_id));
 diesel::joinable!(files -> boxes (box_id));
 diesel::joinable!(files -> fonds (fonds_id));
-diesel::joinable!(idempotency_keys -> api_keys (api_key_id));
 diesel::joinable!(movements -> api_keys (moved_by));
 diesel::joinable!(movements -> audits (audit_id));
 diesel::joinable!(movements -> boxes (box_id));

@@ -4,6 +4,8 @@
 //! the request's transaction ([`claim`]) and recorded with the answer in the one that commits
 //! it ([`record`]). Only when the transaction fails is an earlier record looked for
 //! ([`prior`]): a retry runs, finds the key recorded and is undone, and gets the first answer.
+//! A record is honoured for as long as it is there: [`sweep`] removes it within a minute of its
+//! [`KEPT_HOURS`].
 //!
 //! Stored answers are sealed with a key derived from the API key that sent the request
 //! ([`AnswerKey`]), which the database never holds (only its hash): an answer — a new API key's
@@ -11,7 +13,6 @@
 
 use diesel::prelude::*;
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
-use diesel::sql_types::Bool;
 use hmac::{Hmac, KeyInit, Mac};
 use ring::aead::{Aad, CHACHA20_POLY1305, LessSafeKey, NONCE_LEN, Nonce, UnboundKey};
 use sha2::{Digest, Sha256};
@@ -21,15 +22,12 @@ use crate::error::{Error, Result};
 use crate::http::answer::Answer;
 use crate::schema::idempotency_keys;
 
-/// How long a key is kept; a retry after that runs the request again.
+/// How long a key is kept; once its record is removed, a retry runs the request again.
 pub const KEPT_HOURS: i32 = 24;
-/// One record in this many also removes expired keys (which no request sees any more), up to
-/// [`SWEPT_AT_MOST`], oldest first: on average many more than each record adds, at a cost most
-/// requests never pay.
-const SWEEP_EVERY: i64 = 64;
-const SWEPT_AT_MOST: i64 = 1_000;
-/// The constraint a key taken by another request is reported as (see the migration of
-/// `pk_claim_idempotency_key`).
+/// Expired records removed by one statement of [`sweep`], oldest first.
+pub const SWEPT_AT_MOST: usize = 1_000;
+/// The constraint a key taken by another request is reported as: the records' primary key, which
+/// the claim's refusal names too (see the migration of `pk_claim_idempotency_key`).
 const TAKEN: &str = "idempotency_keys_pkey";
 
 /// The key that seals the answers stored for one API key: HMAC-SHA256 of a fixed label under the
@@ -98,39 +96,35 @@ pub fn claim(api_key_id: i64, key: &str) -> String {
     format!("SELECT pk_claim_idempotency_key({})", lock(api_key_id, key))
 }
 
-/// The statements that record `key` with the answer given, sent with COMMIT. When a live record
-/// of the key is there (a request with it committed first), they fail with the error [`taken`]
+/// The statement that records `key` with the answer given, sent with COMMIT. When a record of
+/// the key is there (a request with it committed first), it fails with the error [`taken`]
 /// recognises and nothing commits.
 pub fn record(api_key_id: i64, key: &str, fingerprint: &[u8], answer: &Answer, sealing: &AnswerKey) -> String {
     let headers = serde_json::to_string(&answer.headers).expect("headers serialise");
-    // Sent as text in a batch, so every value is written as a literal: numbers, and the rest
-    // hex-encoded, which leaves nothing to escape.
-    let recorded = format!(
-        "SELECT pk_record_idempotency_key({api_key_id}, {}, {}, {}::int2, {}::jsonb, {}, {KEPT_HOURS})",
+    // Sent as text with COMMIT (a batch takes no parameters), so every value is a literal.
+    format!(
+        "INSERT INTO idempotency_keys (api_key_id, key, fingerprint, status, headers, body) \
+         VALUES ({api_key_id}, {}, {}, {}, {}, {})",
         text(key),
         bytes(fingerprint),
         answer.status,
         text(&headers),
         bytes(&sealing.seal(key, &answer.body)),
-    );
-    if !sweeps(api_key_id, key) {
-        return recorded;
-    }
-    // Rows another request is removing are left to it.
-    format!(
-        "DELETE FROM idempotency_keys WHERE ctid = ANY(ARRAY(SELECT ctid FROM idempotency_keys \
-         WHERE created_at <= now() - make_interval(hours => {KEPT_HOURS}) \
-         ORDER BY created_at LIMIT {SWEPT_AT_MOST} FOR UPDATE SKIP LOCKED)); {recorded}"
     )
 }
 
-/// Whether recording `key` of API key `api_key_id` also removes expired keys: for one key in
-/// [`SWEEP_EVERY`].
-pub fn sweeps(api_key_id: i64, key: &str) -> bool {
-    lock(api_key_id, key).rem_euclid(SWEEP_EVERY) == 0
+/// Removes up to [`SWEPT_AT_MOST`] records older than [`KEPT_HOURS`], the oldest first, and
+/// says how many; records another sweep is removing are left to it.
+pub fn sweep(conn: &mut PgConnection) -> QueryResult<usize> {
+    diesel::sql_query(format!(
+        "DELETE FROM idempotency_keys WHERE ctid = ANY(ARRAY(SELECT ctid FROM idempotency_keys \
+         WHERE created_at <= now() - make_interval(hours => {KEPT_HOURS}) \
+         ORDER BY created_at LIMIT {SWEPT_AT_MOST} FOR UPDATE SKIP LOCKED))"
+    ))
+    .execute(conn)
 }
 
-/// What a request with `key` of API key `api_key_id` left, if it did within [`KEPT_HOURS`].
+/// What a request with `key` of API key `api_key_id` left, if its record is still there.
 pub fn prior(
     conn: &mut PgConnection,
     api_key_id: i64,
@@ -140,9 +134,6 @@ pub fn prior(
 ) -> Result<Option<Prior>> {
     let stored: Option<Stored> = idempotency_keys::table
         .find((api_key_id, key))
-        // Written as text, which Diesel never prepares: planned for each request, as the table
-        // is now. A kept plan made while the table was small would go on scanning it whole.
-        .filter(diesel::dsl::sql::<Bool>(&format!("created_at > now() - make_interval(hours => {KEPT_HOURS})")))
         .select((
             idempotency_keys::fingerprint,
             idempotency_keys::status,
@@ -173,10 +164,13 @@ fn lock(api_key_id: i64, key: &str) -> i64 {
     i64::from_be_bytes(digest[..8].try_into().expect("a SHA-256 digest has 8 bytes"))
 }
 
+/// `value` as a bytea literal. An escape string (`E'…'`) reads the same whatever
+/// `standard_conforming_strings` says.
 fn bytes(value: &[u8]) -> String {
-    format!("decode('{}', 'hex')", hex::encode(value))
+    format!("E'\\\\x{}'", hex::encode(value))
 }
 
+/// `value` as a string literal: in an escape string only `\` and `'` are special.
 fn text(value: &str) -> String {
-    format!("convert_from({}, 'UTF8')", bytes(value.as_bytes()))
+    format!("E'{}'", value.replace('\\', "\\\\").replace('\'', "''"))
 }

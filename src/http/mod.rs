@@ -116,17 +116,16 @@ pub fn serve(listener: TcpListener, pool: Pool, config: &HttpConfig) -> std::io:
     Ok(server)
 }
 
-/// The service running on a thread of its own, for tests and benchmarks, with its webhook
-/// deliveries.
+/// The service running on a thread of its own, for tests and benchmarks, with its upkeep.
 pub struct Running {
     pub handle: actix_web::dev::ServerHandle,
     thread: Option<std::thread::JoinHandle<()>>,
-    deliverer: Option<crate::webhooks::delivery::Deliverer>,
+    upkeep: Option<crate::upkeep::Upkeep>,
 }
 
 /// Starts serving on a thread of its own; [`Running::stop`] (or dropping it) stops it.
 pub fn spawn(listener: TcpListener, pool: Pool, config: HttpConfig) -> Running {
-    let deliverer = Some(crate::webhooks::delivery::start(pool.clone()));
+    let upkeep = Some(crate::upkeep::start(&pool));
     let (handle_tx, handle_rx) = std::sync::mpsc::channel();
     let thread = std::thread::spawn(move || {
         actix_web::rt::System::new().block_on(async move {
@@ -136,13 +135,13 @@ pub fn spawn(listener: TcpListener, pool: Pool, config: HttpConfig) -> Running {
         })
     });
     let handle = handle_rx.recv().expect("the server thread sends its handle");
-    Running { handle, thread: Some(thread), deliverer }
+    Running { handle, thread: Some(thread), upkeep }
 }
 
 impl Running {
     /// Stops accepting, lets requests in flight finish, and waits for the thread.
     pub fn stop(&mut self) {
-        drop(self.deliverer.take());
+        drop(self.upkeep.take());
         actix_web::rt::System::new().block_on(self.handle.stop(true));
         if let Some(thread) = self.thread.take() {
             let _ = thread.join();

@@ -1,11 +1,9 @@
-//! The delivery worker: a thread per service instance that follows each active webhook's
+//! The delivery worker: a thread per service instance (see `upkeep`) that follows each active webhook's
 //! cursor through the change feed and POSTs each event, in order. One event at a time, under a
 //! lease on the webhook (so that instances never send the same one together); a failure keeps the event
 //! at the head and retries it after 1, 2, 4 … seconds (at most an hour apart) until a day has
 //! passed, then logs it as given up and goes on.
 
-use std::sync::mpsc;
-use std::thread::JoinHandle;
 use std::time::Duration;
 
 use base64::Engine;
@@ -16,6 +14,7 @@ use sha2::Sha256;
 use super::repo::{self, Attempt, Next};
 use crate::db::Pool;
 use crate::error::Error;
+use crate::upkeep::{Periodic, every};
 
 /// How often the worker looks for work.
 const POLL: Duration = Duration::from_millis(250);
@@ -26,37 +25,15 @@ const BATCH: usize = 100;
 /// Longest wait between two attempts.
 const MAX_BACKOFF_SECONDS: i64 = 3_600;
 
-/// The running worker; dropping it stops it (after the delivery in hand).
-pub struct Deliverer {
-    stop: Option<mpsc::Sender<()>>,
-    thread: Option<JoinHandle<()>>,
-}
-
-impl Drop for Deliverer {
-    fn drop(&mut self) {
-        drop(self.stop.take());
-        if let Some(thread) = self.thread.take() {
-            let _ = thread.join();
-        }
-    }
-}
-
 /// Starts delivering from `pool`'s database.
-pub fn start(pool: Pool) -> Deliverer {
-    let (stop, stopped) = mpsc::channel::<()>();
-    let thread = std::thread::Builder::new()
-        .name("webhooks".into())
-        .spawn(move || {
-            let agent: ureq::Agent =
-                ureq::Agent::config_builder().timeout_global(Some(TIMEOUT)).http_status_as_error(false).build().into();
-            while let Err(mpsc::RecvTimeoutError::Timeout) = stopped.recv_timeout(POLL) {
-                if let Err(err) = round(&pool, &agent) {
-                    log::warn!("webhook deliveries paused: {err}");
-                }
-            }
-        })
-        .expect("a thread starts");
-    Deliverer { stop: Some(stop), thread: Some(thread) }
+pub fn start(pool: Pool) -> Periodic {
+    let agent: ureq::Agent =
+        ureq::Agent::config_builder().timeout_global(Some(TIMEOUT)).http_status_as_error(false).build().into();
+    every("webhooks", POLL, move || {
+        if let Err(err) = round(&pool, &agent) {
+            log::warn!("webhook deliveries paused: {err}");
+        }
+    })
 }
 
 /// Sends what is due. A connection is taken for each short step and given back before the

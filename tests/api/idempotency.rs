@@ -1,12 +1,11 @@
 //! Idempotency-Key on POST: a retry replays the first answer instead of writing twice.
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use diesel::connection::SimpleConnection;
-use diesel::{PgConnection, QueryDsl, RunQueryDsl};
+use diesel::{PgConnection, RunQueryDsl};
 use paperkeep::config::PoolConfig;
-use paperkeep::db::idempotency::sweeps;
-use paperkeep::schema::api_keys;
+use paperkeep::db::idempotency::{SWEPT_AT_MOST, sweep};
 use reqwest::Method;
 use serde_json::{Value, json};
 
@@ -176,45 +175,59 @@ fn an_outage_answer_is_not_kept_so_the_retry_succeeds() {
 }
 
 #[test]
-fn keys_are_kept_24_hours() {
+fn keys_are_kept_24_hours_then_removed() {
     let app = TestApp::spawn();
     let body = json!({"code": "SNV", "name": "Phông Sở Nội vụ"});
     assert_eq!(post_with_key(&app, &app.admin_key, "k", "/api/v1/fonds", &body).status, 201);
     let mut db = app.db();
-    diesel::sql_query("UPDATE idempotency_keys SET created_at = now() - interval '23 hours'").execute(&mut db).unwrap();
+    let age = |db: &mut PgConnection, hours: i32| {
+        diesel::sql_query(format!("UPDATE idempotency_keys SET created_at = now() - interval '{hours} hours'"))
+            .execute(db)
+            .unwrap()
+    };
+    age(&mut db, 23);
     let kept = post_with_key(&app, &app.admin_key, "k", "/api/v1/fonds", &body);
     assert_eq!(kept.header("idempotent-replayed"), Some("true"));
-    diesel::sql_query("UPDATE idempotency_keys SET created_at = now() - interval '25 hours'").execute(&mut db).unwrap();
-    // Past 24 hours the key is forgotten: the request runs again (and meets the code it made)...
+    // Past 24 hours a record is honoured until the sweep removes it...
+    age(&mut db, 25);
+    let late = post_with_key(&app, &app.admin_key, "k", "/api/v1/fonds", &body);
+    assert_eq!(late.header("idempotent-replayed"), Some("true"));
+    assert_eq!(sweep(&mut db).unwrap(), 1);
+    assert_eq!(count_rows(&app, "idempotency_keys"), 0);
+    // ...and then the key is forgotten: the request runs again (and meets the code it made),
     post_with_key(&app, &app.admin_key, "k", "/api/v1/fonds", &body).problem(409);
-    assert_eq!(count_rows(&app, "idempotency_keys WHERE key = 'k'"), 1);
-    // ...and a request that succeeds with it is recorded in place of the expired record.
+    // and a request that succeeds with it is recorded afresh.
     let again = post_with_key(&app, &app.admin_key, "k", "/api/v1/fonds", &json!({"code": "UB", "name": "Phông"}));
     assert_eq!(again.status, 201);
     assert_eq!(again.header("idempotent-replayed"), None);
     assert_eq!(count_rows(&app, "idempotency_keys WHERE key = 'k' AND created_at > now() - interval '1 hour'"), 1);
-    assert_eq!(count_rows(&app, "idempotency_keys"), 1);
 
-    // One record in 64 also removes expired keys, up to 1,000, the oldest first; the others
-    // leave them (no request sees them any more).
-    diesel::sql_query(
-        "INSERT INTO idempotency_keys (api_key_id, key, fingerprint, created_at, status, headers, body)
-         SELECT api_key_id, 'old-' || n, '', now() - interval '25 hours' - n * interval '1 second', 201, '[]', ''
-         FROM idempotency_keys, generate_series(1, 1100) AS n WHERE key = 'k'",
-    )
-    .execute(&mut db)
-    .unwrap();
-    let admin: i64 = api_keys::table.select(api_keys::id).order(api_keys::id).first(&mut db).unwrap();
-    let mut keys = (0..).map(|n| format!("k-{n}"));
-    let quiet = keys.by_ref().find(|key| !sweeps(admin, key)).unwrap();
-    let sweeping = keys.find(|key| sweeps(admin, key)).unwrap();
-    let fonds = |code: &str| json!({"code": code, "name": "Phông"});
-    assert_eq!(post_with_key(&app, &app.admin_key, &quiet, "/api/v1/fonds", &fonds("SGD")).status, 201);
-    assert_eq!(count_rows(&app, "idempotency_keys WHERE key LIKE 'old-%'"), 1100);
-    assert_eq!(post_with_key(&app, &app.admin_key, &sweeping, "/api/v1/fonds", &fonds("SYT")).status, 201);
+    // A sweep removes up to 1,000 expired records, the oldest first, and leaves live ones.
+    let expired = |db: &mut PgConnection, count: i32| {
+        diesel::sql_query(format!(
+            "INSERT INTO idempotency_keys (api_key_id, key, fingerprint, created_at, status, headers, body)
+             SELECT api_key_id, 'old-' || n, '', now() - interval '25 hours' - n * interval '1 second', 201, '[]', ''
+             FROM idempotency_keys, generate_series(1, {count}) AS n WHERE key = 'k'"
+        ))
+        .execute(db)
+        .unwrap()
+    };
+    expired(&mut db, 1100);
+    assert_eq!(sweep(&mut db).unwrap(), SWEPT_AT_MOST);
     assert_eq!(count_rows(&app, "idempotency_keys WHERE key LIKE 'old-%'"), 100);
     assert_eq!(count_rows(&app, "idempotency_keys WHERE key LIKE 'old-%' AND substr(key, 5)::int > 100"), 0);
-    assert_eq!(count_rows(&app, "idempotency_keys WHERE key NOT LIKE 'old-%'"), 3, "k and the two new keys");
+    assert_eq!(sweep(&mut db).unwrap(), 100);
+    assert_eq!(count_rows(&app, "idempotency_keys"), 1, "k, live");
+
+    // The service sweeps by itself: an instance as it starts, then every minute.
+    expired(&mut db, 2500);
+    let _second = app.second_instance();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while count_rows(&app, "idempotency_keys WHERE key LIKE 'old-%'") > 0 {
+        assert!(Instant::now() < deadline, "expired records are still there");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert_eq!(count_rows(&app, "idempotency_keys"), 1);
 }
 
 #[test]
