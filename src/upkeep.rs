@@ -26,10 +26,10 @@ pub fn start(pool: &Pool) -> Upkeep {
     Upkeep { _workers: vec![crate::webhooks::delivery::start(pool.clone()), sweeper] }
 }
 
-/// Removes every expired idempotency key, a statement at a time.
+/// Removes every expired idempotency key, a statement at a time, each on a connection taken
+/// for it (a long backlog never keeps one from the requests).
 fn sweep(pool: &Pool) -> Result<(), crate::error::Error> {
-    let mut conn = pool.get()?;
-    while idempotency::sweep(&mut conn)? == idempotency::SWEPT_AT_MOST {}
+    while idempotency::sweep(&mut *pool.get()?)? == idempotency::SWEPT_AT_MOST {}
     Ok(())
 }
 

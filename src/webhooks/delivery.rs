@@ -1,8 +1,8 @@
-//! The delivery worker: a thread per service instance (see `upkeep`) that follows each active webhook's
-//! cursor through the change feed and POSTs each event, in order. One event at a time, under a
-//! lease on the webhook (so that instances never send the same one together); a failure keeps the event
-//! at the head and retries it after 1, 2, 4 … seconds (at most an hour apart) until a day has
-//! passed, then logs it as given up and goes on.
+//! The delivery worker: a thread per service instance (see `upkeep`) that follows each active
+//! webhook's cursor through the change feed and POSTs each event, in order. One event at a time,
+//! under a lease on the webhook (so that instances never send the same one together); a failure
+//! keeps the event at the head and retries it after 1, 2, 4 … seconds (at most an hour apart) until
+//! a day has passed, then logs it as given up and goes on.
 
 use std::time::Duration;
 
