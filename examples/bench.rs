@@ -1034,8 +1034,8 @@ fn replay(statements: &[String], how: &Replay, calibration: u64) -> Result<Strin
     for statement in statements {
         let sql =
             how.replacements.iter().fold(statement.clone(), |sql, (literal, expr)| sql.replace(literal.as_str(), expr));
-        // (Hex-encoded values may hold its digits by chance.)
-        let mut parts = sql.split("decode('");
+        // (Bytes written in hex, `'\x…'` or `E'\\x…'`, may hold its digits by chance.)
+        let mut parts = sql.split("\\x");
         let first = parts.next().unwrap_or_default();
         let after_hex = parts.map(|part| part.split_once('\'').map_or(part, |(_, rest)| rest));
         if std::iter::once(first).chain(after_hex).any(|part| part.contains(&calibration.to_string())) {
