@@ -2,11 +2,13 @@
 //!
 //! `paperkeep serve` uses it when `DATABASE_URL` is unset (the data persists), and the test
 //! harness uses it with a throw-away directory. The server listens only on a Unix socket inside
-//! its data directory, so it never collides with another server or exposes a port. PostgreSQL
-//! refuses to run as root; when we are root, it runs as the `postgres` OS user.
+//! its data directory, so it never collides with another server or exposes a port (but for the
+//! TLS tests' server, which also listens on 127.0.0.1). PostgreSQL refuses to run as root; when
+//! we are root, it runs as the `postgres` OS user.
 
 use std::fs::{self, File, OpenOptions};
 use std::io::{Read, Seek, SeekFrom};
+use std::os::unix::fs::PermissionsExt;
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -20,6 +22,9 @@ use nix::sys::signal::{Signal, kill};
 use nix::unistd::{Pid, User, chown, geteuid};
 
 const SOCKET_PORT: u16 = 5432;
+/// The TLS listener's certificate and key, in the cluster directory.
+const CERTIFICATE: &str = "server.crt";
+const KEY: &str = "server.key";
 /// Longest path a Unix socket address can hold (sun_path is 108 bytes with the final NUL).
 const MAX_SOCKET_PATH: usize = 107;
 const START_TIMEOUT: Duration = Duration::from_secs(60);
@@ -68,6 +73,7 @@ pub struct LocalPostgres {
     data_dir: PathBuf,
     cluster_dir: PathBuf,
     durability: Durability,
+    tls: Option<TlsListener>,
     /// The server we started; `None` when another process of ours already runs it.
     server: Option<RunningServer>,
 }
@@ -77,21 +83,32 @@ struct RunningServer {
     exited: mpsc::Receiver<()>,
 }
 
+/// Where a scratch server also listens over TCP, on 127.0.0.1, and the certificate it presents
+/// there (PEM): for the tests of TLS connections.
+pub struct TlsListener {
+    pub port: u16,
+    pub certificate_pem: String,
+    pub key_pem: String,
+}
+
 impl LocalPostgres {
     /// Starts the server for `data_dir`, creating the cluster on first use. When a server
     /// already runs on that directory (another `paperkeep` command), it is joined, not started.
     pub fn start(data_dir: &Path) -> Result<Self, LocalError> {
-        Self::launch(data_dir.to_path_buf(), Durability::Durable)
+        Self::launch(data_dir.to_path_buf(), Durability::Durable, None)
     }
 
     /// Starts a throw-away server in a fresh temporary directory; `stop` removes it.
     pub fn start_scratch() -> Result<Self, LocalError> {
-        let template = std::env::temp_dir().join("paperkeep-pg-XXXXXX");
-        let dir = nix::unistd::mkdtemp(&template).map_err(|e| io_error("cannot create a temporary directory", e))?;
-        Self::launch(dir, Durability::Scratch)
+        Self::launch(scratch_dir()?, Durability::Scratch, None)
     }
 
-    fn launch(data_dir: PathBuf, durability: Durability) -> Result<Self, LocalError> {
+    /// Starts a throw-away server that also listens on 127.0.0.1 at `tls.port`, with TLS.
+    pub fn start_scratch_with_tls(tls: TlsListener) -> Result<Self, LocalError> {
+        Self::launch(scratch_dir()?, Durability::Scratch, Some(tls))
+    }
+
+    fn launch(data_dir: PathBuf, durability: Durability, tls: Option<TlsListener>) -> Result<Self, LocalError> {
         let binaries = find_server_binaries().ok_or(LocalError::NoServerBinaries)?;
         let run_as = if geteuid().is_root() {
             Some(User::from_name("postgres").ok().flatten().ok_or(LocalError::NoPostgresUser)?)
@@ -101,11 +118,11 @@ impl LocalPostgres {
         fs::create_dir_all(&data_dir).map_err(|e| io_error("cannot create the data directory", e))?;
         let data_dir = data_dir.canonicalize().map_err(|e| io_error("cannot resolve the data directory", e))?;
         let cluster_dir = data_dir.join("postgres");
-        let socket = cluster_dir.join(format!(".s.PGSQL.{SOCKET_PORT}"));
+        let socket = cluster_dir.join(format!(".s.PGSQL.{}", port(&tls)));
         if socket.as_os_str().len() > MAX_SOCKET_PATH {
             return Err(LocalError::PathTooLong(data_dir));
         }
-        let mut local = Self { data_dir, cluster_dir, durability, server: None };
+        let mut local = Self { data_dir, cluster_dir, durability, tls, server: None };
         if let Some(user) = &run_as {
             // The server user must own its directories; we (root) can still read them.
             for dir in [&local.data_dir, &local.cluster_dir] {
@@ -117,6 +134,7 @@ impl LocalPostgres {
         if !local.cluster_dir.join("PG_VERSION").exists() {
             local.initdb(&binaries, run_as.as_ref())?;
         }
+        local.write_certificate(run_as.as_ref())?;
         if local.accepts_connections() {
             log::info!("joining the PostgreSQL server already running in {}", local.cluster_dir.display());
             return Ok(local);
@@ -140,8 +158,9 @@ impl LocalPostgres {
     /// reach whatever else listens on that port.
     pub fn url(&self, database: &str) -> String {
         format!(
-            "postgresql://postgres@/{database}?host={}&port={SOCKET_PORT}",
-            percent_encode(&self.cluster_dir.to_string_lossy())
+            "postgresql://postgres@/{database}?host={}&port={}",
+            percent_encode(&self.cluster_dir.to_string_lossy()),
+            port(&self.tls)
         )
     }
 
@@ -200,6 +219,22 @@ impl LocalPostgres {
         Ok(())
     }
 
+    /// The TLS listener's certificate and key, in the cluster directory and the server user's
+    /// (PostgreSQL refuses a key others can read).
+    fn write_certificate(&self, run_as: Option<&User>) -> Result<(), LocalError> {
+        let Some(tls) = &self.tls else { return Ok(()) };
+        for (name, pem) in [(CERTIFICATE, &tls.certificate_pem), (KEY, &tls.key_pem)] {
+            let path = self.cluster_dir.join(name);
+            let unwritten = |e: &dyn std::fmt::Display| io_error("cannot write the TLS certificate", e);
+            fs::write(&path, pem).map_err(|e| unwritten(&e))?;
+            fs::set_permissions(&path, fs::Permissions::from_mode(0o600)).map_err(|e| unwritten(&e))?;
+            if let Some(user) = run_as {
+                chown(&path, Some(user.uid), Some(user.gid)).map_err(|e| unwritten(&e))?;
+            }
+        }
+        Ok(())
+    }
+
     fn spawn_server(&self, binaries: &Path, run_as: Option<&User>) -> Result<RunningServer, LocalError> {
         let log_path = self.log_path();
         let log = OpenOptions::new()
@@ -214,7 +249,7 @@ impl LocalPostgres {
             .arg(&self.cluster_dir)
             .arg("-k")
             .arg(&self.cluster_dir)
-            .args(["-p", &SOCKET_PORT.to_string()])
+            .args(["-p", &port(&self.tls).to_string()])
             .args(["-c", "listen_addresses=", "-c", "unix_socket_permissions=0700"])
             .args(["-c", "max_connections=200", "-c", "shared_buffers=128MB"])
             .stdin(Stdio::null())
@@ -222,6 +257,10 @@ impl LocalPostgres {
             .stderr(log)
             // Its own process group: a Ctrl-C in the terminal reaches us, and we stop it in order.
             .process_group(0);
+        if self.tls.is_some() {
+            command.args(["-c", "listen_addresses=127.0.0.1", "-c", "ssl=on"]);
+            command.args(["-c", &format!("ssl_cert_file={CERTIFICATE}"), "-c", &format!("ssl_key_file={KEY}")]);
+        }
         if self.durability == Durability::Scratch {
             command.args(["-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off"]);
         }
@@ -274,7 +313,7 @@ impl LocalPostgres {
     }
 
     fn accepts_connections(&self) -> bool {
-        self.cluster_dir.join(format!(".s.PGSQL.{SOCKET_PORT}")).exists()
+        self.cluster_dir.join(format!(".s.PGSQL.{}", port(&self.tls))).exists()
             && PgConnection::establish(&self.url("postgres")).is_ok()
     }
 
@@ -301,6 +340,16 @@ impl Drop for LocalPostgres {
 }
 
 /// Runs `command` as `user` (when we are root), with a home directory it can enter.
+/// The server's port: its socket's name and, with TLS, its TCP port.
+fn port(tls: &Option<TlsListener>) -> u16 {
+    tls.as_ref().map_or(SOCKET_PORT, |tls| tls.port)
+}
+
+fn scratch_dir() -> Result<PathBuf, LocalError> {
+    let template = std::env::temp_dir().join("paperkeep-pg-XXXXXX");
+    nix::unistd::mkdtemp(&template).map_err(|e| io_error("cannot create a temporary directory", e))
+}
+
 fn as_user(command: &mut Command, user: Option<&User>) {
     if let Some(user) = user {
         command.uid(user.uid.as_raw()).gid(user.gid.as_raw()).current_dir("/").env("HOME", &user.dir);

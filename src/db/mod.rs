@@ -6,6 +6,7 @@ pub mod idempotency;
 pub mod local;
 pub mod pipelined;
 mod pool;
+pub mod tls;
 
 use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
 use diesel::expression::BoxableExpression;

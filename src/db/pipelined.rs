@@ -10,9 +10,10 @@ use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 use std::time::Duration;
 
-use diesel_async::{AsyncConnection, AsyncPgConnection, SimpleAsyncConnection};
+use diesel_async::{AsyncPgConnection, SimpleAsyncConnection};
 
 use super::Pool;
+use super::tls::Target;
 use crate::error::{Error, Result};
 
 /// Connections per worker. Measured on 2 cores with a prototype of the look-up: two gave 8,000
@@ -21,7 +22,8 @@ const PER_WORKER: usize = 2;
 
 /// One HTTP worker's connections, opened at first use and again after one is lost.
 pub struct PipelinedConnections {
-    url: String,
+    /// Where to connect, or why the pool's URL cannot be followed (`check` stops the start then).
+    target: std::result::Result<Target, String>,
     session_settings: String,
     connect_wait: Duration,
     slots: RefCell<Vec<Option<Rc<AsyncPgConnection>>>>,
@@ -32,7 +34,7 @@ impl PipelinedConnections {
     /// Connections made like `pool`'s (same database and session settings), none open yet.
     pub fn like(pool: &Pool) -> Self {
         PipelinedConnections {
-            url: pool.url().to_string(),
+            target: Target::of(pool.url()),
             session_settings: pool.session_settings(),
             connect_wait: pool.connection_timeout(),
             slots: RefCell::new(vec![None; PER_WORKER]),
@@ -65,7 +67,7 @@ impl PipelinedConnections {
 
     async fn open(&self) -> std::result::Result<AsyncPgConnection, String> {
         let connecting = async {
-            let mut conn = AsyncPgConnection::establish(&self.url).await.map_err(|e| e.to_string())?;
+            let mut conn = self.target.as_ref().map_err(Clone::clone)?.connect().await?;
             conn.batch_execute(&self.session_settings).await.map_err(|e| e.to_string())?;
             Ok(conn)
         };
@@ -92,22 +94,16 @@ pub struct Pipelined {
 }
 
 /// Opens one pipelined connection the way the workers will, at start-up. They connect with
-/// tokio-postgres, not libpq: a `DATABASE_URL` that works only with libpq's extras (a password in
-/// `~/.pgpass` or `PGPASSWORD`, `sslmode=require`, `sslrootcert`…) stops the start here, saying
+/// tokio-postgres, not libpq (see `db::tls`): a `DATABASE_URL` that works only with libpq's other
+/// extras (a password in `~/.pgpass` or `PGPASSWORD`, `sslcert`…) stops the start here, saying
 /// so, instead of every look-up and write being answered 503.
 pub fn check(pool: &Pool) -> std::result::Result<(), String> {
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(|e| e.to_string())?;
-    // diesel-async says only "invalid connection string"; tokio-postgres says which part.
-    let understood = pool.url().parse::<tokio_postgres::Config>().map(drop).map_err(|err| {
-        let cause = std::error::Error::source(&err).map(|cause| format!(": {cause}")).unwrap_or_default();
-        format!("{err}{cause}")
-    });
-    let opened = understood.and_then(|()| runtime.block_on(PipelinedConnections::like(pool).open()).map(drop));
-    opened.map_err(|err| {
+    runtime.block_on(PipelinedConnections::like(pool).open()).map(drop).map_err(|err| {
         format!(
             "the look-up's and the writes' pipelined connections (tokio-postgres) cannot connect with DATABASE_URL: \
-             {err}. They read neither ~/.pgpass nor PG* environment variables and speak no TLS: give the password \
-             in the URL, and sslmode=prefer or disable (or a Unix socket)"
+             {err}. They read neither ~/.pgpass nor PG* environment variables, and of libpq's TLS options only \
+             sslmode and sslrootcert: give the password in the URL, and no client certificate"
         )
     })
 }

@@ -23,5 +23,6 @@ mod reports;
 mod security;
 mod space;
 mod startup;
+mod tls;
 mod trail;
 mod webhooks;

@@ -102,7 +102,7 @@ fn the_openapi_command_prints_the_served_contract() {
 /// URL only libpq understands stops `serve` at start, saying why, instead of serving 503s.
 #[test]
 fn a_database_url_the_pipelined_connections_cannot_use_stops_the_start_with_a_message() {
-    let url = format!("{}&sslrootcert=/nonexistent", database_url(&fresh_database()));
+    let url = format!("{}&sslcert=/nonexistent", database_url(&fresh_database()));
     let mut child = Command::new(BINARY)
         .arg("serve")
         .env("DATABASE_URL", &url)
@@ -123,5 +123,5 @@ fn a_database_url_the_pipelined_connections_cannot_use_stops_the_start_with_a_me
     assert!(!output.status.success());
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("pipelined connections (tokio-postgres) cannot connect"), "{stderr}");
-    assert!(stderr.contains("sslrootcert"), "the message names what was not understood: {stderr}");
+    assert!(stderr.contains("sslcert"), "the message names what was not understood: {stderr}");
 }
