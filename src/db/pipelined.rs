@@ -34,7 +34,7 @@ impl PipelinedConnections {
     /// Connections made like `pool`'s (same database and session settings), none open yet.
     pub fn like(pool: &Pool) -> Self {
         PipelinedConnections {
-            target: Target::of(pool.url()),
+            target: pool.pipelined_target().clone(),
             session_settings: pool.session_settings(),
             connect_wait: pool.connection_timeout(),
             slots: RefCell::new(vec![None; PER_WORKER]),

@@ -10,6 +10,7 @@ use diesel::connection::SimpleConnection;
 use diesel::pg::PgConnection;
 use diesel::r2d2::{ConnectionManager, CustomizeConnection, ManageConnection, PooledConnection, R2D2Connection};
 
+use super::tls::Target;
 use crate::config::PoolConfig;
 
 /// A connection idle for longer is pinged before use (the server may have restarted).
@@ -22,7 +23,9 @@ pub type PooledConn = PooledConnection<Manager>;
 #[derive(Clone)]
 pub struct Pool {
     connections: r2d2::Pool<Manager>,
-    url: String,
+    /// Where the pipelined connections connect, read from the URL once (the root certificates
+    /// included), or why they cannot.
+    pipelined_target: std::result::Result<Target, String>,
     settings: SessionSettings,
 }
 
@@ -41,8 +44,9 @@ impl Pool {
         self.connections.connection_timeout()
     }
 
-    pub fn url(&self) -> &str {
-        &self.url
+    /// How the pipelined connections reach the same database (`db::tls`).
+    pub fn pipelined_target(&self) -> &std::result::Result<Target, String> {
+        &self.pipelined_target
     }
 
     /// What each connection sets for its session, as SQL.
@@ -61,7 +65,7 @@ pub fn pool(url: &str, config: &PoolConfig) -> Result<Pool, r2d2::Error> {
         .connection_timeout(config.wait())
         .connection_customizer(Box::new(settings.clone()))
         .build(Manager(ConnectionManager::new(url)))?;
-    Ok(Pool { connections, url: url.to_string(), settings })
+    Ok(Pool { connections, pipelined_target: Target::of(url), settings })
 }
 
 /// A PostgreSQL connection that knows when it was last returned to the pool, and whether it

@@ -61,7 +61,7 @@ impl Target {
 
 /// tokio-postgres's error with its cause (its own text alone says "invalid connection string"
 /// or "error performing TLS handshake", not which part or why).
-pub fn describe(err: &tokio_postgres::Error) -> String {
+fn describe(err: &tokio_postgres::Error) -> String {
     match std::error::Error::source(err) {
         Some(cause) => format!("{err}: {cause}"),
         None => err.to_string(),
