@@ -674,12 +674,14 @@ impl Bench<'_> {
         }
         let service = read as f64 / started.elapsed().as_secs_f64();
         let mut conn = PgConnection::establish(&data.url).map_err(|e| e.to_string())?;
-        let (mut raw_read, mut position, started) = (0usize, (0, 0), Instant::now());
+        let (mut raw_read, mut position, started) = (0usize, paperkeep::events::repo::START, Instant::now());
         while started.elapsed() < limit {
-            let events = paperkeep::events::repo::after(&mut conn, position, &[], 1000).map_err(|e| e.to_string())?;
-            let Some(last) = events.last() else { break };
-            position = (last.tx, last.position);
-            raw_read += events.len();
+            let page = paperkeep::events::repo::after(&mut conn, position, &[], 1000).map_err(|e| e.to_string())?;
+            if page.events.is_empty() {
+                break;
+            }
+            position = page.next;
+            raw_read += page.events.len();
         }
         let raw = raw_read as f64 / started.elapsed().as_secs_f64();
         eprintln!("bench: feed: {service:.0} events/s (raw {raw:.0})");

@@ -103,7 +103,8 @@ fn populate(conn: &mut PgConnection, actor: &Actor) -> Result<Loaded> {
                 &input(json!({"barcode": barcode, "label": format!("Hộp {b}"), "fonds_id": fonds.id,
                               "home_location_id": home})),
                 actor,
-            )?;
+            )?
+            .id;
             box_barcodes.push(barcode);
             for f in 1..=FILES_PER_BOX {
                 let file_no = (b - 1) * FILES_PER_BOX + f;
@@ -115,7 +116,9 @@ fn populate(conn: &mut PgConnection, actor: &Actor) -> Result<Loaded> {
                                   "date_from": format!("{year_of_file}-01-01"), "date_to": format!("{year_of_file}-12-31"),
                                   "page_count": 10 + dice.roll(70), "box_id": box_id})),
                     actor,
-                )?;
+                )?
+                .file
+                .id;
                 file_ids.push(id);
             }
         }
@@ -149,7 +152,8 @@ fn populate(conn: &mut PgConnection, actor: &Actor) -> Result<Loaded> {
                           "ph": 4.0 + dice.roll(28) as f64 / 10.0, "recommended_treatments": recommended,
                           "assessed_at": day(when)})),
             actor,
-        )?;
+        )?
+        .id;
         assessed += 1;
         if grade < 3 {
             continue;
@@ -207,7 +211,9 @@ fn working_year(today: NaiveDate) -> (i32, NaiveDate, u64) {
 /// and the lab, reading room and digitization room. Returns the shelves in path order and the
 /// three workspaces.
 fn building(conn: &mut PgConnection, actor: &Actor) -> Result<(Vec<i64>, i64, i64, i64)> {
-    let location = |conn: &mut PgConnection, body: Value| locations::create(conn, &input(body), actor);
+    let location = |conn: &mut PgConnection, body: Value| -> Result<i64> {
+        Ok(locations::create(conn, &input(body), actor)?.location.id)
+    };
     let building = location(conn, json!({"kind": "building", "code": "K1", "name": "Kho lưu trữ lịch sử tỉnh"}))?;
     let mut shelves = Vec::new();
     for room in 1..=2 {

@@ -44,6 +44,10 @@ enum Command {
     /// with its id, history and events included. Reads the file, or standard input with `-`.
     Restore {
         file: std::path::PathBuf,
+        /// The API key the export was made with: the webhooks keep their secrets (without it
+        /// they get new ones, printed here to hand to their subscribers).
+        #[arg(long, env = "PAPERKEEP_EXPORT_KEY", hide_env_values = true)]
+        key: Option<String>,
         #[command(flatten)]
         database: DatabaseConfig,
     },
@@ -103,7 +107,7 @@ fn run(command: Command) -> Result<(), String> {
             println!("created API key {} ({}, role {}):\n{}", key.id, key.name, key.role, secret.reveal());
             Ok(())
         }
-        Command::Restore { file, database } => {
+        Command::Restore { file, key, database } => {
             let input: Box<dyn std::io::BufRead> = if file.as_os_str() == "-" {
                 Box::new(std::io::stdin().lock())
             } else {
@@ -112,15 +116,21 @@ fn run(command: Command) -> Result<(), String> {
             };
             let database = Database::open(&database).map_err(|e| e.to_string())?;
             let mut conn = database.pool.get().map_err(|e| e.to_string())?;
-            let counts = paperkeep::imports::repo::restore(&mut conn, input).map_err(|e| match e {
-                paperkeep::error::Error::Invalid(errors) => errors
-                    .iter()
-                    .map(|e| format!("{} (line {}): {}", e.field, e.line.unwrap_or(0), e.message))
-                    .collect::<Vec<_>>()
-                    .join("\n"),
-                other => other.to_string(),
-            })?;
-            println!("restored: {}", serde_json::Value::Object(counts));
+            let restored =
+                paperkeep::imports::repo::restore(&mut conn, input, key.as_deref()).map_err(|e| match e {
+                    paperkeep::error::Error::Invalid(errors) => errors
+                        .iter()
+                        .map(|e| format!("{} (line {}): {}", e.field, e.line.unwrap_or(0), e.message))
+                        .collect::<Vec<_>>()
+                        .join("\n"),
+                    other => other.to_string(),
+                })?;
+            println!("restored: {}", serde_json::Value::Object(restored.counts));
+            for (id, url, secret) in restored.new_secrets {
+                println!(
+                    "webhook {id} ({url}) has a new secret, shown only this once; give it to its subscriber:\n    {secret}"
+                );
+            }
             Ok(())
         }
         Command::Demo { database, bootstrap_key } => {

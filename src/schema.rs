@@ -101,6 +101,14 @@ diesel::table! {
         data -> Jsonb,
         before -> Nullable<Jsonb>,
         internal -> Bool,
+        data_schema -> Int2,
+    }
+}
+
+diesel::table! {
+    feed (one) {
+        id -> Uuid,
+        one -> Bool,
     }
 }
 
@@ -315,6 +323,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     audits,
     boxes,
     events,
+    feed,
     files,
     fonds,
     idempotency_keys,

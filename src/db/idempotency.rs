@@ -13,13 +13,12 @@
 
 use diesel::prelude::*;
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
-use hmac::{Hmac, KeyInit, Mac};
-use ring::aead::{Aad, CHACHA20_POLY1305, LessSafeKey, NONCE_LEN, Nonce, UnboundKey};
 use sha2::{Digest, Sha256};
 
 use super::Json;
 use crate::error::{Error, Result};
 use crate::http::answer::Answer;
+use crate::keys::sealing::{SEALED, SealingKey};
 use crate::schema::idempotency_keys;
 
 /// How long a key is kept; once its record is removed, a retry runs the request again.
@@ -30,46 +29,27 @@ pub const SWEPT_AT_MOST: usize = 1_000;
 /// the claim's refusal names too (see the migration of `pk_claim_idempotency_key`).
 const TAKEN: &str = "idempotency_keys_pkey";
 
-/// The key that seals the answers stored for one API key: HMAC-SHA256 of a fixed label under the
-/// API key's secret.
+/// The key that seals the answers stored for one API key.
 #[derive(Clone)]
-pub struct AnswerKey([u8; 32]);
-
-/// First byte of a sealed answer; the nonce, the ciphertext and its tag follow.
-const SEALED: u8 = 1;
+pub struct AnswerKey(SealingKey);
 
 impl AnswerKey {
     pub fn of(api_key: &str) -> Self {
-        let mut mac = Hmac::<Sha256>::new_from_slice(api_key.as_bytes()).expect("HMAC takes a key of any length");
-        mac.update(b"paperkeep idempotent answers");
-        AnswerKey(mac.finalize().into_bytes().into())
-    }
-
-    fn cipher(&self) -> LessSafeKey {
-        LessSafeKey::new(UnboundKey::new(&CHACHA20_POLY1305, &self.0).expect("a 32-byte key"))
+        AnswerKey(SealingKey::of(api_key, "paperkeep idempotent answers"))
     }
 
     /// `body` sealed for the record of `key` (which it is bound to: it opens for no other).
     fn seal(&self, key: &str, body: &[u8]) -> Vec<u8> {
-        let mut nonce = [0u8; NONCE_LEN];
-        getrandom::fill(&mut nonce).expect("the system has randomness");
-        let mut sealed = body.to_vec();
-        let nonce_for = Nonce::assume_unique_for_key(nonce);
-        self.cipher().seal_in_place_append_tag(nonce_for, Aad::from(key), &mut sealed).expect("a body of any length");
-        [&[SEALED][..], &nonce, &sealed].concat()
+        self.0.seal(key, body)
     }
 
     /// The body sealed for the record of `key`; None if it was not sealed with this key.
     fn open(&self, key: &str, stored: &[u8]) -> Option<Vec<u8>> {
-        let Some((&SEALED, rest)) = stored.split_first() else {
+        if stored.first() != Some(&SEALED) {
             // Recorded before answers were sealed (gone 24 hours after the upgrade): as stored.
             return Some(stored.to_vec());
-        };
-        let (nonce, sealed) = rest.split_at_checked(NONCE_LEN)?;
-        let nonce = Nonce::try_assume_unique_for_key(nonce).ok()?;
-        let mut opened = sealed.to_vec();
-        let plain = self.cipher().open_in_place(nonce, Aad::from(key), &mut opened).ok()?;
-        Some(plain.to_vec())
+        }
+        self.0.open(key, stored)
     }
 }
 

@@ -7,7 +7,7 @@ use super::repo;
 use crate::error::Error;
 use crate::http::AppState;
 use crate::http::answer::Answer;
-use crate::http::auth::Caller;
+use crate::http::auth::{Caller, bearer_key};
 use crate::http::idempotency::remember_body;
 use crate::http::problem::ApiError;
 use crate::http::query::Query;
@@ -116,17 +116,22 @@ async fn read_limited(req: &HttpRequest, mut payload: web::Payload, limit: usize
 }
 
 /// Everything, as JSON lines, streamed from one consistent snapshot: a header line, one line
-/// `{"table", "row"}` per record (history and events included), and a closing line with the
-/// count of each table. `paperkeep restore` loads it into an empty database. Admin only.
+/// `{"table", "row"}` per record (history, events and webhooks included), and a closing line
+/// with the count of each table. Webhook secrets are sealed with the API key that asks for the
+/// export. `paperkeep restore` loads it into an empty database (with that key: the webhooks
+/// keep their secrets). Admin only.
 #[utoipa::path(get, path = "/api/v1/export", tag = "imports",
     responses((status = 200, description = "The archive", content_type = "application/x-ndjson", body = String)))]
 async fn export(caller: Caller, req: HttpRequest) -> Result<HttpResponse, ApiError> {
-    caller.check_pipelined().await?;
+    let actor = caller.check_pipelined().await?;
+    let api_key = bearer_key(req.headers()).expect("a Caller has sent a key");
+    let sealer = repo::Sealer::of(actor.key_id, api_key);
     let state = req.app_data::<web::Data<AppState>>().cloned().expect("AppState is registered");
     let (sender, receiver) = tokio::sync::mpsc::channel::<Vec<u8>>(8);
     actix_web::rt::spawn(async move {
-        let written = state
-            .with_read_connection(move |conn| Ok(repo::export(conn, |chunk| sender.blocking_send(chunk).is_ok())?));
+        let written = state.with_read_connection(move |conn| {
+            Ok(repo::export(conn, &sealer, |chunk| sender.blocking_send(chunk).is_ok())?)
+        });
         if let Err(err) = written.await {
             // The reader sees the export end without its closing line.
             log::error!("the export stopped: {err}");

@@ -6,6 +6,7 @@ use utoipa::ToSchema;
 use validator::Validate;
 
 use crate::db::text_enum;
+use crate::events::model::Resource;
 use crate::http::body::Rules;
 use crate::schema::api_keys;
 
@@ -83,6 +84,15 @@ pub struct ApiKey {
     pub created_by: Option<i64>,
     pub revoked_at: Option<DateTime<Utc>>,
     pub revoked_by: Option<i64>,
+}
+
+impl Resource for ApiKey {
+    const KIND: &'static str = "api_key";
+    const INTERNAL: bool = true;
+
+    fn subject(&self) -> String {
+        format!("/api/v1/api-keys/{}", self.id)
+    }
 }
 
 /// A key just created: the only time the secret is shown.

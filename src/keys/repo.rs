@@ -3,6 +3,8 @@ use diesel_async::AsyncPgConnection;
 
 use super::model::{Actor, ApiKey, Role, Secret};
 use crate::error::{Error, Result};
+use crate::events::model::Change;
+use crate::events::repo as events;
 use crate::schema::api_keys;
 
 /// The active key with this hash, if any, on a pipelined connection (see `db::pipelined`): every
@@ -26,7 +28,7 @@ pub fn create(
     secret: &Secret,
     created_by: Option<i64>,
 ) -> Result<ApiKey> {
-    diesel::insert_into(api_keys::table)
+    let created = diesel::insert_into(api_keys::table)
         .values((
             api_keys::name.eq(name),
             api_keys::role.eq(role),
@@ -41,7 +43,9 @@ pub fn create(
                 Error::Conflict("this key already exists".into())
             }
             other => other.into(),
-        })
+        })?;
+    events::record(conn, &[Change::created(&created)])?;
+    Ok(created)
 }
 
 /// On an empty database, creates the first admin key; returns its secret to show once.
@@ -102,8 +106,9 @@ pub fn revoke(conn: &mut PgConnection, id: i64, actor: &Actor) -> Result<()> {
             return Err(Error::Conflict("this is the last active admin key; create another admin key first".into()));
         }
     }
-    diesel::update(api_keys::table.find(id))
+    let revoked = diesel::update(api_keys::table.find(id))
         .set((api_keys::revoked_at.eq(diesel::dsl::now), api_keys::revoked_by.eq(actor.key_id)))
-        .execute(conn)?;
-    Ok(())
+        .returning(ApiKey::as_returning())
+        .get_result(conn)?;
+    events::record(conn, &[Change::new("revoked", &revoked, Some(&key))])
 }

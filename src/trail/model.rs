@@ -3,9 +3,9 @@ use diesel::QueryableByName;
 use diesel::sql_types::{Bool, Jsonb, Nullable};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
-use validator::Validate;
+use validator::{Validate, ValidationError};
 
-use crate::events::model::Event;
+use crate::events::model::{Event, known_types, type_list};
 
 /// One write: the event it left, and the row as it was before (for changes and deletions).
 #[derive(Debug, Serialize, QueryableByName, ToSchema)]
@@ -28,7 +28,7 @@ pub struct TrailEntry {
 #[into_params(parameter_in = Query)]
 pub struct TrailFilter {
     /// Comma-separated event types (`box.moved`) or resources (`api_key`), as in the feed.
-    #[validate(length(max = 1000, message = "must be at most 1000 characters"))]
+    #[validate(length(max = 1000, message = "must be at most 1000 characters"), custom(function = "trail_types"))]
     #[param(max_length = 1000)]
     pub types: Option<String>,
     /// Only this resource, e.g. `/api/v1/boxes/12`.
@@ -43,9 +43,13 @@ pub struct TrailFilter {
     pub to: Option<DateTime<Utc>>,
 }
 
+fn trail_types(types: &str) -> Result<(), ValidationError> {
+    known_types(&type_list(Some(types)), true)
+}
+
 impl TrailFilter {
     /// The requested types and resources, without blanks.
     pub fn types(&self) -> Vec<String> {
-        crate::events::model::type_list(self.types.as_deref())
+        type_list(self.types.as_deref())
     }
 }

@@ -14,7 +14,8 @@ pub fn list(
 ) -> Result<Vec<TrailEntry>> {
     let before = before.unwrap_or((i64::MAX, i64::MAX));
     Ok(diesel::sql_query(
-        "SELECT id::text AS id, type AS event_type, subject, occurred_at, actor, data, tx, position, before, internal
+        "SELECT id::text AS id, type AS event_type, subject, occurred_at, actor, data, data_schema, tx, position, before,
+                internal
          FROM events
          WHERE (tx, position) < ($1, $2)
            AND (cardinality($3::text[]) = 0 OR type = ANY($3) OR split_part(type, '.', 1) = ANY($3))

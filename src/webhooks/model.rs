@@ -5,6 +5,7 @@ use utoipa::ToSchema;
 use validator::{Validate, ValidationError};
 
 use crate::error::FieldError;
+use crate::events::model::{Resource, known_types};
 use crate::http::body::Rules;
 use crate::schema::{webhook_deliveries, webhooks};
 
@@ -24,6 +25,15 @@ pub struct Webhook {
     pub retry_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
     pub created_by: i64,
+}
+
+impl Resource for Webhook {
+    const KIND: &'static str = "webhook";
+    const INTERNAL: bool = true;
+
+    fn subject(&self) -> String {
+        format!("/api/v1/webhooks/{}", self.id)
+    }
 }
 
 /// A new subscription, with the secret to check signatures with: shown in this answer only.
@@ -52,16 +62,11 @@ pub struct NewWebhook {
 
 impl Rules for NewWebhook {
     fn broken_rules(&self) -> Vec<FieldError> {
-        self.types
-            .iter()
-            .enumerate()
-            .filter(|(_, t)| {
-                t.is_empty() || t.len() > 100 || !t.chars().all(|c| c.is_ascii_lowercase() || c == '.' || c == '_')
-            })
-            .map(|(i, _)| {
-                FieldError::new(format!("types[{i}]"), "must be an event type like box.moved, or a resource like box")
-            })
-            .collect()
+        let unknown = |(i, t): (usize, &String)| {
+            let err = known_types(std::slice::from_ref(t), false).err()?;
+            Some(FieldError::new(format!("types[{i}]"), err.message.unwrap_or_default()))
+        };
+        self.types.iter().enumerate().filter_map(unknown).collect()
     }
 }
 

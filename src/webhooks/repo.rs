@@ -3,13 +3,14 @@ use diesel::sql_types::{BigInt, Text};
 
 use super::model::{Delivery, NewWebhook, Webhook};
 use crate::error::{Error, Result};
-use crate::events::model::Event;
+use crate::events::model::{Change, Event, FeedPosition};
+use crate::events::repo as events;
 use crate::keys::model::Actor;
 use crate::schema::{webhook_deliveries, webhooks};
 
 /// Subscribes `new`, starting from now: events already committed are not sent.
 pub fn create(conn: &mut PgConnection, new: &NewWebhook, secret: &str, actor: &Actor) -> Result<Webhook> {
-    Ok(diesel::sql_query(
+    let created = diesel::sql_query(
         "INSERT INTO webhooks (url, types, description, secret, cursor_tx, cursor_position, created_by)
          VALUES ($1, $2, $3, $4, pk_feed_horizon() - 1, 9223372036854775807, $5)
          RETURNING id",
@@ -21,7 +22,9 @@ pub fn create(conn: &mut PgConnection, new: &NewWebhook, secret: &str, actor: &A
     .bind::<BigInt, _>(actor.key_id)
     .get_result::<Id>(conn)
     .map(|row| row.id)
-    .and_then(|id| webhooks::table.find(id).select(Webhook::as_select()).first(conn))?)
+    .and_then(|id| webhooks::table.find(id).select(Webhook::as_select()).first(conn))?;
+    events::record(conn, &[Change::created(&created)])?;
+    Ok(created)
 }
 
 #[derive(QueryableByName)]
@@ -49,12 +52,17 @@ pub fn list(conn: &mut PgConnection, after: Option<i64>, limit: i64) -> Result<V
 }
 
 /// Stops deliveries; the subscription and its log stay.
-pub fn deactivate(conn: &mut PgConnection, id: i64) -> Result<()> {
-    let changed = diesel::update(webhooks::table.find(id)).set(webhooks::active.eq(false)).execute(conn)?;
-    if changed == 0 {
-        return Err(Error::NotFound(format!("no webhook has id {id}")));
+pub fn deactivate(conn: &mut PgConnection, id: i64) -> Result<Webhook> {
+    let before = get(conn, id)?;
+    if !before.active {
+        return Ok(before);
     }
-    Ok(())
+    let after = diesel::update(webhooks::table.find(id))
+        .set(webhooks::active.eq(false))
+        .returning(Webhook::as_returning())
+        .get_result(conn)?;
+    events::record(conn, &[Change::new("deactivated", &after, Some(&before))])?;
+    Ok(after)
 }
 
 /// The delivery log of a webhook, newest first.
@@ -126,9 +134,15 @@ pub fn lease(conn: &mut PgConnection, id: i64) -> Result<Option<Next>> {
         .get_result(conn)
         .optional()?;
         let Some(locked) = locked else { return Ok(None) };
-        let event =
-            crate::events::repo::after(conn, (locked.cursor_tx, locked.cursor_position), &locked.types, 1)?.pop();
-        let Some(event) = event else { return Ok(None) };
+        let cursor = (locked.cursor_tx, locked.cursor_position);
+        let page = crate::events::repo::after(conn, cursor, &locked.types, 1)?;
+        let Some(event) = page.events.into_iter().next() else {
+            // Nothing for this webhook so far: what it skipped is not read again.
+            if page.next != cursor {
+                move_cursor(conn, id, page.next)?;
+            }
+            return Ok(None);
+        };
         diesel::sql_query("UPDATE webhooks SET leased_until = now() + make_interval(secs => $2) WHERE id = $1")
             .bind::<BigInt, _>(id)
             .bind::<diesel::sql_types::Integer, _>(LEASE_SECONDS)
@@ -188,15 +202,20 @@ fn record_attempt(conn: &mut PgConnection, id: i64, attempt: &Attempt) -> Result
         .bind::<diesel::sql_types::Integer, _>(attempt.attempt)
         .bind::<diesel::sql_types::Double, _>(wait.num_milliseconds() as f64 / 1000.0)
         .execute(conn)?,
-        None => diesel::sql_query(
-            "UPDATE webhooks SET attempts = 0, failing_since = NULL, retry_at = NULL, leased_until = NULL,
-                    cursor_tx = $2, cursor_position = $3
-             WHERE id = $1",
-        )
-        .bind::<BigInt, _>(id)
-        .bind::<BigInt, _>(attempt.event.tx)
-        .bind::<BigInt, _>(attempt.event.position)
-        .execute(conn)?,
+        None => move_cursor(conn, id, (attempt.event.tx, attempt.event.position))?,
     };
     Ok(())
+}
+
+/// Moves the webhook on past `position`, ready for its next event.
+fn move_cursor(conn: &mut PgConnection, id: i64, position: FeedPosition) -> Result<usize> {
+    Ok(diesel::sql_query(
+        "UPDATE webhooks SET attempts = 0, failing_since = NULL, retry_at = NULL, leased_until = NULL,
+                cursor_tx = $2, cursor_position = $3
+         WHERE id = $1",
+    )
+    .bind::<BigInt, _>(id)
+    .bind::<BigInt, _>(position.0)
+    .bind::<BigInt, _>(position.1)
+    .execute(conn)?)
 }

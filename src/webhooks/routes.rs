@@ -61,12 +61,7 @@ async fn get_webhook(caller: Caller, id: web::Path<i64>) -> Result<web::Json<Web
     responses((status = 200, description = "The webhook, inactive", body = Webhook)))]
 async fn deactivate_webhook(caller: Caller, id: web::Path<i64>) -> Result<Answer, ApiError> {
     let id = id.into_inner();
-    caller
-        .run(move |conn, _| {
-            repo::deactivate(conn, id)?;
-            Ok(Answer::json(StatusCode::OK, &repo::get(conn, id)?))
-        })
-        .await
+    caller.run(move |conn, _| Ok(Answer::json(StatusCode::OK, &repo::deactivate(conn, id)?))).await
 }
 
 /// Every delivery attempt to this webhook, newest first.

@@ -131,6 +131,7 @@ fn call(app: &TestApp, world: &World, method: &str, route: &str) -> Call {
             route,
             json!({"reason": "conservation", "moves": [{"box_id": world.bulk_box, "to_location_id": r.lab}]}),
         ),
+        ("GET", "/api/v1/moves/{id}") => Call::to("/api/v1/moves/1"),
         ("POST", "/api/v1/audits") => Call::json(route, json!({"location_id": r.shelves[2], "scanned": []})),
         ("GET", "/api/v1/audits/{id}") => Call::to(format!("/api/v1/audits/{audit}")),
         ("POST", "/api/v1/audits/{id}/reconcile") => Call::to(format!("/api/v1/audits/{audit}/reconcile")),
@@ -151,7 +152,7 @@ fn call(app: &TestApp, world: &World, method: &str, route: &str) -> Call {
             "/api/v1/vocabularies/damage_type/terms",
             json!({"code": format!("term_{n}"), "label_vi": "Hư hại", "label_en": "Damage"}),
         ),
-        ("PATCH", "/api/v1/vocabularies/{name}/terms/{code}") => {
+        ("GET" | "PATCH", "/api/v1/vocabularies/{name}/terms/{code}") => {
             Call::json("/api/v1/vocabularies/damage_type/terms/torn", json!({"label_en": format!("torn {n}")}))
         }
         ("POST", "/api/v1/assessments") => Call::json(route, json!({"file_id": file, "grade": 2})),

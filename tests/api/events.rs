@@ -4,12 +4,12 @@
 use std::collections::HashSet;
 use std::time::{Duration, Instant};
 
-use diesel::RunQueryDsl;
 use diesel::connection::SimpleConnection;
+use diesel::{Connection, RunQueryDsl};
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use crate::support::fixtures::{file, fonds, id, move_box, new_box, repository};
+use crate::support::fixtures::{file, fonds, id, location, move_box, new_box, repository};
 use crate::support::{TestApp, count_rows};
 
 /// Reads the feed from `after` to its end; returns the events and the last cursor.
@@ -94,7 +94,7 @@ fn every_committed_change_is_one_event_and_refusals_are_none() {
     assert_eq!(events[2]["data"]["to_location_id"], repo.lab);
     assert_eq!(events[3]["data"]["label"], "Hộp 1");
     assert_eq!(events[6]["data"]["pages"], "1-50");
-    assert_eq!(events[7]["data"]["to_status"], "approved");
+    assert_eq!(events[7]["data"]["status"], "approved");
     assert_eq!(events[7]["subject"], format!("/api/v1/treatments/{t}"));
 
     // Filters: by type, or by resource.
@@ -114,14 +114,16 @@ fn the_feed_holds_back_behind_an_open_transaction_and_skips_nothing() {
     // A writer that has written and not yet committed…
     let mut held = app.db();
     let mut rolled_back = app.db();
-    held.batch_execute("BEGIN").unwrap();
-    diesel::sql_query("INSERT INTO fonds (code, name, created_by, updated_by) VALUES ('HELD', 'Held', 1, 1)")
-        .execute(&mut held)
+    let write = |conn: &mut diesel::PgConnection, code: &str| {
+        conn.batch_execute("BEGIN").unwrap();
+        diesel::sql_query(format!(
+            "INSERT INTO events (type, subject, data) VALUES ('fonds.created', '/api/v1/fonds/0', '{{\"code\": \"{code}\"}}')"
+        ))
+        .execute(conn)
         .unwrap();
-    rolled_back.batch_execute("BEGIN").unwrap();
-    diesel::sql_query("INSERT INTO fonds (code, name, created_by, updated_by) VALUES ('GONE', 'Gone', 1, 1)")
-        .execute(&mut rolled_back)
-        .unwrap();
+    };
+    write(&mut held, "HELD");
+    write(&mut rolled_back, "GONE");
 
     // …while others commit after it, concurrently, and a consumer follows the feed.
     let writers: Vec<_> = (0..4)
@@ -214,10 +216,54 @@ fn bad_feed_parameters_are_refused() {
     let answer = app.get(&format!("/api/v1/events?after={foreign}"));
     assert_eq!(answer.problem(400)["errors"][0]["field"], "after");
     assert_eq!(app.get("/api/v1/events?limit=0").invalid_fields(), ["limit"]);
+    // A typo never passes silently; what only the trail shows is not in the feed.
+    for types in ["bogus", "box.movd,fonds", "api_key.created", "webhook"] {
+        let refused = app.get(&format!("/api/v1/events?types={types}"));
+        assert_eq!(refused.invalid_fields(), ["types"], "{types}");
+        let unknown = types.split(',').next().unwrap();
+        assert!(refused.body["errors"][0]["message"].as_str().unwrap().contains(&format!("`{unknown}`")));
+    }
+    assert_eq!(app.get("/api/v1/audit-trail?types=api_key,bogus").invalid_fields(), ["types"]);
+    assert_eq!(app.get("/api/v1/audit-trail?types=api_key.created,box").status, 200);
+    // Not base64, not JSON, not a feed cursor, naming no event of this feed: 400, saying so.
+    let feed_id = decoded(app.get("/api/v1/events").body["next_cursor"].as_str().unwrap())[0].clone();
+    let encode =
+        |value: Value| base64::Engine::encode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, value.to_string());
+    let impossible = encode(json!([feed_id, [99999999, "6f1a0c9e-4b3d-4c2a-9e8f-0a1b2c3d4e5f"]]));
+    for cursor in ["%%%".to_string(), encode(json!("text")).replace('"', ""), "bm90IGpzb24".into(), impossible] {
+        let refused = app.get(&format!("/api/v1/events?after={cursor}"));
+        assert_eq!(refused.problem(400)["errors"][0]["field"], "after", "{cursor}");
+    }
     assert_eq!(app.get("/api/v1/events?wait=61").invalid_fields(), ["wait"]);
     assert_eq!(app.get("/api/v1/events?since=1").invalid_fields(), ["since"]);
     let anonymous = app.request_as(None, Method::GET, "/api/v1/events").send();
     assert_eq!(anonymous.unwrap().status().as_u16(), 401);
+}
+
+/// What a cursor holds (cursors are opaque to readers; the tests look inside).
+fn decoded(cursor: &str) -> Vec<Value> {
+    let bytes = base64::Engine::decode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, cursor).unwrap();
+    serde_json::from_slice(&bytes).unwrap()
+}
+
+#[test]
+fn a_reader_of_some_types_goes_past_the_others_once() {
+    let app = TestApp::spawn();
+    let repo = repository(&app);
+    let (_, start) = read_feed(&app, None, "types=fonds");
+    // The cursor names the last event read past, though none was shown.
+    let last = app.all_pages("/api/v1/audit-trail?limit=1")[0].clone();
+    assert_eq!(decoded(&start)[1][1], last["id"]);
+    let b = id(&new_box(&app, "B-1", repo.shelves[0], json!({})));
+    move_box(&app, b, json!({"to_location_id": repo.lab, "reason": "conservation"}));
+    let quiet = app.get(&format!("/api/v1/events?types=fonds&after={start}"));
+    assert!(quiet.items().is_empty());
+    let moved = app.get("/api/v1/audit-trail?limit=1").items()[0].clone();
+    let skipped = quiet.body["next_cursor"].as_str().unwrap();
+    assert_eq!(decoded(skipped)[1][1], moved["id"], "past the box's events");
+    fonds(&app, "SNV", "Phông Sở Nội vụ");
+    let (found, _) = read_feed(&app, Some(skipped), "types=fonds");
+    assert_eq!(types(&found), ["fonds.created"]);
 }
 
 #[test]
@@ -229,4 +275,265 @@ fn events_cannot_be_changed() {
     assert!(refused.is_err());
     let refused = diesel::sql_query("DELETE FROM events").execute(&mut db);
     assert!(refused.is_err());
+}
+
+/// What the trail got since the last look (`seen` entries ago), oldest first, after checking
+/// that each event carries what a GET of its subject answers now; a deletion carries what the
+/// subject was (`gone`, read before deleting).
+#[track_caller]
+fn new_events_match_gets(app: &TestApp, seen: &mut usize, gone: &[Value]) -> Vec<String> {
+    let trail = app.all_pages("/api/v1/audit-trail?limit=500");
+    let mut new: Vec<Value> = trail[..trail.len() - *seen].to_vec();
+    new.reverse();
+    *seen = trail.len();
+    for event in &new {
+        assert_eq!(event["data_schema"], 2, "{event}");
+        let subject = event["subject"].as_str().unwrap();
+        if event["type"].as_str().unwrap().ends_with(".deleted") {
+            assert_eq!(app.get(subject).status, 404);
+            assert!(gone.contains(&event["data"]), "a deletion carries the last representation: {event}");
+            assert_eq!(event["before"], event["data"]);
+            continue;
+        }
+        let now = app.get(subject);
+        assert_eq!(now.status, 200, "{subject}: {}", now.text);
+        assert_eq!(event["data"], now.body, "{} of {subject}", event["type"]);
+    }
+    new.iter().map(|event| event["type"].as_str().unwrap().to_string()).collect()
+}
+
+#[test]
+fn every_event_carries_what_a_get_of_its_subject_answers() {
+    let app = TestApp::spawn();
+    let (mut seen, mut types) = (0, Vec::new());
+    // After each write: its events, checked against GETs of their subjects.
+    let mut step = |gone: &[Value]| {
+        let new = new_events_match_gets(&app, &mut seen, gone);
+        types.extend(new.clone());
+        new
+    };
+    step(&[]);
+
+    // Locations: a tree, shelving, a rename that renames everything below, a deletion.
+    let building = id(&location(&app, None, "building", "K1", json!({})));
+    step(&[]);
+    let room = id(&location(&app, Some(building), "room", "P02", json!({"name": "Phòng kho 2"})));
+    step(&[]);
+    let unit = id(&location(&app, Some(room), "unit", "G05", json!({})));
+    step(&[]);
+    let shelving = app.post(
+        &format!("/api/v1/locations/{unit}/shelving"),
+        json!({"bays": 2, "shelves_per_bay": 3, "capacity_mm": 1000}),
+    );
+    assert_eq!(shelving.status, 201, "{}", shelving.text);
+    assert_eq!(step(&[]), ["location.created"; 8]);
+    let shelves: Vec<i64> = shelving.body["shelves"].as_array().unwrap().iter().map(id).collect();
+    let lab = id(&location(&app, Some(building), "workspace", "LAB", json!({"purpose": "conservation_lab"})));
+    step(&[]);
+    let renamed = app.patch(&format!("/api/v1/locations/{room}"), "\"1\"", json!({"code": "P03"}));
+    assert_eq!(renamed.status, 200, "{}", renamed.text);
+    // The room, its unit, 2 bays and 6 shelves: each says its new path, once.
+    assert_eq!(step(&[]), ["location.updated"; 10]);
+    let trail = app.get("/api/v1/audit-trail?types=location.updated&limit=10");
+    let shelf = trail.items().iter().find(|e| e["data"]["kind"] == "shelf").unwrap();
+    assert!(shelf["data"]["path_code"].as_str().unwrap().starts_with("K1-P03-G05-"), "{shelf}");
+    assert!(shelf["before"]["path_code"].as_str().unwrap().starts_with("K1-P02-G05-"), "{shelf}");
+    assert_eq!(shelf["data"]["version"], 2, "a location whose path changed has a new version");
+    let doomed = id(&location(&app, Some(unit), "bay", "X", json!({})));
+    step(&[]);
+    let last = app.get(&format!("/api/v1/locations/{doomed}")).body;
+    assert_eq!(app.delete(&format!("/api/v1/locations/{doomed}")).status, 204);
+    step(&[last]);
+
+    // Boxes: registered, changed, moved, audited (and so found missing), reconciled.
+    let snv = fonds(&app, "SNV", "Phông Sở Nội vụ");
+    step(&[]);
+    let b = id(&new_box(&app, "B-1", shelves[0], json!({"fonds_id": snv})));
+    step(&[]);
+    assert_eq!(app.patch(&format!("/api/v1/boxes/{b}"), "\"1\"", json!({"label": "Hộp 1"})).status, 200);
+    step(&[]);
+    assert_eq!(move_box(&app, b, json!({"to_location_id": lab, "reason": "conservation"})).status, 201);
+    step(&[]);
+    assert_eq!(move_box(&app, b, json!({"reason": "return"})).status, 201);
+    step(&[]);
+    let stray = id(&new_box(&app, "B-2", shelves[1], json!({})));
+    step(&[]);
+    let audit = app.post("/api/v1/audits", json!({"location_id": shelves[0], "scanned": ["B-2"]}));
+    assert_eq!(audit.status, 201, "{}", audit.text);
+    step(&[]);
+    let reconciled = app.post(&format!("/api/v1/audits/{}/reconcile", id(&audit.body)), json!(null));
+    assert_eq!(reconciled.status, 200, "{}", reconciled.text);
+    assert_eq!(step(&[]), ["box.moved", "box.updated", "audit.reconciled"]);
+    assert_eq!(app.get(&format!("/api/v1/boxes/{b}")).body["status"], "missing");
+    assert_eq!(app.get(&format!("/api/v1/boxes/{stray}")).body["current_location"]["id"], shelves[0]);
+
+    // Holdings: fonds and files, changed; files imported.
+    assert_eq!(app.patch(&format!("/api/v1/fonds/{snv}"), "\"1\"", json!({"creator": "Sở Nội vụ"})).status, 200);
+    step(&[]);
+    let f = file(&app, snv, 1, 100, json!({"box_id": b}));
+    step(&[]);
+    assert_eq!(app.patch(&format!("/api/v1/files/{f}"), "\"1\"", json!({"title": "Tập công văn"})).status, 200);
+    step(&[]);
+    let imported = app
+        .request(Method::POST, "/api/v1/imports/files")
+        .header("Content-Type", "text/csv")
+        .body("fonds_code,inventory_no,file_no,title,leaves,box_barcode\nSNV,2,1,Hồ sơ,10,B-1\nSNV,2,2,Hồ sơ,12,\n")
+        .send();
+    assert_eq!(imported.unwrap().status().as_u16(), 201);
+    assert_eq!(step(&[]), ["file.created"; 2]);
+
+    // Conservation: a survey, a treatment proposed, approved and completed with the condition
+    // after, a batch, vocabulary terms.
+    let assessed = app.post(
+        "/api/v1/assessments",
+        json!({"file_id": f, "pages": "1-50", "grade": 3, "ph": 4.6, "recommended_treatments": ["backing"]}),
+    );
+    assert_eq!(assessed.status, 201, "{}", assessed.text);
+    step(&[]);
+    let t = id(&app.post("/api/v1/treatments", json!({"file_id": f, "pages": "1-50", "type": "backing"})).body);
+    step(&[]);
+    for step_to in
+        [json!({"to": "approved"}), json!({"to": "in_progress"}), json!({"to": "completed", "after": {"grade": 2}})]
+    {
+        let answer = app.post(&format!("/api/v1/treatments/{t}/transitions"), step_to);
+        assert_eq!(answer.status, 200, "{}", answer.text);
+        step(&[]);
+    }
+    let batch = app.post(
+        "/api/v1/treatments/batch",
+        json!({"entries": [{"file_id": f, "pages": "60-70", "type": "mending", "status": "completed",
+                            "completed_at": "2026-01-05T10:00:00Z", "after": {"grade": 1}},
+                           {"file_id": f, "pages": "71", "type": "cleaning"}]}),
+    );
+    assert_eq!(batch.status, 201, "{}", batch.text);
+    assert_eq!(step(&[]), ["assessment.created", "treatment.created", "treatment.created"]);
+    let term = app.post(
+        "/api/v1/vocabularies/material/terms",
+        json!({"code": "tissue", "label_vi": "Giấy", "label_en": "Tissue"}),
+    );
+    assert_eq!(term.status, 201, "{}", term.text);
+    step(&[]);
+    let relabel = app.patch("/api/v1/vocabularies/material/terms/tissue", "\"1\"", json!({"label_en": "Tissue paper"}));
+    assert_eq!(relabel.status, 200, "{}", relabel.text);
+    step(&[]);
+
+    // What only the trail shows: keys and webhooks.
+    let key = app.post("/api/v1/api-keys", json!({"name": "Trần Văn Nam", "role": "viewer"}));
+    step(&[]);
+    assert_eq!(app.post(&format!("/api/v1/api-keys/{}/revoke", id(&key.body)), json!(null)).status, 200);
+    step(&[]);
+    let hook = app.post("/api/v1/webhooks", json!({"url": "http://127.0.0.1:9/hook"}));
+    step(&[]);
+    assert_eq!(app.post(&format!("/api/v1/webhooks/{}/deactivate", id(&hook.body)), json!(null)).status, 200);
+    step(&[]);
+
+    types.sort_unstable();
+    types.dedup();
+    let mut all: Vec<&str> = paperkeep::events::model::EVENT_TYPES.iter().map(|(name, _)| *name).collect();
+    all.sort_unstable();
+    assert_eq!(types, all, "every type of event was checked");
+}
+
+fn event_ids(events: &[Value]) -> Vec<&str> {
+    events.iter().map(|e| e["id"].as_str().unwrap()).collect()
+}
+
+/// The id of the first event a webhook of `database` would send next, of type `prefix`.
+fn next_for_webhook(database: &str, prefix: &str) -> String {
+    #[derive(diesel::QueryableByName)]
+    struct Next {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        id: String,
+    }
+    let mut conn = diesel::PgConnection::establish(&crate::support::database_url(database)).unwrap();
+    diesel::sql_query(format!(
+        "SELECT e.id::text AS id FROM events e, webhooks w
+         WHERE (e.tx, e.position) > (w.cursor_tx, w.cursor_position) AND e.type LIKE '{prefix}.%'
+         ORDER BY e.tx, e.position LIMIT 1"
+    ))
+    .get_result::<Next>(&mut conn)
+    .unwrap()
+    .id
+}
+
+fn webhook_secret(database: &str) -> String {
+    #[derive(diesel::QueryableByName)]
+    struct Secret {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        secret: String,
+    }
+    let mut conn = diesel::PgConnection::establish(&crate::support::database_url(database)).unwrap();
+    diesel::sql_query("SELECT secret FROM webhooks").get_result::<Secret>(&mut conn).unwrap().secret
+}
+
+#[test]
+fn the_feed_goes_on_after_the_archive_is_restored_elsewhere() {
+    use paperkeep::imports::repo::restore;
+    let app = TestApp::spawn();
+    let repo = repository(&app);
+    let snv = fonds(&app, "SNV", "Phông Sở Nội vụ");
+    // A catalogue has read the first 7 events; a subscriber follows boxes from now on.
+    let first = app.get("/api/v1/events?limit=7");
+    let read_so_far = first.body["next_cursor"].as_str().unwrap().to_string();
+    let hook = app.post("/api/v1/webhooks", json!({"url": "http://127.0.0.1:9/hook", "types": ["box"]}));
+    assert_eq!(hook.status, 201, "{}", hook.text);
+    for n in 1..=3 {
+        new_box(&app, &format!("SNV-{n}"), repo.shelves[0], json!({"fonds_id": snv}));
+    }
+    let (original, end) = read_feed(&app, None, "limit=1000");
+    let first_for_hook = next_for_webhook(&app.database, "box");
+    let exported = app.request(Method::GET, "/api/v1/export").send().unwrap().text().unwrap();
+    assert!(!exported.contains(hook.body["secret"].as_str().unwrap()), "the secret is sealed");
+    // The old server goes on after the export.
+    fonds(&app, "LATE", "Phông");
+    let (_, beyond_export) = read_feed(&app, Some(&end), "");
+
+    // Restored elsewhere, with the key the export was made with.
+    let database = crate::support::fresh_database();
+    let mut conn = diesel::PgConnection::establish(&crate::support::database_url(&database)).unwrap();
+    let restored = restore(&mut conn, exported.as_bytes(), Some(&app.admin_key)).expect("the export restores");
+    assert_eq!(restored.counts["events"].as_u64().unwrap() as usize, count_rows(&app, "events") as usize - 1);
+    assert!(restored.new_secrets.is_empty());
+    assert_eq!(webhook_secret(&database), hook.body["secret"].as_str().unwrap(), "the subscriber's secret");
+    assert_eq!(next_for_webhook(&database, "box"), first_for_hook, "the subscriber goes on where it was");
+    drop(conn);
+    let copy = TestApp::serving(database, &app.admin_key);
+
+    // From the start: every event once, in the original order; from a cursor given out before:
+    // the rest; then what is new.
+    let (replayed, _) = read_feed(&copy, None, "limit=5");
+    assert_eq!(event_ids(&replayed), event_ids(&original));
+    let (rest, end_of_copy) = read_feed(&copy, Some(&read_so_far), "limit=5");
+    assert_eq!(event_ids(&rest), event_ids(&original[7..]));
+    let (none, same) = read_feed(&copy, Some(&end), "");
+    assert!(none.is_empty());
+    assert_eq!(same, end_of_copy);
+    fonds(&copy, "NEW", "Phông mới");
+    let (new, _) = read_feed(&copy, Some(&end), "");
+    assert_eq!(types(&new), ["fonds.created"]);
+    assert_eq!(new[0]["data"]["code"], "NEW");
+
+    // A cursor this database cannot continue is refused, saying why.
+    let refused = copy.get(&format!("/api/v1/events?after={beyond_export}"));
+    assert!(refused.problem(400)["detail"].as_str().unwrap().contains("does not have"), "{}", refused.text);
+    let other = TestApp::spawn();
+    fonds(&other, "X", "Phông");
+    let (_, foreign) = read_feed(&other, None, "");
+    let refused = copy.get(&format!("/api/v1/events?after={foreign}"));
+    assert!(refused.problem(400)["detail"].as_str().unwrap().contains("another database"), "{}", refused.text);
+
+    // Without the key, the subscriber gets a new secret, to be handed over; a wrong key restores
+    // nothing.
+    let database = crate::support::fresh_database();
+    let mut conn = diesel::PgConnection::establish(&crate::support::database_url(&database)).unwrap();
+    let wrong = restore(&mut conn, exported.as_bytes(), Some("pk_not_the_exporter"));
+    assert!(matches!(wrong, Err(paperkeep::error::Error::Invalid(ref errors)) if errors[0].field == "key"));
+    assert_eq!(crate::support::count_rows_in(&database, "events"), 0);
+    let restored = restore(&mut conn, exported.as_bytes(), None).expect("the export restores");
+    let (id, url, secret) = &restored.new_secrets[0];
+    assert_eq!((*id, url.as_str()), (hook.body["id"].as_i64().unwrap(), "http://127.0.0.1:9/hook"));
+    assert!(secret.starts_with("whsec_") && secret != hook.body["secret"].as_str().unwrap());
+    assert_eq!(&webhook_secret(&database), secret);
+    drop(conn);
+    crate::support::drop_database(&database);
 }

@@ -5,6 +5,7 @@ use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
 
 use crate::db::Json;
+use crate::events::model::Resource;
 use crate::holdings::model::{PageSet, PagesInput};
 use crate::http::body::Rules;
 use crate::schema::files;
@@ -80,6 +81,14 @@ pub struct Assessment {
     pub treatment_id: Option<i64>,
     pub created_at: DateTime<Utc>,
     pub created_by: i64,
+}
+
+impl Resource for Assessment {
+    const KIND: &'static str = "assessment";
+
+    fn subject(&self) -> String {
+        format!("/api/v1/assessments/{}", self.id)
+    }
 }
 
 /// A damage as given in a request.

@@ -7,6 +7,7 @@ use validator::Validate;
 use super::ConditionInput;
 use crate::db::{Json, text_enum};
 use crate::error::FieldError;
+use crate::events::model::Resource;
 use crate::holdings::model::{PageSet, PagesInput};
 use crate::http::body::Rules;
 use crate::http::etag::Versioned;
@@ -133,6 +134,15 @@ pub struct TreatmentDetail {
 impl Versioned for TreatmentDetail {
     fn version(&self) -> i32 {
         self.treatment.version
+    }
+}
+
+/// A treatment's events (`treatment.transitioned` too) carry it with every step.
+impl Resource for TreatmentDetail {
+    const KIND: &'static str = "treatment";
+
+    fn subject(&self) -> String {
+        format!("/api/v1/treatments/{}", self.treatment.id)
     }
 }
 

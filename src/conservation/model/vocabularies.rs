@@ -6,6 +6,7 @@ use validator::Validate;
 
 use crate::db::text_enum;
 use crate::error::FieldError;
+use crate::events::model::Resource;
 use crate::http::body::{Rules, nullable};
 use crate::http::etag::Versioned;
 use crate::schema::vocabulary_terms;
@@ -54,6 +55,24 @@ pub struct Term {
 impl Versioned for Term {
     fn version(&self) -> i32 {
         self.version
+    }
+}
+
+/// A term of a vocabulary, as its events carry it: the term alone, as `GET …/terms/{code}`
+/// answers.
+pub struct TermOf<'a>(pub Vocabulary, pub &'a Term);
+
+impl Serialize for TermOf<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.1.serialize(serializer)
+    }
+}
+
+impl Resource for TermOf<'_> {
+    const KIND: &'static str = "vocabulary_term";
+
+    fn subject(&self) -> String {
+        format!("/api/v1/vocabularies/{}/terms/{}", self.0, self.1.code)
     }
 }
 

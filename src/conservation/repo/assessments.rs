@@ -10,6 +10,8 @@ use crate::conservation::model::{
 };
 use crate::db::Json;
 use crate::error::{Error, FieldError, Result};
+use crate::events::model::Change;
+use crate::events::repo as events;
 use crate::holdings::model::PageSet;
 use crate::holdings::repo::files;
 use crate::keys::model::Actor;
@@ -121,8 +123,8 @@ pub fn insert(
         })
 }
 
-/// Records a condition survey; returns the new assessment's id.
-pub fn create(conn: &mut PgConnection, new: &NewAssessment, actor: &Actor) -> Result<i64> {
+/// Records a condition survey.
+pub fn create(conn: &mut PgConnection, new: &NewAssessment, actor: &Actor) -> Result<Assessment> {
     let page_count = files::page_count(conn, new.file_id)?
         .ok_or_else(|| Error::invalid("file_id", format!("no file has id {}", new.file_id)))?;
     let mut errors = Vec::new();
@@ -160,16 +162,23 @@ pub fn create(conn: &mut PgConnection, new: &NewAssessment, actor: &Actor) -> Re
     if !errors.is_empty() {
         return Err(Error::Invalid(errors));
     }
-    insert(conn, new.file_id, &pages, &condition, new.assessed_at, new.supersedes_id, actor)
+    let id = insert(conn, new.file_id, &pages, &condition, new.assessed_at, new.supersedes_id, actor)?;
+    let created = get(conn, id)?;
+    events::record(conn, &[Change::created(&created)])?;
+    Ok(created)
 }
 
 pub fn get(conn: &mut PgConnection, id: i64) -> Result<Assessment> {
-    assessment_records::table
-        .find(id)
+    get_many(conn, &[id])?.pop().ok_or_else(|| Error::NotFound(format!("no assessment has id {id}")))
+}
+
+/// The assessments with these ids, in id order.
+pub fn get_many(conn: &mut PgConnection, ids: &[i64]) -> Result<Vec<Assessment>> {
+    Ok(assessment_records::table
+        .filter(assessment_records::id.eq_any(ids))
+        .order(assessment_records::id)
         .select(Assessment::as_select())
-        .first(conn)
-        .optional()?
-        .ok_or_else(|| Error::NotFound(format!("no assessment has id {id}")))
+        .load(conn)?)
 }
 
 /// Assessments newest first (by when they were made), after the keyset `after`.

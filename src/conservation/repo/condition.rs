@@ -88,11 +88,31 @@ fn waiting(segments: &[Segment], completed: &[&Done], only: Option<&str>) -> Opt
     (!found.pages.is_empty()).then_some(found)
 }
 
-/// The conservation state of one file.
-pub fn summary(conn: &mut PgConnection, file: &File) -> Result<ConditionSummary> {
-    let surveys = surveys_of(conn, &[file.id])?;
-    let completed = completed_of(conn, &[file.id])?;
-    let (segments, never) = current(&surveys.iter().collect::<Vec<_>>(), file.page_count);
+/// The conservation state of each of `files`, in their order.
+pub fn summaries(conn: &mut PgConnection, files: &[File]) -> Result<Vec<ConditionSummary>> {
+    let ids: Vec<i64> = files.iter().map(|file| file.id).collect();
+    let surveys = surveys_of(conn, &ids)?;
+    let completed = completed_of(conn, &ids)?;
+    let mut surveys_by_file: HashMap<i64, Vec<&Survey>> = HashMap::new();
+    for survey in &surveys {
+        surveys_by_file.entry(survey.file_id).or_default().push(survey);
+    }
+    let mut completed_by_file: HashMap<i64, Vec<&Done>> = HashMap::new();
+    for done in &completed {
+        completed_by_file.entry(done.file_id).or_default().push(done);
+    }
+    Ok(files
+        .iter()
+        .map(|file| {
+            let surveys = surveys_by_file.get(&file.id).map_or(&[][..], Vec::as_slice);
+            summarize(file, surveys, completed_by_file.get(&file.id).map_or(&[][..], Vec::as_slice))
+        })
+        .collect())
+}
+
+/// A file's conservation state from its surveys (newest first) and completed treatments.
+fn summarize(file: &File, surveys: &[&Survey], completed: &[&Done]) -> ConditionSummary {
+    let (segments, never) = current(surveys, file.page_count);
     let mut summary = ConditionSummary { pages_never_assessed: never.count(), ..ConditionSummary::default() };
     for grade in 1..=4 {
         summary.pages_by_grade.insert(grade, 0);
@@ -101,16 +121,16 @@ pub fn summary(conn: &mut PgConnection, file: &File) -> Result<ConditionSummary>
         *summary.pages_by_grade.entry(segment.survey.grade).or_default() += segment.pages.count();
     }
     let mut treated: BTreeMap<String, PageSet> = BTreeMap::new();
-    for done in &completed {
+    for done in completed {
         let entry = treated.entry(done.treatment_type.clone()).or_default();
         *entry = entry.union(&done.pages);
     }
     summary.pages_treated_by_type = treated.into_iter().map(|(kind, pages)| (kind, pages.count())).collect();
-    if let Some(waiting) = waiting(&segments, &completed.iter().collect::<Vec<_>>(), None) {
+    if let Some(waiting) = waiting(&segments, completed, None) {
         summary.pages_waiting_count = waiting.pages.count();
         summary.pages_waiting = waiting.pages;
     }
-    Ok(summary)
+    summary
 }
 
 /// Every assessment and treatment covering page `page` of `file`, oldest first.

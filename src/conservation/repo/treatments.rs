@@ -11,10 +11,12 @@ use diesel::result::{DatabaseErrorKind, Error as DieselError};
 use super::assessments::{self, CONDITION_VOCABULARIES, CheckedCondition, check_condition};
 use super::vocabularies::Terms;
 use crate::conservation::model::{
-    Method, NewTreatment, Transition, TransitionRequest, Treatment, TreatmentDetail, TreatmentFilter, TreatmentStatus,
-    Vocabulary,
+    Assessment, Method, NewTreatment, Transition, TransitionRequest, Treatment, TreatmentDetail, TreatmentFilter,
+    TreatmentStatus, Vocabulary,
 };
 use crate::error::{Error, FieldError, Result};
+use crate::events::model::Change;
+use crate::events::repo as events;
 use crate::holdings::model::PageSet;
 use crate::keys::model::{Actor, Permission};
 use crate::schema::{assessments as assessments_table, files, treatment_transitions, treatments};
@@ -45,10 +47,13 @@ enum Refusal {
     Overlap(String),
 }
 
-/// Proposes (or logs as completed) one treatment; returns its id.
-pub fn create(conn: &mut PgConnection, new: &NewTreatment, actor: &Actor) -> Result<i64> {
+/// Proposes (or logs as completed) one treatment.
+pub fn create(conn: &mut PgConnection, new: &NewTreatment, actor: &Actor) -> Result<TreatmentDetail> {
     match plan(conn, std::slice::from_ref(new))?.pop().expect("one entry, one plan") {
-        Ok(planned) => Ok(insert(conn, vec![planned], actor)?[0]),
+        Ok(planned) => {
+            let id = insert(conn, vec![planned], actor)?[0];
+            get(conn, id)
+        }
         Err(Refusal::Invalid(errors)) => Err(Error::Invalid(errors)),
         Err(Refusal::Overlap(message)) => Err(Error::Conflict(message)),
     }
@@ -247,9 +252,24 @@ fn insert(conn: &mut PgConnection, planned: Vec<Planned>, actor: &Actor) -> Resu
             })
             .collect();
         diesel::insert_into(treatment_transitions::table).values(transitions).execute(conn)?;
+        record_created(conn, &after_ids.into_iter().flatten().collect::<Vec<_>>(), &chunk_ids)?;
         ids.extend(chunk_ids);
     }
     Ok(ids)
+}
+
+/// The events of new treatments, each after that of the condition it was completed with.
+fn record_created(conn: &mut PgConnection, assessment_ids: &[i64], treatment_ids: &[i64]) -> Result<()> {
+    let conditions: HashMap<i64, Assessment> =
+        assessments::get_many(conn, assessment_ids)?.into_iter().map(|a| (a.id, a)).collect();
+    let mut changes = Vec::with_capacity(assessment_ids.len() + treatment_ids.len());
+    for treatment in get_many(conn, treatment_ids)? {
+        if let Some(condition) = treatment.treatment.after_assessment_id.and_then(|id| conditions.get(&id)) {
+            changes.push(Change::created(condition));
+        }
+        changes.push(Change::created(&treatment));
+    }
+    events::record(conn, &changes)
 }
 
 /// A concurrent request put the same pages in an open treatment between our check and insert.
@@ -264,7 +284,12 @@ fn overlap_meanwhile(err: DieselError) -> Error {
 
 /// Moves a treatment along its workflow. Approving needs the head conservator (or admin);
 /// completing records the condition after as an assessment of the same pages.
-pub fn transition(conn: &mut PgConnection, id: i64, request: &TransitionRequest, actor: &Actor) -> Result<()> {
+pub fn transition(
+    conn: &mut PgConnection,
+    id: i64,
+    request: &TransitionRequest,
+    actor: &Actor,
+) -> Result<TreatmentDetail> {
     let current: Treatment = treatments::table
         .find(id)
         .select(Treatment::as_select())
@@ -272,6 +297,7 @@ pub fn transition(conn: &mut PgConnection, id: i64, request: &TransitionRequest,
         .first(conn)
         .optional()?
         .ok_or_else(|| Error::NotFound(format!("no treatment has id {id}")))?;
+    let before = get(conn, id)?;
     if !current.status.may_become(request.to) {
         return Err(Error::Conflict(format!("a {} treatment cannot become {}", current.status, request.to)));
     }
@@ -315,22 +341,41 @@ pub fn transition(conn: &mut PgConnection, id: i64, request: &TransitionRequest,
             treatment_transitions::by.eq(actor.key_id),
         ))
         .execute(conn)?;
-    Ok(())
+    let after = get(conn, id)?;
+    let mut changes: Vec<Change> =
+        assessments::get_many(conn, &after_id.into_iter().collect::<Vec<_>>())?.iter().map(Change::created).collect();
+    changes.push(Change::new("transitioned", &after, Some(&before)));
+    events::record(conn, &changes)?;
+    Ok(after)
 }
 
 pub fn get(conn: &mut PgConnection, id: i64) -> Result<TreatmentDetail> {
-    let treatment = treatments::table
-        .find(id)
+    get_many(conn, &[id])?.pop().ok_or_else(|| Error::NotFound(format!("no treatment has id {id}")))
+}
+
+/// The treatments with these ids, each with its workflow, in id order.
+fn get_many(conn: &mut PgConnection, ids: &[i64]) -> Result<Vec<TreatmentDetail>> {
+    let found: Vec<Treatment> = treatments::table
+        .filter(treatments::id.eq_any(ids))
+        .order(treatments::id)
         .select(Treatment::as_select())
-        .first(conn)
-        .optional()?
-        .ok_or_else(|| Error::NotFound(format!("no treatment has id {id}")))?;
-    let transitions = treatment_transitions::table
-        .filter(treatment_transitions::treatment_id.eq(id))
-        .order(treatment_transitions::id)
-        .select(Transition::as_select())
         .load(conn)?;
-    Ok(TreatmentDetail { treatment, transitions })
+    let mut steps: HashMap<i64, Vec<Transition>> = HashMap::new();
+    let rows: Vec<(i64, Transition)> = treatment_transitions::table
+        .filter(treatment_transitions::treatment_id.eq_any(ids))
+        .order(treatment_transitions::id)
+        .select((treatment_transitions::treatment_id, Transition::as_select()))
+        .load(conn)?;
+    for (treatment_id, step) in rows {
+        steps.entry(treatment_id).or_default().push(step);
+    }
+    Ok(found
+        .into_iter()
+        .map(|treatment| {
+            let transitions = steps.remove(&treatment.id).unwrap_or_default();
+            TreatmentDetail { treatment, transitions }
+        })
+        .collect())
 }
 
 /// Treatments newest first, before the treatment `before`; `limit + 1` at most.

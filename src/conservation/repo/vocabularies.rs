@@ -6,8 +6,10 @@ use diesel::dsl::now;
 use diesel::prelude::*;
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
 
-use crate::conservation::model::{NewTerm, Term, TermPatch, Vocabulary, VocabularyTerms};
+use crate::conservation::model::{NewTerm, Term, TermOf, TermPatch, Vocabulary, VocabularyTerms};
 use crate::error::{Error, FieldError, Result};
+use crate::events::model::Change;
+use crate::events::repo as events;
 use crate::keys::model::Actor;
 use crate::schema::vocabulary_terms as terms;
 
@@ -39,6 +41,16 @@ fn category_fits(name: Vocabulary, category: Option<&str>) -> Result<()> {
     }
 }
 
+/// One term of a vocabulary.
+pub fn term(conn: &mut PgConnection, name: Vocabulary, code: &str) -> Result<Term> {
+    terms::table
+        .find((name, code))
+        .select(Term::as_select())
+        .first(conn)
+        .optional()?
+        .ok_or_else(|| Error::NotFound(format!("the {name} vocabulary has no term `{code}`")))
+}
+
 pub fn add(conn: &mut PgConnection, name: Vocabulary, new: &NewTerm, actor: &Actor) -> Result<Term> {
     if !name.extensible() {
         return Err(Error::Conflict(format!("the {name} vocabulary is fixed; terms cannot be added")));
@@ -46,7 +58,7 @@ pub fn add(conn: &mut PgConnection, name: Vocabulary, new: &NewTerm, actor: &Act
     category_fits(name, new.category.as_deref())?;
     let position: Option<i32> =
         terms::table.filter(terms::vocabulary.eq(name)).select(diesel::dsl::max(terms::position)).first(conn)?;
-    diesel::insert_into(terms::table)
+    let added = diesel::insert_into(terms::table)
         .values((
             terms::vocabulary.eq(name),
             terms::code.eq(&new.code),
@@ -64,7 +76,9 @@ pub fn add(conn: &mut PgConnection, name: Vocabulary, new: &NewTerm, actor: &Act
                 Error::Conflict(format!("the {name} vocabulary already has a term `{}`", new.code))
             }
             other => other.into(),
-        })
+        })?;
+    events::record(conn, &[Change::created(&TermOf(name, &added))])?;
+    Ok(added)
 }
 
 /// Changes labels or category, or retires a term (it stays for the records that use it).
@@ -97,7 +111,7 @@ pub fn update(
         Some(false) => None,
         None => current.retired_at,
     };
-    Ok(diesel::update(key)
+    let after = diesel::update(key)
         .set((
             terms::label_vi.eq(patch.label_vi.as_ref().unwrap_or(&current.label_vi)),
             terms::label_en.eq(patch.label_en.as_ref().unwrap_or(&current.label_en)),
@@ -108,7 +122,9 @@ pub fn update(
             terms::updated_by.eq(actor.key_id),
         ))
         .returning(Term::as_returning())
-        .get_result(conn)?)
+        .get_result(conn)?;
+    events::record(conn, &[Change::updated(&TermOf(name, &current), &TermOf(name, &after))])?;
+    Ok(after)
 }
 
 /// The terms new records may use, loaded once per request.

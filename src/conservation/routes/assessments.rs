@@ -26,8 +26,7 @@ async fn create_assessment(caller: Caller, body: Json<NewAssessment>) -> Result<
     let new = body.0;
     caller
         .run(move |conn, actor| {
-            let id = repo::create(conn, &new, actor)?;
-            let assessment = repo::get(conn, id)?;
+            let assessment = repo::create(conn, &new, actor)?;
             Ok(Answer::created(&assessment, format!("/api/v1/assessments/{}", assessment.id)))
         })
         .await

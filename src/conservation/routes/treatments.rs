@@ -31,8 +31,7 @@ async fn create_treatment(caller: Caller, body: Json<NewTreatment>) -> Result<An
     let new = body.0;
     caller
         .run(move |conn, actor| {
-            let id = repo::create(conn, &new, actor)?;
-            let created = repo::get(conn, id)?;
+            let created = repo::create(conn, &new, actor)?;
             Ok(Answer::tagged_created(&created, format!("/api/v1/treatments/{}", created.treatment.id)))
         })
         .await
@@ -90,10 +89,5 @@ async fn transition_treatment(
     body: Json<TransitionRequest>,
 ) -> Result<Answer, ApiError> {
     let (id, request) = (id.into_inner(), body.0);
-    caller
-        .run(move |conn, actor| {
-            repo::transition(conn, id, &request, actor)?;
-            Ok(Answer::tagged(&repo::get(conn, id)?))
-        })
-        .await
+    caller.run(move |conn, actor| Ok(Answer::tagged(&repo::transition(conn, id, &request, actor)?))).await
 }

@@ -15,6 +15,7 @@ pub fn register(router: &mut Router) {
     router.add(__path_list_vocabularies, list_vocabularies);
     router.add(__path_get_vocabulary, get_vocabulary);
     router.add(__path_add_term, add_term);
+    router.add(__path_get_term, get_term);
     router.add(__path_update_term, update_term);
 }
 
@@ -53,6 +54,16 @@ async fn add_term(caller: Caller, name: web::Path<String>, body: Json<NewTerm>) 
             Ok(Answer::tagged_created(&term, format!("/api/v1/vocabularies/{name}/terms/{}", term.code)))
         })
         .await
+}
+
+/// One term of a vocabulary.
+#[utoipa::path(get, path = "/api/v1/vocabularies/{name}/terms/{code}", tag = "vocabularies",
+    params(("name" = String, Path, description = "Vocabulary name"), ("code" = String, Path, description = "Term code")),
+    responses((status = 200, description = "The term", body = Term, headers(("ETag" = String)))))]
+async fn get_term(caller: Caller, path: web::Path<(String, String)>) -> Result<Answer, ApiError> {
+    let (name, code) = path.into_inner();
+    let name = vocabulary(&name)?;
+    Ok(Answer::tagged(&caller.read(move |conn| repo::term(conn, name, &code)).await?))
 }
 
 /// Changes a term's labels or category, or retires it: a retired term stays in the records that

@@ -7,6 +7,7 @@ use validator::Validate;
 use crate::conservation::model::ConditionSummary;
 use crate::db::text_enum;
 use crate::error::FieldError;
+use crate::events::model::Resource;
 use crate::http::body::{Rules, nullable};
 use crate::http::etag::Versioned;
 use crate::schema::files;
@@ -82,6 +83,14 @@ pub struct FileDetail {
 impl Versioned for FileDetail {
     fn version(&self) -> i32 {
         self.file.version
+    }
+}
+
+impl Resource for FileDetail {
+    const KIND: &'static str = "file";
+
+    fn subject(&self) -> String {
+        format!("/api/v1/files/{}", self.file.id)
     }
 }
 

@@ -5,6 +5,7 @@ use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
 
 use crate::error::FieldError;
+use crate::events::model::Resource;
 use crate::http::body::{Rules, nullable};
 use crate::http::etag::Versioned;
 use crate::schema::fonds;
@@ -34,6 +35,14 @@ pub struct Fonds {
 impl Versioned for Fonds {
     fn version(&self) -> i32 {
         self.version
+    }
+}
+
+impl Resource for Fonds {
+    const KIND: &'static str = "fonds";
+
+    fn subject(&self) -> String {
+        format!("/api/v1/fonds/{}", self.id)
     }
 }
 

@@ -1,12 +1,18 @@
+use std::collections::HashMap;
+
 use diesel::dsl::now;
 use diesel::prelude::*;
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
 
 use crate::db::search_key_contains;
 use crate::error::{Error, FieldError, Result};
+use crate::events::model::Change;
+use crate::events::repo as events;
 use crate::holdings::model::{Access, File, FileDetail, FileFilter, FilePatch, NewFile, Numbering, dates_in_order};
 use crate::keys::model::Actor;
 use crate::schema::{assessments, boxes, files, fonds, treatments};
+use crate::storage::model::ArchiveBox;
+use crate::storage::repo::boxes as box_repo;
 
 fn conflict(err: DieselError) -> Error {
     match err {
@@ -34,7 +40,7 @@ fn check_box(conn: &mut PgConnection, box_id: i64, fonds_id: i64, errors: &mut V
     Ok(())
 }
 
-pub fn create(conn: &mut PgConnection, new: &NewFile, actor: &Actor) -> Result<i64> {
+pub fn create(conn: &mut PgConnection, new: &NewFile, actor: &Actor) -> Result<FileDetail> {
     let mut errors = Vec::new();
     let fonds_exists: i64 = fonds::table.filter(fonds::id.eq(new.fonds_id)).count().get_result(conn)?;
     if fonds_exists == 0 {
@@ -46,7 +52,7 @@ pub fn create(conn: &mut PgConnection, new: &NewFile, actor: &Actor) -> Result<i
     if !errors.is_empty() {
         return Err(Error::Invalid(errors));
     }
-    diesel::insert_into(files::table)
+    let id = diesel::insert_into(files::table)
         .values((
             files::fonds_id.eq(new.fonds_id),
             files::inventory_no.eq(new.inventory_no),
@@ -65,7 +71,10 @@ pub fn create(conn: &mut PgConnection, new: &NewFile, actor: &Actor) -> Result<i
         ))
         .returning(files::id)
         .get_result(conn)
-        .map_err(conflict)
+        .map_err(conflict)?;
+    let created = detail(conn, id)?;
+    events::record(conn, &[Change::created(&created)])?;
+    Ok(created)
 }
 
 pub fn get(conn: &mut PgConnection, id: i64) -> Result<File> {
@@ -84,16 +93,32 @@ pub fn page_count(conn: &mut PgConnection, id: i64) -> Result<Option<i32>> {
 
 /// A file with its fonds, its box and where that is, and its conservation.
 pub fn detail(conn: &mut PgConnection, id: i64) -> Result<FileDetail> {
-    let (file, fonds_code, fonds_name) = files::table
+    details(conn, &[id])?.pop().ok_or_else(|| Error::NotFound(format!("no file has id {id}")))
+}
+
+/// The files with these ids, each with its fonds, box and conservation, in id order.
+fn details(conn: &mut PgConnection, ids: &[i64]) -> Result<Vec<FileDetail>> {
+    let rows = files::table
         .inner_join(fonds::table)
-        .filter(files::id.eq(id))
+        .filter(files::id.eq_any(ids))
+        .order(files::id)
         .select((File::as_select(), fonds::code, fonds::name))
-        .first::<(File, String, String)>(conn)
-        .optional()?
-        .ok_or_else(|| Error::NotFound(format!("no file has id {id}")))?;
-    let in_box = file.box_id.map(|box_id| crate::storage::repo::boxes::get(conn, box_id)).transpose()?;
-    let conservation = crate::conservation::repo::condition::summary(conn, &file)?;
-    Ok(FileDetail { file, fonds_code, fonds_name, in_box, conservation })
+        .load::<(File, String, String)>(conn)?;
+    let mut box_ids: Vec<i64> = rows.iter().filter_map(|(file, ..)| file.box_id).collect();
+    box_ids.sort_unstable();
+    box_ids.dedup();
+    let boxes: HashMap<i64, ArchiveBox> =
+        box_repo::get_many(conn, &box_ids)?.into_iter().map(|found| (found.id, found)).collect();
+    let files: Vec<File> = rows.iter().map(|(file, ..)| file.clone()).collect();
+    let summaries = crate::conservation::repo::condition::summaries(conn, &files)?;
+    Ok(rows
+        .into_iter()
+        .zip(summaries)
+        .map(|((file, fonds_code, fonds_name), conservation)| {
+            let in_box = file.box_id.and_then(|id| boxes.get(&id).cloned());
+            FileDetail { file, fonds_code, fonds_name, in_box, conservation }
+        })
+        .collect())
 }
 
 /// Files in fonds, inventory and file number order after `after`; `limit + 1` at most.
@@ -129,7 +154,13 @@ pub fn list(
 
 /// Changes a file at version `expected` (`None`: any). Its page count cannot fall below a page
 /// that an assessment or treatment names.
-pub fn update(conn: &mut PgConnection, id: i64, patch: &FilePatch, expected: Option<i32>, actor: &Actor) -> Result<()> {
+pub fn update(
+    conn: &mut PgConnection,
+    id: i64,
+    patch: &FilePatch,
+    expected: Option<i32>,
+    actor: &Actor,
+) -> Result<FileDetail> {
     let current = files::table
         .find(id)
         .select(File::as_select())
@@ -156,6 +187,7 @@ pub fn update(conn: &mut PgConnection, id: i64, patch: &FilePatch, expected: Opt
             )));
         }
     }
+    let before = detail(conn, id)?;
     diesel::update(files::table.find(id))
         .set((
             patch,
@@ -165,7 +197,9 @@ pub fn update(conn: &mut PgConnection, id: i64, patch: &FilePatch, expected: Opt
         ))
         .execute(conn)
         .map_err(conflict)?;
-    Ok(())
+    let after = detail(conn, id)?;
+    events::record(conn, &[Change::updated(&before, &after)])?;
+    Ok(after)
 }
 
 fn highest_recorded_page(conn: &mut PgConnection, id: i64) -> Result<i32> {
@@ -225,12 +259,18 @@ pub fn create_many(conn: &mut PgConnection, new: &[(u64, NewFile)], actor: &Acto
     // One statement over arrays, whatever the number of rows: planned once, no parameter limit.
     let column = |f: fn(&NewFile) -> Option<String>| new.iter().map(|(_, file)| f(file)).collect::<Vec<_>>();
     use diesel::sql_types::Date;
-    diesel::sql_query(
+    #[derive(QueryableByName)]
+    struct Added {
+        #[diesel(sql_type = BigInt)]
+        id: i64,
+    }
+    let added: Vec<Added> = diesel::sql_query(
         "INSERT INTO files (fonds_id, inventory_no, file_no, archive_code, title, date_from, date_to, page_count,
                             numbering, box_id, access, notes, created_by, updated_by)
          SELECT f.*, $13, $13
          FROM unnest($1::bigint[], $2::int[], $3::int[], $4::text[], $5::text[], $6::date[], $7::date[], $8::int[],
-                     $9::text[], $10::bigint[], $11::text[], $12::text[]) AS f",
+                     $9::text[], $10::bigint[], $11::text[], $12::text[]) AS f
+         RETURNING id",
     )
     .bind::<Array<BigInt>, _>(&fonds)
     .bind::<Array<Integer>, _>(&inventories)
@@ -247,7 +287,10 @@ pub fn create_many(conn: &mut PgConnection, new: &[(u64, NewFile)], actor: &Acto
     .bind::<Array<Text>, _>(new.iter().map(|(_, f)| f.access.unwrap_or(Access::Open).as_str()).collect::<Vec<_>>())
     .bind::<Array<Nullable<Text>>, _>(column(|f| f.notes.clone()))
     .bind::<BigInt, _>(actor.key_id)
-    .execute(conn)
+    .load(conn)
     .map_err(conflict)?;
+    let ids: Vec<i64> = added.iter().map(|added| added.id).collect();
+    let created: Vec<Change> = details(conn, &ids)?.iter().map(Change::created).collect();
+    events::record(conn, &created)?;
     Ok(new.len())
 }

@@ -4,6 +4,8 @@ use diesel::result::{DatabaseErrorKind, Error as DieselError};
 
 use crate::db::{lower, search_key_contains};
 use crate::error::{Error, Result};
+use crate::events::model::Change;
+use crate::events::repo as events;
 use crate::holdings::model::{Fonds, FondsFilter, FondsPatch, NewFonds, years_in_order};
 use crate::keys::model::Actor;
 use crate::schema::fonds;
@@ -18,11 +20,13 @@ fn duplicate(err: DieselError, code: &str) -> Error {
 }
 
 pub fn create(conn: &mut PgConnection, new: &NewFonds, actor: &Actor) -> Result<Fonds> {
-    diesel::insert_into(fonds::table)
+    let created = diesel::insert_into(fonds::table)
         .values((new, fonds::created_by.eq(actor.key_id), fonds::updated_by.eq(actor.key_id)))
         .returning(Fonds::as_returning())
         .get_result(conn)
-        .map_err(|err| duplicate(err, &new.code))
+        .map_err(|err| duplicate(err, &new.code))?;
+    events::record(conn, &[Change::created(&created)])?;
+    Ok(created)
 }
 
 pub fn get(conn: &mut PgConnection, id: i64) -> Result<Fonds> {
@@ -67,7 +71,7 @@ pub fn update(
     if !errors.is_empty() {
         return Err(Error::Invalid(errors));
     }
-    diesel::update(fonds::table.find(id))
+    let after = diesel::update(fonds::table.find(id))
         .set((
             patch,
             fonds::version.eq(fonds::version + 1),
@@ -76,5 +80,7 @@ pub fn update(
         ))
         .returning(Fonds::as_returning())
         .get_result(conn)
-        .map_err(|err| duplicate(err, patch.code.as_deref().unwrap_or_default()))
+        .map_err(|err| duplicate(err, patch.code.as_deref().unwrap_or_default()))?;
+    events::record(conn, &[Change::updated(&current, &after)])?;
+    Ok(after)
 }

@@ -26,8 +26,7 @@ async fn create_file(caller: Caller, body: Json<NewFile>) -> Result<Answer, ApiE
     let new = body.0;
     caller
         .run(move |conn, actor| {
-            let id = repo::create(conn, &new, actor)?;
-            let created = repo::detail(conn, id)?;
+            let created = repo::create(conn, &new, actor)?;
             Ok(Answer::tagged_created(&created, format!("/api/v1/files/{}", created.file.id)))
         })
         .await
@@ -66,10 +65,5 @@ async fn update_file(
     body: Json<FilePatch>,
 ) -> Result<Answer, ApiError> {
     let (id, patch, expected) = (id.into_inner(), body.0, if_match.required()?);
-    caller
-        .run(move |conn, actor| {
-            repo::update(conn, id, &patch, expected, actor)?;
-            Ok(Answer::tagged(&repo::detail(conn, id)?))
-        })
-        .await
+    caller.run(move |conn, actor| Ok(Answer::tagged(&repo::update(conn, id, &patch, expected, actor)?))).await
 }

@@ -5,6 +5,7 @@ use validator::Validate;
 
 use crate::db::text_enum;
 use crate::error::FieldError;
+use crate::events::model::Resource;
 use crate::http::body::Rules;
 
 pub const MAX_SCANNED: usize = 10_000;
@@ -99,6 +100,14 @@ pub struct Audit {
     pub unexpected: Vec<UnexpectedBox>,
     pub unknown: Vec<String>,
     pub duplicates: Vec<String>,
+}
+
+impl Resource for Audit {
+    const KIND: &'static str = "audit";
+
+    fn subject(&self) -> String {
+        format!("/api/v1/audits/{}", self.summary.id)
+    }
 }
 
 #[derive(Debug, Clone, Default, Deserialize, Validate, IntoParams)]

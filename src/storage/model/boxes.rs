@@ -7,6 +7,7 @@ use validator::Validate;
 
 use super::{LocationKind, LocationRef, Purpose};
 use crate::db::{Json, text_enum};
+use crate::events::model::Resource;
 use crate::http::body::{Rules, nullable};
 use crate::http::etag::Versioned;
 use crate::schema::{boxes, locations};
@@ -200,6 +201,14 @@ impl From<BoxRecord> for ArchiveBox {
 impl Versioned for ArchiveBox {
     fn version(&self) -> i32 {
         self.version
+    }
+}
+
+impl Resource for ArchiveBox {
+    const KIND: &'static str = "box";
+
+    fn subject(&self) -> String {
+        format!("/api/v1/boxes/{}", self.id)
     }
 }
 

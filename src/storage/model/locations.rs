@@ -8,6 +8,7 @@ use validator::{Validate, ValidationError};
 
 use crate::db::text_enum;
 use crate::error::FieldError;
+use crate::events::model::Resource;
 use crate::http::body::{Rules, nullable};
 use crate::http::etag::Versioned;
 use crate::schema::locations;
@@ -120,6 +121,14 @@ pub struct LocationDetail {
 impl Versioned for LocationDetail {
     fn version(&self) -> i32 {
         self.location.version
+    }
+}
+
+impl Resource for LocationDetail {
+    const KIND: &'static str = "location";
+
+    fn subject(&self) -> String {
+        format!("/api/v1/locations/{}", self.location.id)
     }
 }
 

@@ -7,6 +7,7 @@ use validator::Validate;
 
 use crate::db::text_enum;
 use crate::error::FieldError;
+use crate::events::model::Resource;
 use crate::http::body::Rules;
 
 pub const MAX_BULK_MOVES: usize = 1000;
@@ -139,6 +140,15 @@ pub struct Movement {
     /// Id of the API key that moved it.
     #[diesel(sql_type = BigInt)]
     pub moved_by: i64,
+}
+
+/// A movement is what a box's `box.moved` event carries.
+impl Resource for Movement {
+    const KIND: &'static str = "box";
+
+    fn subject(&self) -> String {
+        format!("/api/v1/moves/{}", self.id)
+    }
 }
 
 /// What a bulk move did.

@@ -7,9 +7,12 @@ use diesel::dsl::now;
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Nullable, Text};
 
+use super::boxes as box_repo;
 use super::moves::{self, MoveContext, MoveOrder, Refusal};
 use crate::db::lower;
 use crate::error::{Error, FieldError, Result};
+use crate::events::model::Change;
+use crate::events::repo as events;
 use crate::keys::model::Actor;
 use crate::schema::{audit_findings, audits, boxes, locations};
 use crate::storage::model::{
@@ -20,8 +23,8 @@ use crate::storage::model::{
 /// Rows per INSERT, well under PostgreSQL's 65,535 bind parameters (5 per finding).
 const FINDINGS_PER_INSERT: usize = 5_000;
 
-/// Compares a scan with what is recorded at the location and stores the result; returns its id.
-pub fn create(conn: &mut PgConnection, new: &NewAudit, actor: &Actor) -> Result<i64> {
+/// Compares a scan with what is recorded at the location and stores the result.
+pub fn create(conn: &mut PgConnection, new: &NewAudit, actor: &Actor) -> Result<Audit> {
     let kind: Option<LocationKind> =
         locations::table.find(new.location_id).select(locations::kind).first(conn).optional()?;
     match kind {
@@ -94,7 +97,9 @@ pub fn create(conn: &mut PgConnection, new: &NewAudit, actor: &Actor) -> Result<
             .collect();
         diesel::insert_into(audit_findings::table).values(rows).execute(conn)?;
     }
-    Ok(audit_id)
+    let audit = get(conn, audit_id)?;
+    events::record(conn, &[Change::created(&audit)])?;
+    Ok(audit)
 }
 
 #[derive(QueryableByName)]
@@ -250,7 +255,7 @@ fn summaries(
 /// Corrects the records to the audit, once: unexpected boxes move here (audit_correction),
 /// boxes still recorded here but not scanned are marked missing, found ones are not missing.
 /// A second reconciliation changes nothing.
-pub fn reconcile(conn: &mut PgConnection, id: i64, actor: &Actor) -> Result<()> {
+pub fn reconcile(conn: &mut PgConnection, id: i64, actor: &Actor) -> Result<Audit> {
     let (location_id, reconciled_at) = audits::table
         .find(id)
         .select((audits::location_id, audits::reconciled_at))
@@ -258,8 +263,9 @@ pub fn reconcile(conn: &mut PgConnection, id: i64, actor: &Actor) -> Result<()> 
         .first::<(i64, Option<chrono::DateTime<chrono::Utc>>)>(conn)
         .optional()?
         .ok_or_else(|| Error::NotFound(format!("no audit has id {id}")))?;
+    let before = get(conn, id)?;
     if reconciled_at.is_some() {
-        return Ok(());
+        return Ok(before);
     }
     let findings: Vec<(AuditOutcome, Option<i64>)> = audit_findings::table
         .filter(audit_findings::audit_id.eq(id))
@@ -294,7 +300,9 @@ pub fn reconcile(conn: &mut PgConnection, id: i64, actor: &Actor) -> Result<()> 
     diesel::update(audits::table.find(id))
         .set((audits::reconciled_at.eq(now), audits::reconciled_by.eq(actor.key_id)))
         .execute(conn)?;
-    Ok(())
+    let after = get(conn, id)?;
+    events::record(conn, &[Change::new("reconciled", &after, Some(&before))])?;
+    Ok(after)
 }
 
 fn mark_missing(
@@ -309,7 +317,8 @@ fn mark_missing(
         targets = targets.filter(boxes::current_location_id.eq(location_id));
     }
     let ids: Vec<i64> = targets.select(boxes::id).load(conn)?;
-    diesel::update(boxes::table.filter(boxes::id.eq_any(ids)))
+    let before = box_repo::get_many(conn, &ids)?;
+    diesel::update(boxes::table.filter(boxes::id.eq_any(&ids)))
         .set((
             boxes::missing.eq(missing),
             boxes::version.eq(boxes::version + 1),
@@ -317,5 +326,6 @@ fn mark_missing(
             boxes::updated_by.eq(actor.key_id),
         ))
         .execute(conn)?;
-    Ok(())
+    let after = box_repo::get_many(conn, &ids)?;
+    events::record(conn, &before.iter().zip(&after).map(|(b, a)| Change::updated(b, a)).collect::<Vec<_>>())
 }

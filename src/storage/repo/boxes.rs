@@ -11,6 +11,8 @@ use super::moves::{self, MoveContext};
 use super::space::LockedShelves;
 use crate::db::{lower, search_key_contains};
 use crate::error::{Error, Result};
+use crate::events::model::Change;
+use crate::events::repo as events;
 use crate::keys::model::Actor;
 use crate::schema::{boxes, fonds, locations};
 use crate::storage::model::{
@@ -26,6 +28,12 @@ fn boxes_with_places() -> box_places::BoxedQuery<'static, Pg, AsSelect<BoxRecord
 pub fn get(conn: &mut PgConnection, id: i64) -> Result<ArchiveBox> {
     let found = boxes_with_places().filter(box_places::id.eq(id)).first::<BoxRecord>(conn).optional()?;
     Ok(found.ok_or_else(|| Error::NotFound(format!("no box has id {id}")))?.into())
+}
+
+/// The boxes with these ids, in id order.
+pub fn get_many(conn: &mut PgConnection, ids: &[i64]) -> Result<Vec<ArchiveBox>> {
+    let found = boxes_with_places().filter(box_places::id.eq_any(ids)).order(box_places::id).load::<BoxRecord>(conn)?;
+    Ok(found.into_iter().map(ArchiveBox::from).collect())
 }
 
 /// The look-up behind every reader's request: one indexed statement, on a pipelined connection.
@@ -79,7 +87,7 @@ pub fn list(conn: &mut PgConnection, filter: &BoxFilter, after: Option<i64>, lim
 }
 
 /// Registers a box on its home shelf; that placement is its first movement.
-pub fn create(conn: &mut PgConnection, new: &NewBox, actor: &Actor) -> Result<i64> {
+pub fn create(conn: &mut PgConnection, new: &NewBox, actor: &Actor) -> Result<ArchiveBox> {
     let width = new.width_mm.unwrap_or(STANDARD_BOX_WIDTH_MM);
     let home = new.home_location_id;
     require_shelf(conn, home, "home_location_id")?;
@@ -113,7 +121,9 @@ pub fn create(conn: &mut PgConnection, new: &NewBox, actor: &Actor) -> Result<i6
     shelves.save(conn)?;
     let intake = MoveContext { reason: MoveReason::Intake, note: None, audit_id: None };
     moves::record(conn, id, None, home, new.position, &intake, actor)?;
-    Ok(id)
+    let created = get(conn, id)?;
+    events::record(conn, &[Change::created(&created)])?;
+    Ok(created)
 }
 
 fn require_shelf(conn: &mut PgConnection, id: i64, field: &'static str) -> Result<()> {
@@ -135,7 +145,13 @@ fn require_fonds(conn: &mut PgConnection, id: i64) -> Result<()> {
 
 /// Changes a box at version `expected` (`None`: any). A new width or home takes space where
 /// the box keeps it, checked like a move.
-pub fn update(conn: &mut PgConnection, id: i64, patch: &BoxPatch, expected: Option<i32>, actor: &Actor) -> Result<()> {
+pub fn update(
+    conn: &mut PgConnection,
+    id: i64,
+    patch: &BoxPatch,
+    expected: Option<i32>,
+    actor: &Actor,
+) -> Result<ArchiveBox> {
     let (version, width, home, current): (i32, i32, i64, i64) = boxes::table
         .find(id)
         .select((boxes::version, boxes::width_mm, boxes::home_location_id, boxes::current_location_id))
@@ -164,6 +180,7 @@ pub fn update(conn: &mut PgConnection, id: i64, patch: &BoxPatch, expected: Opti
         shelves.reserve(after, new_width).map_err(Error::Conflict)?;
         shelves.save(conn)?;
     }
+    let before = get(conn, id)?;
     diesel::update(boxes::table.find(id))
         .set((
             patch,
@@ -172,7 +189,9 @@ pub fn update(conn: &mut PgConnection, id: i64, patch: &BoxPatch, expected: Opti
             boxes::updated_by.eq(actor.key_id),
         ))
         .execute(conn)?;
-    Ok(())
+    let after = get(conn, id)?;
+    events::record(conn, &[Change::updated(&before, &after)])?;
+    Ok(after)
 }
 
 /// What stands in a location: on a shelf or in a workspace, its boxes by position; higher up,

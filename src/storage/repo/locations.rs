@@ -7,6 +7,8 @@ use diesel::sql_types::{BigInt, Bool, Text};
 
 use crate::db::{Json, search_key_contains};
 use crate::error::{Error, Result};
+use crate::events::model::Change;
+use crate::events::repo as events;
 use crate::keys::model::Actor;
 use crate::schema::locations;
 use crate::storage::model::{
@@ -38,8 +40,22 @@ fn load_parent(conn: &mut PgConnection, id: i64) -> Result<Option<Parent>> {
     Ok(row.map(|(kind, ancestors)| Parent { id, kind, ancestor_ids: ancestors.into_iter().flatten().collect() }))
 }
 
-/// Adds a location; returns its id.
-pub fn create(conn: &mut PgConnection, new: &NewLocation, actor: &Actor) -> Result<i64> {
+/// Adds a location.
+pub fn create(conn: &mut PgConnection, new: &NewLocation, actor: &Actor) -> Result<LocationDetail> {
+    let id = insert(conn, new, actor)?;
+    record_created(conn, &[id])?.pop().ok_or_else(|| not_found(id))
+}
+
+/// The events of the locations with these ids, just made (in id order): what they are once
+/// the request's other writes (shelves in a new bay…) are done. Returns them.
+pub fn record_created(conn: &mut PgConnection, ids: &[i64]) -> Result<Vec<LocationDetail>> {
+    let created = details(conn, ids)?;
+    events::record(conn, &created.iter().map(Change::created).collect::<Vec<_>>())?;
+    Ok(created)
+}
+
+/// Adds a location without its event (see [`record_created`]); returns its id.
+pub fn insert(conn: &mut PgConnection, new: &NewLocation, actor: &Actor) -> Result<i64> {
     lock_tree(conn)?;
     let parent = match new.parent_id {
         Some(id) => Some(
@@ -82,7 +98,7 @@ pub fn create(conn: &mut PgConnection, new: &NewLocation, actor: &Actor) -> Resu
         .returning(locations::id)
         .get_result(conn)
         .map_err(|err| duplicate_code(err, &new.code))?;
-    refresh_paths(conn, id)?;
+    refresh_paths(conn, id, actor)?;
     Ok(id)
 }
 
@@ -104,14 +120,23 @@ fn not_found(id: i64) -> Error {
 }
 
 pub fn get_detail(conn: &mut PgConnection, id: i64) -> Result<LocationDetail> {
-    let (location, Json(mut ancestors)) = locations::table
-        .find(id)
+    details(conn, &[id])?.pop().ok_or_else(|| not_found(id))
+}
+
+/// The locations with these ids, with their ancestors, in id order.
+fn details(conn: &mut PgConnection, ids: &[i64]) -> Result<Vec<LocationDetail>> {
+    let rows = locations::table
+        .filter(locations::id.eq_any(ids))
+        .order(locations::id)
         .select((Location::as_select(), locations::path))
-        .first::<(Location, Json<Vec<LocationRef>>)>(conn)
-        .optional()?
-        .ok_or_else(|| not_found(id))?;
-    ancestors.pop(); // the location itself
-    Ok(LocationDetail { location, ancestors })
+        .load::<(Location, Json<Vec<LocationRef>>)>(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|(location, Json(mut ancestors))| {
+            ancestors.pop(); // the location itself
+            LocationDetail { location, ancestors }
+        })
+        .collect())
 }
 
 /// Locations in path order after `after` (a path code and id); `limit + 1` rows at most.
@@ -139,14 +164,15 @@ pub fn list(
     Ok(query.order((locations::path_code, locations::id)).limit(limit + 1).load(conn)?)
 }
 
-/// Applies `patch` if the location is still at version `expected` (`None`: any version).
+/// Applies `patch` if the location is still at version `expected` (`None`: any version). A
+/// new code or name changes the path of every location below, each of which changes version.
 pub fn update(
     conn: &mut PgConnection,
     id: i64,
     patch: &LocationPatch,
     expected: Option<i32>,
     actor: &Actor,
-) -> Result<()> {
+) -> Result<LocationDetail> {
     lock_tree(conn)?;
     let current = locations::table
         .find(id)
@@ -168,35 +194,57 @@ pub fn update(
             current.path_code, current.space.used_mm
         )));
     }
-    let (code, name): (String, Option<String>) = diesel::update(locations::table.find(id))
+    let renamed = patch.code.as_ref().is_some_and(|code| *code != current.code)
+        || patch.name.as_ref().is_some_and(|name| *name != current.name);
+    let below: Vec<i64> = if renamed { subtree(conn, id)? } else { vec![id] };
+    let before = details(conn, &below)?;
+    diesel::update(locations::table.find(id))
         .set((
             patch,
             locations::version.eq(locations::version + 1),
             locations::updated_at.eq(now),
             locations::updated_by.eq(actor.key_id),
         ))
-        .returning((locations::code, locations::name))
-        .get_result(conn)
+        .execute(conn)
         .map_err(|err| duplicate_code(err, patch.code.as_deref().unwrap_or_default()))?;
-    if code != current.code || name != current.name {
-        refresh_paths(conn, id)?;
+    if renamed {
+        refresh_paths(conn, id, actor)?;
     }
-    Ok(())
+    let after = details(conn, &below)?;
+    // The location itself first, then those whose path it renamed.
+    let (changed, others): (Vec<_>, Vec<_>) = before.iter().zip(&after).partition(|(_, after)| after.location.id == id);
+    let changes: Vec<Change> =
+        changed.into_iter().chain(others).map(|(before, after)| Change::updated(before, after)).collect();
+    events::record(conn, &changes)?;
+    after.into_iter().find(|l| l.location.id == id).ok_or_else(|| not_found(id))
+}
+
+/// The ids of a location and of every location below it.
+fn subtree(conn: &mut PgConnection, id: i64) -> Result<Vec<i64>> {
+    Ok(locations::table
+        .filter(locations::id.eq(id).or(locations::ancestor_ids.contains(vec![Some(id)])))
+        .select(locations::id)
+        .load(conn)?)
 }
 
 /// Derives `path_code` (codes joined with `-`) and `path` (the chain of places) of `root` and
-/// everything below it from their ancestors, after an insert or a change of code or name.
-fn refresh_paths(conn: &mut PgConnection, root: i64) -> Result<()> {
+/// everything below it from their ancestors, after an insert or a change of code or name. The
+/// locations below change version: what the API shows of them changed.
+fn refresh_paths(conn: &mut PgConnection, root: i64, actor: &Actor) -> Result<()> {
     diesel::sql_query(
         "UPDATE locations d SET (path_code, path) = ( \
              SELECT string_agg(a.code, $2 ORDER BY cardinality(a.ancestor_ids)), \
                     jsonb_agg(jsonb_build_object('id', a.id, 'kind', a.kind, 'code', a.code, 'name', a.name) \
                               ORDER BY cardinality(a.ancestor_ids)) \
-             FROM locations a WHERE a.id = ANY (d.ancestor_ids || d.id)) \
+             FROM locations a WHERE a.id = ANY (d.ancestor_ids || d.id)), \
+             version = CASE WHEN d.id = $1 THEN d.version ELSE d.version + 1 END, \
+             updated_at = CASE WHEN d.id = $1 THEN d.updated_at ELSE now() END, \
+             updated_by = CASE WHEN d.id = $1 THEN d.updated_by ELSE $3 END \
          WHERE d.id = $1 OR d.ancestor_ids @> ARRAY[$1]",
     )
     .bind::<BigInt, _>(root)
     .bind::<Text, _>(PATH_SEPARATOR)
+    .bind::<BigInt, _>(actor.key_id)
     .execute(conn)?;
     Ok(())
 }
@@ -204,7 +252,7 @@ fn refresh_paths(conn: &mut PgConnection, root: i64) -> Result<()> {
 /// Deletes a location that holds nothing and never has.
 pub fn delete(conn: &mut PgConnection, id: i64) -> Result<()> {
     lock_tree(conn)?;
-    get(conn, id)?;
+    let last = get_detail(conn, id)?;
     let children: i64 = locations::table.filter(locations::parent_id.eq(id)).count().get_result(conn)?;
     if children > 0 {
         return Err(Error::Conflict(format!("it contains {children} location(s); delete or keep them first")));
@@ -215,7 +263,7 @@ pub fn delete(conn: &mut PgConnection, id: i64) -> Result<()> {
         }
         other => other.into(),
     })?;
-    Ok(())
+    events::record(conn, &[Change::new("deleted", &last, Some(&last))])
 }
 
 /// Creates the bays and shelves of a unit with numbered codes, all or nothing.
@@ -235,7 +283,8 @@ pub fn add_shelving(
     // With no bays, the shelves stand directly in the unit.
     let mut bays = Vec::new();
     for number in first_bay..first_bay + request.bays {
-        bays.push(create(conn, &child(unit.id, LocationKind::Bay, format!("{bay_prefix}{number}"), None), actor)?);
+        let bay = child(unit.id, LocationKind::Bay, format!("{bay_prefix}{number}"), None);
+        bays.push(insert(conn, &bay, actor)?);
     }
     let parents = if bays.is_empty() { vec![unit.id] } else { bays.clone() };
     let mut shelves = Vec::new();
@@ -243,9 +292,10 @@ pub fn add_shelving(
         for number in 1..=request.shelves_per_bay {
             let shelf =
                 child(parent, LocationKind::Shelf, format!("{shelf_prefix}{number}"), Some(request.capacity_mm));
-            shelves.push(create(conn, &shelf, actor)?);
+            shelves.push(insert(conn, &shelf, actor)?);
         }
     }
+    record_created(conn, &[&bays[..], &shelves].concat())?;
     Ok(Shelving { bays: load_in_path_order(conn, &bays)?, shelves: load_in_path_order(conn, &shelves)? })
 }
 

@@ -13,6 +13,8 @@ use diesel::sql_types::{BigInt, Integer, Nullable, Text};
 use super::space::LockedShelves;
 use crate::db::{Kept, lower, one_of};
 use crate::error::{Error, FieldError, Result};
+use crate::events::model::Change;
+use crate::events::repo as events;
 use crate::keys::model::{Actor, Permission};
 use crate::schema::{boxes, locations, movements};
 use crate::storage::model::{BulkMoveRequest, LocationKind, MoveReason, Movement, Purpose};
@@ -280,6 +282,7 @@ fn execute(
             moved_by: actor.key_id,
         });
     }
+    events::record(conn, &moved.iter().map(|movement| Change::new("moved", movement, None)).collect::<Vec<_>>())?;
     Ok(Ok(moved))
 }
 
@@ -393,16 +396,25 @@ pub fn record(
         .get_result(conn)?)
 }
 
+/// Movements with the path codes of both places.
+const MOVEMENTS: &str = "SELECT m.id, m.box_id, m.from_location_id, f.path_code AS from_path_code, m.to_location_id, \
+        t.path_code AS to_path_code, m.reason, m.note, m.position, m.audit_id, m.moved_at, m.moved_by \
+    FROM movements m LEFT JOIN locations f ON f.id = m.from_location_id JOIN locations t ON t.id = m.to_location_id";
+
 /// A box's movements, newest first, before the movement `before`; `limit + 1` at most.
 pub fn history(conn: &mut PgConnection, box_id: i64, before: Option<i64>, limit: i64) -> Result<Vec<Movement>> {
-    Ok(diesel::sql_query(
-        "SELECT m.id, m.box_id, m.from_location_id, f.path_code AS from_path_code, m.to_location_id, \
-                t.path_code AS to_path_code, m.reason, m.note, m.position, m.audit_id, m.moved_at, m.moved_by \
-         FROM movements m LEFT JOIN locations f ON f.id = m.from_location_id JOIN locations t ON t.id = m.to_location_id \
-         WHERE m.box_id = $1 AND m.id < $2 ORDER BY m.id DESC LIMIT $3",
-    )
-    .bind::<BigInt, _>(box_id)
-    .bind::<BigInt, _>(before.unwrap_or(i64::MAX))
-    .bind::<BigInt, _>(limit + 1)
-    .load(conn)?)
+    Ok(diesel::sql_query(format!("{MOVEMENTS} WHERE m.box_id = $1 AND m.id < $2 ORDER BY m.id DESC LIMIT $3"))
+        .bind::<BigInt, _>(box_id)
+        .bind::<BigInt, _>(before.unwrap_or(i64::MAX))
+        .bind::<BigInt, _>(limit + 1)
+        .load(conn)?)
+}
+
+/// One movement.
+pub fn get(conn: &mut PgConnection, id: i64) -> Result<Movement> {
+    diesel::sql_query(format!("{MOVEMENTS} WHERE m.id = $1"))
+        .bind::<BigInt, _>(id)
+        .get_result(conn)
+        .optional()?
+        .ok_or_else(|| Error::NotFound(format!("no movement has id {id}")))
 }

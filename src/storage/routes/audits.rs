@@ -25,8 +25,7 @@ async fn create_audit(caller: Caller, body: Json<NewAudit>) -> Result<Answer, Ap
     let new = body.0;
     caller
         .run(move |conn, actor| {
-            let id = repo::create(conn, &new, actor)?;
-            let audit = repo::get(conn, id)?;
+            let audit = repo::create(conn, &new, actor)?;
             Ok(Answer::created(&audit, format!("/api/v1/audits/{}", audit.summary.id)))
         })
         .await
@@ -60,10 +59,5 @@ async fn get_audit(caller: Caller, id: web::Path<i64>) -> Result<web::Json<Audit
         (status = 409, description = "The boxes found do not fit the shelf's recorded capacity", body = Problem, content_type = "application/problem+json")))]
 async fn reconcile_audit(caller: Caller, id: web::Path<i64>) -> Result<Answer, ApiError> {
     let id = id.into_inner();
-    caller
-        .run(move |conn, actor| {
-            repo::reconcile(conn, id, actor)?;
-            Ok(Answer::json(StatusCode::OK, &repo::get(conn, id)?))
-        })
-        .await
+    caller.run(move |conn, actor| Ok(Answer::json(StatusCode::OK, &repo::reconcile(conn, id, actor)?))).await
 }

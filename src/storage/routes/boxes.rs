@@ -29,8 +29,7 @@ async fn create_box(caller: Caller, body: Json<NewBox>) -> Result<Answer, ApiErr
     let new = body.0;
     caller
         .run(move |conn, actor| {
-            let id = repo::create(conn, &new, actor)?;
-            let created = repo::get(conn, id)?;
+            let created = repo::create(conn, &new, actor)?;
             Ok(Answer::tagged_created(&created, format!("/api/v1/boxes/{}", created.id)))
         })
         .await
@@ -80,12 +79,7 @@ async fn update_box(
     body: Json<BoxPatch>,
 ) -> Result<Answer, ApiError> {
     let (id, patch, expected) = (id.into_inner(), body.0, if_match.required()?);
-    caller
-        .run(move |conn, actor| {
-            repo::update(conn, id, &patch, expected, actor)?;
-            Ok(Answer::tagged(&repo::get(conn, id)?))
-        })
-        .await
+    caller.run(move |conn, actor| Ok(Answer::tagged(&repo::update(conn, id, &patch, expected, actor)?))).await
 }
 
 /// What stands here: on a shelf or in a workspace, its boxes by position; higher up, every box

@@ -31,8 +31,7 @@ async fn create_location(caller: Caller, body: Json<NewLocation>) -> Result<Answ
     let new = body.0;
     caller
         .run(move |conn, actor| {
-            let id = repo::create(conn, &new, actor)?;
-            let detail = repo::get_detail(conn, id)?;
+            let detail = repo::create(conn, &new, actor)?;
             Ok(Answer::tagged_created(&detail, format!("/api/v1/locations/{}", detail.location.id)))
         })
         .await
@@ -75,12 +74,7 @@ async fn update_location(
     body: Json<LocationPatch>,
 ) -> Result<Answer, ApiError> {
     let (id, patch, expected) = (id.into_inner(), body.0, if_match.required()?);
-    caller
-        .run(move |conn, actor| {
-            repo::update(conn, id, &patch, expected, actor)?;
-            Ok(Answer::tagged(&repo::get_detail(conn, id)?))
-        })
-        .await
+    caller.run(move |conn, actor| Ok(Answer::tagged(&repo::update(conn, id, &patch, expected, actor)?))).await
 }
 
 /// Deletes a location that has no children and has never held anything.

@@ -15,6 +15,7 @@ pub fn register(router: &mut Router) {
     router.add(__path_move_box, move_box);
     router.add(__path_list_moves, list_moves);
     router.add(__path_move_boxes, move_boxes);
+    router.add(__path_get_move, get_move);
 }
 
 /// Moves a box to a shelf or a workspace; `return` without a destination sends it home. The
@@ -77,4 +78,13 @@ async fn move_boxes(caller: Caller, body: Json<BulkMoveRequest>) -> Result<Answe
             Ok(Answer::json(StatusCode::CREATED, &BulkMoved { moved: movements.len(), movements }))
         })
         .await
+}
+
+/// One movement, as kept forever (what its `box.moved` event carries).
+#[utoipa::path(get, path = "/api/v1/moves/{id}", tag = "moves",
+    params(("id" = i64, Path, description = "Movement id")),
+    responses((status = 200, description = "The movement", body = Movement)))]
+async fn get_move(caller: Caller, id: web::Path<i64>) -> Result<web::Json<Movement>, ApiError> {
+    let id = id.into_inner();
+    Ok(web::Json(caller.read(move |conn| repo::get(conn, id)).await?))
 }

@@ -52,12 +52,15 @@ fn admin_connection() -> PgConnection {
     PgConnection::establish(&database_url("postgres")).expect("the test cluster accepts connections")
 }
 
-/// A database of its own, cloned from the migrated template (about 0.1 s).
+/// A database of its own, cloned from the migrated template (about 0.1 s), with a feed of its
+/// own as a database migrated by itself has.
 pub fn fresh_database() -> String {
     let name = format!("test_{}", NEXT_DATABASE.fetch_add(1, Ordering::SeqCst));
     diesel::sql_query(format!("CREATE DATABASE {name} TEMPLATE {TEMPLATE}"))
         .execute(&mut admin_connection())
         .expect("database cloned");
+    let mut conn = PgConnection::establish(&database_url(&name)).expect("the new database accepts connections");
+    diesel::sql_query("UPDATE feed SET id = gen_random_uuid()").execute(&mut conn).expect("a feed of its own");
     name
 }
 
@@ -97,12 +100,23 @@ impl TestApp {
         Self::spawn_with(HttpConfig::default(), PoolConfig::default())
     }
 
-    pub fn spawn_with(mut http_config: HttpConfig, pool_config: PoolConfig) -> Self {
+    pub fn spawn_with(http_config: HttpConfig, pool_config: PoolConfig) -> Self {
         let database = fresh_database();
         let pool = db::pool(&database_url(&database), &pool_config).expect("pool opens");
         let admin_key = paperkeep::keys::repo::bootstrap(&mut pool.get().unwrap(), None)
             .expect("bootstrap works")
             .expect("a fresh database gets a first admin key");
+        Self::start(database, admin_key, pool, http_config)
+    }
+
+    /// The service on `database`, made elsewhere (restored, say), with one of its admin keys.
+    /// The database is dropped with it.
+    pub fn serving(database: String, admin_key: &str) -> Self {
+        let pool = db::pool(&database_url(&database), &PoolConfig::default()).expect("pool opens");
+        Self::start(database, admin_key.to_string(), pool, HttpConfig::default())
+    }
+
+    fn start(database: String, admin_key: String, pool: Pool, mut http_config: HttpConfig) -> Self {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let url = format!("http://{}", listener.local_addr().unwrap());
         http_config.workers.get_or_insert(2);

@@ -1,12 +1,17 @@
 //! Imports go through the same rules as the API: each row becomes the request body it stands
 //! for (references by code resolved to ids), is validated as one, and is stored by the domain's
-//! own repository code; files in bulk, locations and boxes one by one.
+//! own repository code; files in bulk, locations and boxes one by one. Exports and restores of
+//! the whole archive are in `archive`.
+
+mod archive;
+
+pub use archive::{Restored, Sealer, export, restore};
 
 use std::collections::HashMap;
 
 use diesel::prelude::*;
 use diesel::sql_types::{Array, Text};
-use serde_json::{Map, Value, json};
+use serde_json::{Map, Value};
 
 use super::model::{ImportKind, ImportSummary, Row};
 use crate::error::{Error, FieldError, Result};
@@ -255,7 +260,7 @@ fn import_boxes(conn: &mut PgConnection, rows: Vec<Row>, problems: &mut Problems
 /// Row by row, so that a row may name as `parent` a location made by an earlier row.
 fn import_locations(conn: &mut PgConnection, rows: Vec<Row>, problems: &mut Problems, actor: &Actor) -> Result<usize> {
     const RENAMES: &[(&str, &str)] = &[("parent_id", "parent")];
-    let mut created = 0;
+    let mut created = Vec::new();
     for Row { line, mut cells } in rows {
         let before = problems.0.len();
         if let Some(parent) = cells.get("parent").and_then(Value::as_str).map(str::to_lowercase) {
@@ -266,163 +271,13 @@ fn import_locations(conn: &mut PgConnection, rows: Vec<Row>, problems: &mut Prob
         if problems.0.len() > before {
             continue;
         }
-        match conn.transaction(|conn| location_repo::create(conn, &new, actor)) {
-            Ok(_) => created += 1,
+        match conn.transaction(|conn| location_repo::insert(conn, &new, actor)) {
+            Ok(id) => created.push(id),
             Err(err) => problems.refused(line, err, RENAMES)?,
         }
     }
     problems.finish()?;
-    Ok(created)
-}
-
-/// The tables of an export, in an order that restores: each after what it refers to.
-const ARCHIVE: [(&str, &str); 13] = [
-    ("api_keys", "id"),
-    ("vocabulary_terms", "vocabulary, code"),
-    ("locations", "cardinality(ancestor_ids), id"),
-    ("fonds", "id"),
-    ("boxes", "id"),
-    ("files", "id"),
-    ("audits", "id"),
-    ("movements", "id"),
-    ("audit_findings", "audit_id, barcode"),
-    ("assessments", "id"),
-    ("treatments", "id"),
-    ("treatment_transitions", "id"),
-    ("events", "tx, position"),
-];
-
-/// Rows read per round trip while exporting.
-const EXPORT_BATCH: i64 = 2_000;
-
-#[derive(QueryableByName)]
-struct Line {
-    #[diesel(sql_type = Text)]
-    line: String,
-}
-
-/// Writes the whole archive as JSON lines to `send`, from one consistent snapshot: a header
-/// line, one line `{"table", "row"}` per record, and a closing line with the count of each
-/// table (so that a cut-off export is recognised). Stops early when `send` says the reader
-/// has gone.
-pub fn export(conn: &mut PgConnection, mut send: impl FnMut(Vec<u8>) -> bool) -> Result<()> {
-    conn.build_transaction().read_only().repeatable_read().run(|conn| {
-        let header = json!({"paperkeep_export": 1, "exported_at": chrono::Utc::now()});
-        if !send(format!("{header}\n").into_bytes()) {
-            return Ok(());
-        }
-        let mut counts = Map::new();
-        for (table, order) in ARCHIVE {
-            diesel::sql_query(format!(
-                "DECLARE export NO SCROLL CURSOR FOR
-                 SELECT json_build_object('table', '{table}', 'row', t)::text AS line FROM {table} t ORDER BY {order}"
-            ))
-            .execute(conn)?;
-            let mut count = 0;
-            loop {
-                let lines: Vec<Line> = diesel::sql_query(format!("FETCH {EXPORT_BATCH} FROM export")).load(conn)?;
-                if lines.is_empty() {
-                    break;
-                }
-                count += lines.len();
-                let mut chunk = Vec::new();
-                for Line { line } in lines {
-                    chunk.extend_from_slice(line.as_bytes());
-                    chunk.push(b'\n');
-                }
-                if !send(chunk) {
-                    return Ok(());
-                }
-            }
-            diesel::sql_query("CLOSE export").execute(conn)?;
-            counts.insert(table.into(), count.into());
-        }
-        send(format!("{}\n", json!({"end": true, "counts": counts})).into_bytes());
-        Ok(())
-    })
-}
-
-/// Restores an export into an empty database (only its seeded vocabularies): every record with
-/// its id, the events included, in one transaction. Returns the count of each table.
-pub fn restore(conn: &mut PgConnection, export: impl std::io::BufRead) -> Result<Map<String, Value>> {
-    let mut rows: HashMap<String, Vec<Value>> = HashMap::new();
-    let mut ended = None;
-    for (index, line) in export.lines().enumerate() {
-        let bad = |message: &str| Error::Invalid(vec![FieldError::new("export", message).on_line(index as u64 + 1)]);
-        let line = line.map_err(|_| bad("is not UTF-8 text"))?;
-        let mut value: Map<String, Value> = serde_json::from_str(&line).map_err(|_| bad("is not a JSON object"))?;
-        if index == 0 {
-            if value.get("paperkeep_export") != Some(&Value::from(1)) {
-                return Err(bad("is not a paperkeep export (version 1)"));
-            }
-            continue;
-        }
-        if let Some(counts) = value.remove("counts") {
-            ended = Some(counts);
-            continue;
-        }
-        let table = value.get("table").and_then(Value::as_str).unwrap_or_default();
-        if !ARCHIVE.iter().any(|(name, _)| *name == table) {
-            return Err(bad("names no table of an export"));
-        }
-        let table = table.to_string();
-        rows.entry(table).or_default().push(value.remove("row").unwrap_or_default());
-    }
-    let Some(Value::Object(expected)) = ended else {
-        return Err(Error::Invalid(vec![FieldError::new("export", "is incomplete: its closing line is missing")]));
-    };
-    conn.transaction(|conn| {
-        let used: bool = diesel::select(diesel::dsl::sql::<diesel::sql_types::Bool>(
-            "EXISTS (SELECT 1 FROM api_keys) OR EXISTS (SELECT 1 FROM locations) OR EXISTS (SELECT 1 FROM fonds)",
-        ))
-        .get_result(conn)?;
-        if used {
-            return Err(Error::Conflict("restore into an empty database (this one has keys or records)".into()));
-        }
-        diesel::sql_query("SELECT set_config('paperkeep.restoring', 'on', true)").execute(conn)?;
-        diesel::sql_query("DELETE FROM vocabulary_terms").execute(conn)?;
-        let mut counts = Map::new();
-        for (table, _) in ARCHIVE {
-            let mut table_rows = rows.remove(table).unwrap_or_default();
-            if expected.get(table).and_then(Value::as_u64) != Some(table_rows.len() as u64) {
-                return Err(Error::Invalid(vec![FieldError::new(table, "has not as many rows as the export counted")]));
-            }
-            // A key may be revoked by a later key: the revocations are put back once all exist.
-            let revocations = (table == "api_keys").then(|| Value::from(table_rows.clone()));
-            if table == "api_keys" {
-                table_rows.iter_mut().filter_map(Value::as_object_mut).for_each(|row| {
-                    row.remove("revoked_by");
-                });
-            }
-            for chunk in table_rows.chunks(5_000) {
-                diesel::sql_query("SELECT pk_restore($1::regclass, $2)")
-                    .bind::<Text, _>(table)
-                    .bind::<diesel::sql_types::Jsonb, _>(Value::from(chunk.to_vec()))
-                    .execute(conn)?;
-            }
-            if let Some(revocations) = revocations {
-                diesel::sql_query(
-                    "UPDATE api_keys k SET revoked_by = (r ->> 'revoked_by')::bigint
-                     FROM jsonb_array_elements($1) r WHERE k.id = (r ->> 'id')::bigint AND r ->> 'revoked_by' IS NOT NULL",
-                )
-                .bind::<diesel::sql_types::Jsonb, _>(revocations)
-                .execute(conn)?;
-            }
-            counts.insert(table.into(), table_rows.len().into());
-        }
-        // Ids continue after the restored ones.
-        diesel::connection::SimpleConnection::batch_execute(
-            conn,
-            "DO $$ DECLARE c record; top bigint; BEGIN
-                 FOR c IN SELECT table_name, column_name FROM information_schema.columns
-                          WHERE table_schema = current_schema() AND is_identity = 'YES' LOOP
-                     EXECUTE format('SELECT max(%I) FROM %I', c.column_name, c.table_name) INTO top;
-                     IF top IS NOT NULL THEN
-                         PERFORM setval(pg_get_serial_sequence(c.table_name, c.column_name), top);
-                     END IF;
-                 END LOOP;
-             END $$",
-        )?;
-        Ok(counts)
-    })
+    // Once all are in: a bay's event says what shelves it has.
+    location_repo::record_created(conn, &created)?;
+    Ok(created.len())
 }
