@@ -29,6 +29,24 @@ const CALIBRATION_BOX: u64 = 7_777;
 const SEQUENTIAL_RUNS: u32 = 30;
 /// Pairs of keyed and plain moves, each run half the usual length, for the idempotency layer's cost.
 const ALTERNATIONS: usize = 3;
+/// What readers type in the search scenario: two to four words (accents left out, as readers
+/// often do), over the titles of `bench/search.sql`, matching from 0.05 % to 7 % of the files.
+const SEARCHES: [&str; 12] = [
+    "cong tac can bo",
+    "thi dua khen thuong 1985",
+    "so noi vu 1976",
+    "bao cao tong ket",
+    "thuy loi 1978",
+    "cong van y te",
+    "huyen tien lu",
+    "an ninh trat tu",
+    "giao duc pho thong",
+    "to chuc bo may",
+    "bau cu hoi dong",
+    "quyet dinh 1990",
+];
+/// Fonds of the search scenario's files.
+const SEARCH_FONDS: u64 = 100;
 /// Rows of the import scenario, and how many imports are timed.
 const IMPORT_ROWS: u64 = 100_000;
 const IMPORT_RUNS: u64 = 3;
@@ -53,7 +71,7 @@ struct Options {
 }
 
 /// The scenario groups `--only` picks from.
-const GROUPS: [&str; 4] = ["storage", "report", "holdings", "scaling"];
+const GROUPS: [&str; 5] = ["storage", "report", "holdings", "search", "scaling"];
 
 impl Options {
     /// Whether the run includes the scenarios of `group`.
@@ -291,6 +309,9 @@ impl Bench<'_> {
         if o.runs("holdings") {
             self.holdings_scenarios(&mut tables)?;
         }
+        if o.runs("search") {
+            self.search_scenarios(&mut tables)?;
+        }
         if o.runs("scaling") {
             for &size in &o.flat_sizes {
                 let dataset = self.storage(size, 1)?;
@@ -354,7 +375,11 @@ impl Bench<'_> {
         tables.concurrent.push((
             format!("GET /boxes/by-barcode/{{barcode}}, {} boxes", storage.boxes),
             lookup_service,
-            self.pgbench(&storage.data, &replay(&lookup, &box_replay, CALIBRATION_BOX)?, Load::Concurrent(o.seconds))?,
+            self.pgbench(
+                &storage.data,
+                &[replay(&lookup, &box_replay, CALIBRATION_BOX)?],
+                Load::Concurrent(o.seconds),
+            )?,
             "≥ 0.5×, p99 ≤ 10 ms",
         ));
         let move_env = [
@@ -364,7 +389,7 @@ impl Bench<'_> {
         ];
         let moves_service = self.wrk(&storage.data, &move_env, o.seconds)?;
         let plain_sql = replay(&moving, &box_replay, CALIBRATION_BOX)?;
-        let moves_raw = self.pgbench(&storage.data, &plain_sql, Load::Concurrent(o.seconds))?;
+        let moves_raw = self.pgbench(&storage.data, std::slice::from_ref(&plain_sql), Load::Concurrent(o.seconds))?;
         tables.concurrent.push((
             format!("POST /boxes/{{id}}/moves, {} boxes", storage.boxes),
             moves_service,
@@ -404,8 +429,11 @@ impl Bench<'_> {
         let (mut service, mut raw) = (Vec::new(), Vec::new());
         for _ in 0..ALTERNATIONS {
             service.push((moves(&keyed_env)?, moves(&move_env)?));
-            let keyed = self.pgbench(&storage.data, &keyed_sql, Load::Concurrent(seconds))?;
-            raw.push((keyed, self.pgbench(&storage.data, &plain_sql, Load::Concurrent(seconds))?));
+            let keyed = self.pgbench(&storage.data, std::slice::from_ref(&keyed_sql), Load::Concurrent(seconds))?;
+            raw.push((
+                keyed,
+                self.pgbench(&storage.data, std::slice::from_ref(&plain_sql), Load::Concurrent(seconds))?,
+            ));
         }
         tables.integration.push((
             "POST /boxes/{id}/moves with an Idempotency-Key: throughput kept".to_string(),
@@ -430,7 +458,7 @@ impl Bench<'_> {
         tables.one_by_one.push((
             format!("GET /reports/activity, a year of {} treatment and assessment records", o.report_records),
             self.one_by_one(&report_data, report)?,
-            self.pgbench(&report_data, &literal(&captured), Load::OneByOne(SEQUENTIAL_RUNS))?,
+            self.pgbench(&report_data, &[literal(&captured)], Load::OneByOne(SEQUENTIAL_RUNS))?,
             "≤ 500 ms",
         ));
         tables.statements.push(("report", captured));
@@ -469,7 +497,7 @@ impl Bench<'_> {
                 self.wrk(&holdings, &[("BENCH_PATH", path.to_string()), files.clone()], o.seconds)?,
                 self.pgbench(
                     &holdings,
-                    &replay(&captured, &file_replay, calibration_file)?,
+                    &[replay(&captured, &file_replay, calibration_file)?],
                     Load::Concurrent(o.seconds),
                 )?,
                 "p99 ≤ 10 ms",
@@ -483,7 +511,7 @@ impl Bench<'_> {
         tables.one_by_one.push((
             format!("GET /conservation/queue, a fonds of {fonds_files} files"),
             self.one_by_one(&holdings, queue)?,
-            self.pgbench(&holdings, &literal(&captured), Load::OneByOne(SEQUENTIAL_RUNS))?,
+            self.pgbench(&holdings, &[literal(&captured)], Load::OneByOne(SEQUENTIAL_RUNS))?,
             "≤ 200 ms",
         ));
         tables.statements.push(("queue", captured));
@@ -507,7 +535,7 @@ impl Bench<'_> {
         tables.one_by_one.push((
             "POST /treatments/batch, 4,000 pages over 40 files".into(),
             self.one_by_one(&holdings, batch)?,
-            self.pgbench(&holdings, &literal(&captured), Load::OneByOne(SEQUENTIAL_RUNS))?,
+            self.pgbench(&holdings, &[literal(&captured)], Load::OneByOne(SEQUENTIAL_RUNS))?,
             "≤ 200 ms",
         ));
         tables.statements.push(("batch", captured));
@@ -517,6 +545,48 @@ impl Bench<'_> {
             format!("{service:.0} events/s"),
             format!("{raw:.0} events/s (the same query, same pages)"),
             "≥ 10,000 events/s",
+        ));
+        Ok(())
+    }
+
+    /// Searches by words over `files` files: readers' queries at random, through the service and
+    /// by pgbench replaying the statements the service sends for each.
+    fn search_scenarios(&self, tables: &mut Tables) -> Result<(), String> {
+        let o = self.options;
+        let sql = fill(
+            include_str!("bench/search.sql"),
+            &[("key", KEY.to_string()), ("files", o.files.to_string()), ("fonds", SEARCH_FONDS.to_string())],
+        );
+        let data = self.generate("bench_search", &sql)?;
+        let encoded: Vec<String> =
+            SEARCHES.iter().map(|q| form_urlencoded::byte_serialize(q.as_bytes()).collect()).collect();
+        let mut scripts = Vec::new();
+        for q in &encoded {
+            let captured = self.capture(&data, |client, url| client.get(format!("{url}/api/v1/files?q={q}")))?;
+            scripts.push(literal(&captured));
+            if scripts.len() == 1 {
+                tables.statements.push(("search", captured));
+            }
+        }
+        let env = [("BENCH_PATH", "/api/v1/files?q=%s".to_string()), ("BENCH_QUERIES", encoded.join(" "))];
+        let name = format!("GET /files?q= ({} searches of 2 to 4 words), {} files", SEARCHES.len(), o.files);
+        tables.concurrent.push((
+            name.clone(),
+            self.wrk(&data, &env, o.seconds)?,
+            self.pgbench(&data, &scripts, Load::Concurrent(o.seconds))?,
+            "p99 ≤ 20 ms",
+        ));
+        // Alone: the searches in turn (pgbench: at random).
+        let next = std::cell::Cell::new(0);
+        let search = |client: &Client, url: &str| {
+            next.set(next.get() + 1);
+            client.get(format!("{url}/api/v1/files?q={}", encoded[next.get() % encoded.len()]))
+        };
+        tables.one_by_one.push((
+            name,
+            self.one_by_one(&data, search)?,
+            self.pgbench(&data, &scripts, Load::OneByOne(SEQUENTIAL_RUNS))?,
+            "p99 ≤ 20 ms",
         ));
         Ok(())
     }
@@ -849,14 +919,22 @@ impl Bench<'_> {
         Ok(Measurement::from_latencies(millis, rate, errors))
     }
 
-    fn pgbench(&self, dataset: &Dataset, script: &str, load: Load) -> Result<Measurement, String> {
-        let path = self.work.join("script.pgbench");
-        fs::write(&path, script).map_err(|e| e.to_string())?;
+    /// pgbench running `scripts` (each transaction one of them, at random) on `dataset`.
+    fn pgbench(&self, dataset: &Dataset, scripts: &[String], load: Load) -> Result<Measurement, String> {
+        let mut paths = Vec::new();
+        for (n, script) in scripts.iter().enumerate() {
+            let path = self.work.join(format!("script-{n}.pgbench"));
+            fs::write(&path, script).map_err(|e| e.to_string())?;
+            paths.push(path);
+        }
         let logs = self.work.join(format!("pgbench-{}", dataset.name));
         let o = self.options;
         let run = |load: &Load, log: bool| {
             let mut command = Command::new(&self.pgbench);
-            command.args(["-n", "-M", "prepared", "-f"]).arg(&path);
+            command.args(["-n", "-M", "prepared"]);
+            for path in &paths {
+                command.arg("-f").arg(path);
+            }
             match load {
                 Load::Concurrent(secs) => command.args([
                     "-c",

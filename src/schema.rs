@@ -1,5 +1,11 @@
 // @generated automatically by Diesel CLI.
 
+pub mod sql_types {
+    #[derive(diesel::query_builder::QueryId, Clone, diesel::sql_types::SqlType)]
+    #[diesel(postgres_type(name = "tsvector", schema = "pg_catalog"))]
+    pub struct Tsvector;
+}
+
 diesel::table! {
     activity_days (day, fonds_id, numbering, figure, item) {
         day -> Date,
@@ -67,6 +73,9 @@ diesel::table! {
 }
 
 diesel::table! {
+    use diesel::sql_types::*;
+    use super::sql_types::Tsvector;
+
     boxes (id) {
         id -> Int8,
         barcode -> Text,
@@ -85,6 +94,7 @@ diesel::table! {
         updated_by -> Int8,
         fonds_id -> Nullable<Int8>,
         search_key -> Nullable<Text>,
+        search_words -> Nullable<Tsvector>,
     }
 }
 
@@ -113,6 +123,9 @@ diesel::table! {
 }
 
 diesel::table! {
+    use diesel::sql_types::*;
+    use super::sql_types::Tsvector;
+
     files (id) {
         id -> Int8,
         fonds_id -> Int8,
@@ -127,16 +140,20 @@ diesel::table! {
         box_id -> Nullable<Int8>,
         access -> Text,
         notes -> Nullable<Text>,
-        search_key -> Nullable<Text>,
         version -> Int4,
         created_at -> Timestamptz,
         created_by -> Int8,
         updated_at -> Timestamptz,
         updated_by -> Int8,
+        search_key -> Nullable<Text>,
+        search_words -> Nullable<Tsvector>,
     }
 }
 
 diesel::table! {
+    use diesel::sql_types::*;
+    use super::sql_types::Tsvector;
+
     fonds (id) {
         id -> Int8,
         code -> Text,
@@ -145,12 +162,13 @@ diesel::table! {
         year_from -> Nullable<Int4>,
         year_to -> Nullable<Int4>,
         notes -> Nullable<Text>,
-        search_key -> Nullable<Text>,
         version -> Int4,
         created_at -> Timestamptz,
         created_by -> Int8,
         updated_at -> Timestamptz,
         updated_by -> Int8,
+        search_key -> Nullable<Text>,
+        search_words -> Nullable<Tsvector>,
     }
 }
 
@@ -167,6 +185,9 @@ diesel::table! {
 }
 
 diesel::table! {
+    use diesel::sql_types::*;
+    use super::sql_types::Tsvector;
+
     locations (id) {
         id -> Int8,
         parent_id -> Nullable<Int8>,
@@ -178,7 +199,6 @@ diesel::table! {
         capacity_mm -> Nullable<Int4>,
         purpose -> Nullable<Text>,
         notes -> Nullable<Text>,
-        search_key -> Nullable<Text>,
         version -> Int4,
         created_at -> Timestamptz,
         created_by -> Int8,
@@ -187,6 +207,8 @@ diesel::table! {
         used_mm -> Int4,
         box_count -> Int4,
         path -> Jsonb,
+        search_key -> Nullable<Text>,
+        search_words -> Nullable<Tsvector>,
     }
 }
 

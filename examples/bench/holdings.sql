@@ -38,3 +38,8 @@ INSERT INTO treatments (file_id, pages, page_count, type, status, completed_at, 
                         created_by, updated_by)
 SELECT file_id, pages, page_count, 'backing', 'completed', assessed_at, id, '[{"code": "do_paper"}]', 1, 1
 FROM after;
+
+-- The files' events, for the feed's scenario (made from the rows here, about the size of what
+-- the service writes).
+INSERT INTO events (type, subject, data)
+SELECT 'file.created', '/api/v1/files/' || id, to_jsonb(f) - 'search_words' - 'search_key' FROM files f ORDER BY id;

@@ -1,6 +1,7 @@
 -- wrk script of the benchmark, in one of three modes.
 -- BENCH_PATH set: GET it with a random number from 1 to BENCH_MAX in place of its %d
--- (e.g. /api/v1/boxes/by-barcode/HS%07d, /api/v1/files/%d).
+-- (e.g. /api/v1/boxes/by-barcode/HS%07d, /api/v1/files/%d), or with BENCH_QUERIES set (a
+-- space-separated list), one of those at random in place of its %s (/api/v1/files?q=%s).
 -- BENCH_PATH and BENCH_WRITES set (the soak): that GET, but BENCH_WRITES percent of the
 -- requests are moves as below.
 -- Otherwise: POST /api/v1/boxes/{id}/moves. Each thread walks its own range of BENCH_BOXES
@@ -25,6 +26,10 @@ function init(args)
     math.randomseed(os.time() * 100 + thread_id)
     if path then
         max = tonumber(os.getenv("BENCH_MAX"))
+        queries = {}
+        for query in string.gmatch(os.getenv("BENCH_QUERIES") or "", "%S+") do
+            table.insert(queries, query)
+        end
     end
     if not path or writes > 0 then
         span = math.floor(tonumber(os.getenv("BENCH_BOXES")) / tonumber(os.getenv("BENCH_THREADS")))
@@ -37,6 +42,9 @@ function init(args)
 end
 
 function request()
+    if path and #queries > 0 then
+        return wrk.format("GET", string.format(path, queries[math.random(1, #queries)]))
+    end
     if path and (writes == 0 or math.random(1, 100) > writes) then
         return wrk.format("GET", string.format(path, math.random(1, max)))
     end

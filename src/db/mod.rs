@@ -6,6 +6,7 @@ pub mod idempotency;
 pub mod local;
 pub mod pipelined;
 mod pool;
+pub mod search;
 pub mod tls;
 
 use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
@@ -26,17 +27,6 @@ diesel::define_sql_function! {
     /// PostgreSQL's `lower()`, so that case-insensitive comparisons use the same folding (and
     /// the same indexes) as the database.
     fn lower(text: diesel::sql_types::Text) -> diesel::sql_types::Text;
-}
-
-/// `<table>.search_key` contains the words of `q`, ignoring case and accents (both sides are
-/// folded by `pk_fold`); LIKE's wildcards in `q` are taken literally.
-pub fn search_key_contains<QS>(table: &str, q: &str) -> Box<dyn BoxableExpression<QS, Pg, SqlType = Bool>> {
-    let escaped = q.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
-    Box::new(
-        diesel::dsl::sql::<Bool>(&format!("{table}.search_key LIKE '%' || pk_fold("))
-            .bind::<diesel::sql_types::Text, _>(escaped)
-            .sql(") || '%'"),
-    )
 }
 
 /// Ids up to which [`one_of`] writes `= $1 OR = $2 …`.

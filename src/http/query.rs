@@ -133,6 +133,13 @@ impl<T> Page<T> {
         };
         Page { items: rows, next_cursor }
     }
+
+    /// Builds a page from the rows of a list that may be searched, each with its tier (see
+    /// `db::search::ranked`): the cursor holds the tier of the last row too.
+    pub fn from_ranked<K: Serialize>(rows: Vec<(u8, T)>, params: &PageParams, key: impl Fn(&T) -> K) -> Self {
+        let page = Page::from_rows(rows, params, |(tier, row)| (*tier, key(row)));
+        Page { items: page.items.into_iter().map(|(_, row)| row).collect(), next_cursor: page.next_cursor }
+    }
 }
 
 fn validated<T: Validate>(value: T) -> Result<T, ApiError> {

@@ -141,8 +141,9 @@ pub fn read_rows(
     bytes: &[u8],
 ) -> Result<(Vec<Row>, Vec<FieldError>), Vec<FieldError>> {
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    let columns = kind.columns();
     let raw = match format {
-        Format::Csv => csv_rows(bytes)?,
+        Format::Csv => csv_rows(bytes, columns)?,
         Format::JsonLines => json_rows(bytes)?,
     };
     if raw.len() > MAX_ROWS {
@@ -151,16 +152,19 @@ pub fn read_rows(
     if raw.is_empty() {
         return Err(vec![FieldError::new("body", "has no rows")]);
     }
-    let columns = kind.columns();
     let mut errors = Vec::new();
     let mut rows = Vec::with_capacity(raw.len());
     let mut seen = std::collections::HashMap::new();
+    // A key no column has is named once, where it first appears (JSON lines have no header).
+    let mut unknown = std::collections::HashSet::new();
     for (line, fields) in raw {
         let errors_before = errors.len();
         let mut cells = Map::new();
         for (name, text) in fields {
             let Some(column) = columns.iter().find(|c| c.name == name) else {
-                errors.push(FieldError::new(&name, "is not a column of this import").on_line(line));
+                if unknown.insert(name.clone()) {
+                    errors.push(FieldError::new(&name, "is not a column of this import").on_line(line));
+                }
                 continue;
             };
             let text = crate::text::normalize(&text);
@@ -202,7 +206,7 @@ pub fn read_rows(
 
 type RawRow = (u64, Vec<(String, String)>);
 
-fn csv_rows(bytes: &[u8]) -> Result<Vec<RawRow>, Vec<FieldError>> {
+fn csv_rows(bytes: &[u8], columns: &[Column]) -> Result<Vec<RawRow>, Vec<FieldError>> {
     let mut reader = csv::ReaderBuilder::new().flexible(false).from_reader(bytes);
     let header_error = |message: String| vec![FieldError::new("header", message).on_line(1)];
     let headers: Vec<String> = match reader.byte_headers() {
@@ -216,10 +220,22 @@ fn csv_rows(bytes: &[u8]) -> Result<Vec<RawRow>, Vec<FieldError>> {
             .map_err(|_| header_error(NOT_UTF8.into()))?,
         Err(err) => return Err(header_error(err.to_string())),
     };
-    let mut duplicated = headers.clone();
-    duplicated.sort();
-    if let Some(pair) = duplicated.windows(2).find(|pair| pair[0] == pair[1]) {
-        return Err(header_error(format!("column `{}` appears twice", pair[0])));
+    // What is wrong with the header is said once, on its line, not on every row.
+    let mut problems = Vec::new();
+    for (index, name) in headers.iter().enumerate() {
+        if headers[..index].contains(name) {
+            problems.push(FieldError::new(name, "appears twice in the header").on_line(1));
+        } else if !columns.iter().any(|column| column.name == name) {
+            let known: Vec<&str> = columns.iter().map(|column| column.name).collect();
+            let message = format!("is not a column of this import (they are: {})", known.join(", "));
+            problems.push(FieldError::new(name, message).on_line(1));
+        }
+    }
+    for column in columns.iter().filter(|column| column.required && !headers.iter().any(|h| h == column.name)) {
+        problems.push(FieldError::new(column.name, "is a required column, missing from the header").on_line(1));
+    }
+    if !problems.is_empty() {
+        return Err(problems);
     }
     let mut rows = Vec::new();
     let mut errors = Vec::new();

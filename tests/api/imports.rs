@@ -129,11 +129,21 @@ fn bad_uploads_are_refused() {
     let app = TestApp::spawn();
     fonds(&app, "SNV", "Phông Sở Nội vụ");
     let header = "fonds_code,inventory_no,file_no,title,leaves";
-    // An unknown column, a missing required one, no header at all.
-    let unknown = upload(&app, "/api/v1/imports/files", "text/csv", format!("{header},colour\nSNV,1,1,Một,10,đỏ\n"));
-    assert_eq!(bad_lines(&unknown), [(2, "colour".into())]);
+    // An unknown column, a missing required one, one twice, no header at all: each named once,
+    // on the header's line, however many rows follow.
+    let rows: String = (1..=20_000).map(|n| format!("SNV,1,{n},Một,10,đỏ\n")).collect();
+    let unknown = upload(&app, "/api/v1/imports/files", "text/csv", format!("{header},colour\n{rows}"));
+    assert_eq!(bad_lines(&unknown), [(1, "colour".into())]);
     let missing = upload(&app, "/api/v1/imports/files", "text/csv", "fonds_code,file_no,title,leaves\nSNV,1,Một,10\n");
-    assert_eq!(bad_lines(&missing), [(2, "inventory_no".into())]);
+    assert_eq!(bad_lines(&missing), [(1, "inventory_no".into())]);
+    let twice =
+        upload(&app, "/api/v1/imports/files", "text/csv", format!("{header},title,bogus\nSNV,1,1,Một,10,Hai,x\n"));
+    assert_eq!(bad_lines(&twice), [(1, "title".into()), (1, "bogus".into())]);
+    // JSON lines have no header: a key no column has is named once, where it first shows.
+    let lines: String =
+        (1..=100).map(|n| format!("{{\"code\":\"B{n}\",\"kind\":\"building\",\"colour\":\"đỏ\"}}\n")).collect();
+    let unknown = upload(&app, "/api/v1/imports/locations", "application/x-ndjson", lines);
+    assert_eq!(bad_lines(&unknown), [(1, "colour".into())]);
     assert_eq!(bad_lines(&upload(&app, "/api/v1/imports/files", "text/csv", "")), [(1, "header".into())]);
     // Windows-1258 (the title "Hồ sơ" saved in a legacy code page) is not UTF-8.
     let mut legacy = format!("{header}\nSNV,1,1,H").into_bytes();

@@ -20,6 +20,7 @@ mod moves;
 mod operations;
 mod readme;
 mod reports;
+mod search;
 mod security;
 mod space;
 mod startup;

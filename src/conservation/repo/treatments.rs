@@ -50,10 +50,7 @@ enum Refusal {
 /// Proposes (or logs as completed) one treatment.
 pub fn create(conn: &mut PgConnection, new: &NewTreatment, actor: &Actor) -> Result<TreatmentDetail> {
     match plan(conn, std::slice::from_ref(new))?.pop().expect("one entry, one plan") {
-        Ok(planned) => {
-            let id = insert(conn, vec![planned], actor)?[0];
-            get(conn, id)
-        }
+        Ok(planned) => Ok(insert(conn, vec![planned], actor)?.remove(0)),
         Err(Refusal::Invalid(errors)) => Err(Error::Invalid(errors)),
         Err(Refusal::Overlap(message)) => Err(Error::Conflict(message)),
     }
@@ -75,7 +72,7 @@ pub fn create_batch(conn: &mut PgConnection, entries: &[NewTreatment], actor: &A
         }
     }
     match (invalid.is_empty(), overlaps.is_empty()) {
-        (true, true) => insert(conn, planned, actor),
+        (true, true) => Ok(insert(conn, planned, actor)?.iter().map(|created| created.treatment.id).collect()),
         (true, false) => Err(Error::Conflicts(overlaps)),
         (false, _) => {
             invalid.extend(overlaps);
@@ -192,9 +189,9 @@ fn plan_one(
 }
 
 /// Stores planned treatments (and, for completed ones, their condition after and first
-/// transition) in chunked multi-row inserts; returns the ids in order.
-fn insert(conn: &mut PgConnection, planned: Vec<Planned>, actor: &Actor) -> Result<Vec<i64>> {
-    let mut ids = Vec::with_capacity(planned.len());
+/// transition) in chunked multi-row inserts; returns them in order.
+fn insert(conn: &mut PgConnection, planned: Vec<Planned>, actor: &Actor) -> Result<Vec<TreatmentDetail>> {
+    let mut created = Vec::with_capacity(planned.len());
     for chunk in planned.chunks(ROWS_PER_INSERT) {
         let mut after_ids = Vec::with_capacity(chunk.len());
         for entry in chunk {
@@ -252,24 +249,30 @@ fn insert(conn: &mut PgConnection, planned: Vec<Planned>, actor: &Actor) -> Resu
             })
             .collect();
         diesel::insert_into(treatment_transitions::table).values(transitions).execute(conn)?;
-        record_created(conn, &after_ids.into_iter().flatten().collect::<Vec<_>>(), &chunk_ids)?;
-        ids.extend(chunk_ids);
+        created.extend(record_created(conn, &after_ids.into_iter().flatten().collect::<Vec<_>>(), &chunk_ids)?);
     }
-    Ok(ids)
+    Ok(created)
 }
 
-/// The events of new treatments, each after that of the condition it was completed with.
-fn record_created(conn: &mut PgConnection, assessment_ids: &[i64], treatment_ids: &[i64]) -> Result<()> {
+/// The events of new treatments, each after that of the condition it was completed with;
+/// returns the treatments.
+fn record_created(
+    conn: &mut PgConnection,
+    assessment_ids: &[i64],
+    treatment_ids: &[i64],
+) -> Result<Vec<TreatmentDetail>> {
     let conditions: HashMap<i64, Assessment> =
         assessments::get_many(conn, assessment_ids)?.into_iter().map(|a| (a.id, a)).collect();
+    let treatments = get_many(conn, treatment_ids)?;
     let mut changes = Vec::with_capacity(assessment_ids.len() + treatment_ids.len());
-    for treatment in get_many(conn, treatment_ids)? {
+    for treatment in &treatments {
         if let Some(condition) = treatment.treatment.after_assessment_id.and_then(|id| conditions.get(&id)) {
             changes.push(Change::created(condition));
         }
-        changes.push(Change::created(&treatment));
+        changes.push(Change::created(treatment));
     }
-    events::record(conn, &changes)
+    events::record(conn, &changes)?;
+    Ok(treatments)
 }
 
 /// A concurrent request put the same pages in an open treatment between our check and insert.

@@ -183,8 +183,10 @@ impl Rules for FilePatch {}
 pub struct FileFilter {
     pub fonds_id: Option<i64>,
     pub box_id: Option<i64>,
-    /// Words in the title or codes (`so noi vu` finds `Sở Nội vụ`; `1/37` finds inventory 1,
-    /// file 37), ignoring case and accents.
+    /// Words of the title, archive code, number (`1/37`: inventory 1, file 37) or years, in any
+    /// order, ignoring case and accents (`cong van so noi vu` finds `Tập công văn của Sở Nội
+    /// vụ`); `"…"` for words in that order; or part of the archive code. Best first: the archive
+    /// code as typed, then every word in the title, then the rest.
     #[validate(length(min = 1, max = 200, message = "must be 1 to 200 characters"))]
     #[param(min_length = 1, max_length = 200)]
     pub q: Option<String>,

@@ -134,7 +134,9 @@ impl Rules for FondsPatch {}
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct FondsFilter {
-    /// Words in the code, name or creator, ignoring case and accents.
+    /// Words of the code, name or creator, in any order, ignoring case and accents; `"…"` for
+    /// words in that order; or part of the code. Best first: the code as typed, then every word
+    /// in the name or creator, then the rest.
     #[validate(length(min = 1, max = 200, message = "must be 1 to 200 characters"))]
     #[param(min_length = 1, max_length = 200)]
     pub q: Option<String>,

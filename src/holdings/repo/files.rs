@@ -1,10 +1,12 @@
 use std::collections::HashMap;
 
-use diesel::dsl::now;
+use diesel::dsl::{now, sql};
+use diesel::pg::Pg;
 use diesel::prelude::*;
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
+use diesel::sql_types::{BigInt, Bool, Integer};
 
-use crate::db::search_key_contains;
+use crate::db::search::{Listed, Search, Tier, ranked, walks};
 use crate::error::{Error, FieldError, Result};
 use crate::events::model::Change;
 use crate::events::repo as events;
@@ -121,35 +123,86 @@ fn details(conn: &mut PgConnection, ids: &[i64]) -> Result<Vec<FileDetail>> {
         .collect())
 }
 
-/// Files in fonds, inventory and file number order after `after`; `limit + 1` at most.
+/// A file's place in the list: its fonds, inventory and number.
+pub type FileKey = (i64, i32, i32);
+
+/// Files in fonds, inventory and file number order (searched: best first, see `db::search`)
+/// after `after`; `limit + 1` at most, each with its tier.
 pub fn list(
     conn: &mut PgConnection,
     filter: &FileFilter,
-    after: Option<(i64, i32, i32)>,
+    after: Option<(u8, FileKey)>,
     limit: i64,
-) -> Result<Vec<File>> {
-    let mut query = files::table.select(File::as_select()).into_boxed();
-    if let Some(fonds_id) = filter.fonds_id {
-        query = query.filter(files::fonds_id.eq(fonds_id));
+) -> Result<Vec<(u8, File)>> {
+    let search = filter.q.as_deref().map(Search::new);
+    ranked(&mut FileList { conn, filter }, search.as_ref(), after, limit)
+}
+
+/// The list's order, as its index walks it; sorted (see `db::search::walks`) when a search
+/// looks up matches by its indexes instead.
+const WALKED: (files::fonds_id, files::inventory_no, files::file_no) =
+    (files::fonds_id, files::inventory_no, files::file_no);
+
+struct FileList<'a> {
+    conn: &'a mut PgConnection,
+    filter: &'a FileFilter,
+}
+
+impl FileList<'_> {
+    /// The filtered files with keys in (`after`, `until`], in no order.
+    fn within(&self, after: Option<&FileKey>, until: Option<&FileKey>) -> files::BoxedQuery<'static, Pg> {
+        let mut query = files::table.into_boxed();
+        if let Some(fonds_id) = self.filter.fonds_id {
+            query = query.filter(files::fonds_id.eq(fonds_id));
+        }
+        if let Some(box_id) = self.filter.box_id {
+            query = query.filter(files::box_id.eq(box_id));
+        }
+        for (key, comparison) in [(after, ">"), (until, "<=")] {
+            if let Some(&(fonds_id, inventory_no, file_no)) = key {
+                query = query.filter(
+                    sql::<Bool>(&format!("(files.fonds_id, files.inventory_no, files.file_no) {comparison} ("))
+                        .bind::<BigInt, _>(fonds_id)
+                        .sql(", ")
+                        .bind::<Integer, _>(inventory_no)
+                        .sql(", ")
+                        .bind::<Integer, _>(file_no)
+                        .sql(")"),
+                );
+            }
+        }
+        query
     }
-    if let Some(box_id) = filter.box_id {
-        query = query.filter(files::box_id.eq(box_id));
+}
+
+impl Listed for FileList<'_> {
+    type Row = File;
+    type Key = FileKey;
+
+    fn rows(
+        &mut self,
+        tier: Option<(&Search, Tier)>,
+        after: Option<&FileKey>,
+        until: Option<&FileKey>,
+        limit: i64,
+    ) -> Result<Vec<File>> {
+        let walked = walks(tier, until);
+        let mut query = self.within(after, until).select(File::as_select());
+        if let Some((search, tier)) = tier {
+            query = query.filter(search.tier("files", "lower(files.archive_code)", tier, walked));
+        }
+        query = match walked {
+            true => query.order(WALKED),
+            false => query.order(sql::<BigInt>("(files.fonds_id, files.inventory_no, files.file_no)")),
+        };
+        Ok(query.limit(limit).load(self.conn)?)
     }
-    if let Some(q) = &filter.q {
-        query = query.filter(search_key_contains("files", q));
+
+    fn nth_key(&mut self, after: Option<&FileKey>, n: i64) -> Result<Option<FileKey>> {
+        let keys =
+            self.within(after, None).order(WALKED).select((files::fonds_id, files::inventory_no, files::file_no));
+        Ok(keys.offset(n - 1).limit(1).first(self.conn).optional()?)
     }
-    if let Some((fonds_id, inventory_no, file_no)) = after {
-        query = query.filter(
-            diesel::dsl::sql::<diesel::sql_types::Bool>("(files.fonds_id, files.inventory_no, files.file_no) > (")
-                .bind::<diesel::sql_types::BigInt, _>(fonds_id)
-                .sql(", ")
-                .bind::<diesel::sql_types::Integer, _>(inventory_no)
-                .sql(", ")
-                .bind::<diesel::sql_types::Integer, _>(file_no)
-                .sql(")"),
-        );
-    }
-    Ok(query.order((files::fonds_id, files::inventory_no, files::file_no)).limit(limit + 1).load(conn)?)
 }
 
 /// Changes a file at version `expected` (`None`: any). Its page count cannot fall below a page

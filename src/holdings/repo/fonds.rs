@@ -1,8 +1,10 @@
 use diesel::dsl::now;
+use diesel::pg::Pg;
 use diesel::prelude::*;
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
 
-use crate::db::{lower, search_key_contains};
+use crate::db::lower;
+use crate::db::search::{Listed, Search, Tier, ranked, walks};
 use crate::error::{Error, Result};
 use crate::events::model::Change;
 use crate::events::repo as events;
@@ -38,16 +40,54 @@ pub fn get(conn: &mut PgConnection, id: i64) -> Result<Fonds> {
         .ok_or_else(|| Error::NotFound(format!("no fonds has id {id}")))
 }
 
-/// Fonds in code order after the code `after`; `limit + 1` at most.
-pub fn list(conn: &mut PgConnection, filter: &FondsFilter, after: Option<String>, limit: i64) -> Result<Vec<Fonds>> {
-    let mut query = fonds::table.select(Fonds::as_select()).into_boxed();
-    if let Some(q) = &filter.q {
-        query = query.filter(search_key_contains("fonds", q));
-    }
+/// Fonds in code order (searched: best first, see `db::search`) after the code `after`;
+/// `limit + 1` at most, each with its tier.
+pub fn list(
+    conn: &mut PgConnection,
+    filter: &FondsFilter,
+    after: Option<(u8, String)>,
+    limit: i64,
+) -> Result<Vec<(u8, Fonds)>> {
+    let search = filter.q.as_deref().map(Search::new);
+    ranked(&mut FondsList(conn), search.as_ref(), after, limit)
+}
+
+struct FondsList<'a>(&'a mut PgConnection);
+
+/// The fonds with codes (ignoring case) in (`after`, `until`], in code order.
+fn within(after: Option<&String>, until: Option<&String>) -> fonds::BoxedQuery<'static, Pg> {
+    let mut query = fonds::table.into_boxed();
     if let Some(after) = after {
-        query = query.filter(lower(fonds::code).gt(lower(after)));
+        query = query.filter(lower(fonds::code).gt(lower(after.clone())));
     }
-    Ok(query.order(lower(fonds::code)).limit(limit + 1).load(conn)?)
+    if let Some(until) = until {
+        query = query.filter(lower(fonds::code).le(lower(until.clone())));
+    }
+    query.order(lower(fonds::code))
+}
+
+impl Listed for FondsList<'_> {
+    type Row = Fonds;
+    type Key = String;
+
+    fn rows(
+        &mut self,
+        tier: Option<(&Search, Tier)>,
+        after: Option<&String>,
+        until: Option<&String>,
+        limit: i64,
+    ) -> Result<Vec<Fonds>> {
+        let walked = walks(tier, until);
+        let mut query = within(after, until).select(Fonds::as_select());
+        if let Some((search, tier)) = tier {
+            query = query.filter(search.tier("fonds", "lower(fonds.code)", tier, walked));
+        }
+        Ok(query.limit(limit).load(self.0)?)
+    }
+
+    fn nth_key(&mut self, after: Option<&String>, n: i64) -> Result<Option<String>> {
+        Ok(within(after, None).select(fonds::code).offset(n - 1).limit(1).first(self.0).optional()?)
+    }
 }
 
 pub fn update(

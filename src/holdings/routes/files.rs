@@ -37,9 +37,9 @@ async fn create_file(caller: Caller, body: Json<NewFile>) -> Result<Answer, ApiE
     responses((status = 200, description = "A page of files", body = Page<File>)))]
 async fn list_files(caller: Caller, query: ListQuery<FileFilter>) -> Result<web::Json<Page<File>>, ApiError> {
     let ListQuery { filter, page } = query;
-    let (after, limit) = (page.after::<(i64, i32, i32)>()?, page.limit());
+    let (after, limit) = (page.after()?, page.limit());
     let rows = caller.read(move |conn| repo::list(conn, &filter, after, limit)).await?;
-    Ok(web::Json(Page::from_rows(rows, &page, |f| (f.fonds_id, f.inventory_no, f.file_no))))
+    Ok(web::Json(Page::from_ranked(rows, &page, |f| (f.fonds_id, f.inventory_no, f.file_no))))
 }
 
 /// A file, where it is (its box and the box's places), and the state of its conservation:

@@ -37,9 +37,9 @@ async fn create_fonds(caller: Caller, body: Json<NewFonds>) -> Result<Answer, Ap
     responses((status = 200, description = "A page of fonds", body = Page<Fonds>)))]
 async fn list_fonds(caller: Caller, query: ListQuery<FondsFilter>) -> Result<web::Json<Page<Fonds>>, ApiError> {
     let ListQuery { filter, page } = query;
-    let (after, limit) = (page.after::<String>()?, page.limit());
+    let (after, limit) = (page.after()?, page.limit());
     let rows = caller.read(move |conn| repo::list(conn, &filter, after, limit)).await?;
-    Ok(web::Json(Page::from_rows(rows, &page, |f| f.code.clone())))
+    Ok(web::Json(Page::from_ranked(rows, &page, |f| f.code.clone())))
 }
 
 #[utoipa::path(get, path = "/api/v1/fonds/{id}", tag = "holdings",

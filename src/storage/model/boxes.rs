@@ -287,7 +287,9 @@ pub struct BoxFilter {
     /// Boxes now at this location or anywhere below it.
     pub location_id: Option<i64>,
     pub status: Option<BoxStatus>,
-    /// Words in the barcode or label, ignoring case and accents.
+    /// Words of the label or barcode, in any order, ignoring case and accents; `"…"` for words in
+    /// that order; or part of the barcode. Best first: the barcode as typed, then every word in
+    /// the label, then the rest.
     #[validate(length(min = 1, max = 200, message = "must be 1 to 200 characters"))]
     #[param(min_length = 1, max_length = 200)]
     pub q: Option<String>,

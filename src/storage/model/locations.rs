@@ -272,7 +272,9 @@ pub struct LocationFilter {
     /// Only the direct children of this location.
     pub parent_id: Option<i64>,
     pub kind: Option<LocationKind>,
-    /// Words found in the code, path code or name, ignoring case and accents.
+    /// Words of the name, code or path code, in any order, ignoring case and accents; `"…"` for
+    /// words in that order; or part of the path code. Best first: the path code as typed, then
+    /// every word in the name, then the rest.
     #[validate(length(min = 1, max = 200, message = "must be 1 to 200 characters"))]
     #[param(min_length = 1, max_length = 200)]
     pub q: Option<String>,

@@ -1,5 +1,6 @@
 //! Boxes: registering, finding and changing them. Their place changes only through `moves`.
 
+use diesel::dsl::sql;
 use diesel::dsl::{AsSelect, now};
 use diesel::pg::Pg;
 use diesel::prelude::*;
@@ -9,7 +10,8 @@ use diesel_async::AsyncPgConnection;
 
 use super::moves::{self, MoveContext};
 use super::space::LockedShelves;
-use crate::db::{lower, search_key_contains};
+use crate::db::lower;
+use crate::db::search::{Listed, Search, Tier, ranked, walks};
 use crate::error::{Error, Result};
 use crate::events::model::Change;
 use crate::events::repo as events;
@@ -48,42 +50,87 @@ pub async fn get_by_barcode(conn: &AsyncPgConnection, barcode: &str) -> Result<A
     Ok(found.optional()?.ok_or_else(not_found)?.into())
 }
 
-/// Boxes matching `filter` in id order after `after`; `limit + 1` at most.
-pub fn list(conn: &mut PgConnection, filter: &BoxFilter, after: Option<i64>, limit: i64) -> Result<Vec<ArchiveBox>> {
-    let mut query = boxes_with_places().filter(box_places::id.gt(after.unwrap_or(0)));
-    if let Some(barcode) = &filter.barcode {
-        query = query.filter(lower(box_places::barcode).eq(lower(barcode.clone())));
+/// Boxes matching `filter` in id order (searched: best first, see `db::search`) after `after`;
+/// `limit + 1` at most, each with its tier.
+pub fn list(
+    conn: &mut PgConnection,
+    filter: &BoxFilter,
+    after: Option<(u8, i64)>,
+    limit: i64,
+) -> Result<Vec<(u8, ArchiveBox)>> {
+    let search = filter.q.as_deref().map(Search::new);
+    let rows = ranked(&mut BoxList { conn, filter }, search.as_ref(), after, limit)?;
+    Ok(rows.into_iter().map(|(tier, row)| (tier, row.into())).collect())
+}
+
+struct BoxList<'a> {
+    conn: &'a mut PgConnection,
+    filter: &'a BoxFilter,
+}
+
+impl BoxList<'_> {
+    /// The filtered boxes with ids in (`after`, `until`], in no order.
+    fn within(&self, after: Option<&i64>, until: Option<&i64>) -> box_places::BoxedQuery<'static, Pg> {
+        let filter = self.filter;
+        let mut query = box_places::table.into_boxed().filter(box_places::id.gt(after.copied().unwrap_or(0)));
+        if let Some(&until) = until {
+            query = query.filter(box_places::id.le(until));
+        }
+        if let Some(barcode) = &filter.barcode {
+            query = query.filter(lower(box_places::barcode).eq(lower(barcode.clone())));
+        }
+        if let Some(fonds) = &filter.fonds {
+            query = query.filter(lower(box_places::fonds_code.assume_not_null()).eq(lower(fonds.clone())));
+        }
+        if let Some(fonds_id) = filter.fonds_id {
+            query = query.filter(box_places::fonds_id.eq(fonds_id));
+        }
+        if let Some(within) = filter.location_id {
+            let subtree = locations::table
+                .filter(locations::id.eq(within).or(locations::ancestor_ids.contains(vec![Some(within)])))
+                .select(locations::id);
+            query = query.filter(box_places::current_location_id.eq_any(subtree));
+        }
+        if let Some(status) = filter.status {
+            let on_shelf = box_places::current_kind.eq(LocationKind::Shelf);
+            query = match status {
+                BoxStatus::Missing => query.filter(box_places::missing),
+                BoxStatus::OnShelf => query.filter(box_places::missing.eq(false)).filter(on_shelf),
+                BoxStatus::Out => query.filter(box_places::missing.eq(false)).filter(diesel::dsl::not(on_shelf)),
+            };
+        }
+        query
     }
-    if let Some(fonds) = &filter.fonds {
-        query = query.filter(lower(box_places::fonds_code.assume_not_null()).eq(lower(fonds.clone())));
-    }
-    if let Some(fonds_id) = filter.fonds_id {
-        query = query.filter(box_places::fonds_id.eq(fonds_id));
-    }
-    if let Some(within) = filter.location_id {
-        let subtree = locations::table
-            .filter(locations::id.eq(within).or(locations::ancestor_ids.contains(vec![Some(within)])))
-            .select(locations::id);
-        query = query.filter(box_places::current_location_id.eq_any(subtree));
-    }
-    if let Some(status) = filter.status {
-        let on_shelf = box_places::current_kind.eq(LocationKind::Shelf);
-        query = match status {
-            BoxStatus::Missing => query.filter(box_places::missing),
-            BoxStatus::OnShelf => query.filter(box_places::missing.eq(false)).filter(on_shelf),
-            BoxStatus::Out => query.filter(box_places::missing.eq(false)).filter(diesel::dsl::not(on_shelf)),
+}
+
+impl Listed for BoxList<'_> {
+    type Row = BoxRecord;
+    type Key = i64;
+
+    fn rows(
+        &mut self,
+        tier: Option<(&Search, Tier)>,
+        after: Option<&i64>,
+        until: Option<&i64>,
+        limit: i64,
+    ) -> Result<Vec<BoxRecord>> {
+        let walked = walks(tier, until);
+        let mut query = self.within(after, until).select(BoxRecord::as_select());
+        if let Some((search, tier)) = tier {
+            query = query.filter(search.tier("box_places", "lower(box_places.barcode)", tier, walked));
+        }
+        // Sorted, not walked, when a search looks up matches by its indexes (`db::search::walks`).
+        query = match walked {
+            true => query.order(box_places::id),
+            false => query.order(sql::<BigInt>("box_places.id + 0")),
         };
+        Ok(query.limit(limit).load(self.conn)?)
     }
-    if let Some(q) = &filter.q {
-        query = query.filter(search_key_contains("box_places", q));
+
+    fn nth_key(&mut self, after: Option<&i64>, n: i64) -> Result<Option<i64>> {
+        let ids = self.within(after, None).order(box_places::id).select(box_places::id);
+        Ok(ids.offset(n - 1).limit(1).first(self.conn).optional()?)
     }
-    Ok(query
-        .order(box_places::id)
-        .limit(limit + 1)
-        .load::<BoxRecord>(conn)?
-        .into_iter()
-        .map(ArchiveBox::from)
-        .collect())
 }
 
 /// Registers a box on its home shelf; that placement is its first movement.

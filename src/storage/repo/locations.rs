@@ -1,11 +1,13 @@
 //! All SQL of the storage tree.
 
 use diesel::dsl::{now, sql};
+use diesel::pg::Pg;
 use diesel::prelude::*;
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
 use diesel::sql_types::{BigInt, Bool, Text};
 
-use crate::db::{Json, search_key_contains};
+use crate::db::Json;
+use crate::db::search::{Listed, Search, Tier, ranked, walks};
 use crate::error::{Error, Result};
 use crate::events::model::Change;
 use crate::events::repo as events;
@@ -139,29 +141,82 @@ fn details(conn: &mut PgConnection, ids: &[i64]) -> Result<Vec<LocationDetail>> 
         .collect())
 }
 
-/// Locations in path order after `after` (a path code and id); `limit + 1` rows at most.
+/// A location's place in the list: its path code and id.
+type LocationKey = (String, i64);
+
+/// Locations in path order (searched: best first, see `db::search`) after `after` (a path code
+/// and id); `limit + 1` rows at most, each with its tier.
 pub fn list(
     conn: &mut PgConnection,
     filter: &LocationFilter,
-    after: Option<(String, i64)>,
+    after: Option<(u8, LocationKey)>,
     limit: i64,
-) -> Result<Vec<Location>> {
-    let mut query = locations::table.select(Location::as_select()).into_boxed();
-    if let Some(parent_id) = filter.parent_id {
-        query = query.filter(locations::parent_id.eq(parent_id));
+) -> Result<Vec<(u8, Location)>> {
+    let search = filter.q.as_deref().map(Search::new);
+    ranked(&mut LocationList { conn, filter }, search.as_ref(), after, limit)
+}
+
+struct LocationList<'a> {
+    conn: &'a mut PgConnection,
+    filter: &'a LocationFilter,
+}
+
+impl LocationList<'_> {
+    /// The filtered locations with keys in (`after`, `until`], in no order.
+    fn within(&self, after: Option<&LocationKey>, until: Option<&LocationKey>) -> locations::BoxedQuery<'static, Pg> {
+        let mut query = locations::table.into_boxed();
+        if let Some(parent_id) = self.filter.parent_id {
+            query = query.filter(locations::parent_id.eq(parent_id));
+        }
+        if let Some(kind) = self.filter.kind {
+            query = query.filter(locations::kind.eq(kind));
+        }
+        for (key, comparison) in [(after, ">"), (until, "<=")] {
+            if let Some((path_code, id)) = key {
+                query = query.filter(
+                    sql::<Bool>(&format!("(locations.path_code, locations.id) {comparison} ("))
+                        .bind::<Text, _>(path_code.clone())
+                        .sql(", ")
+                        .bind::<BigInt, _>(*id)
+                        .sql(")"),
+                );
+            }
+        }
+        query
     }
-    if let Some(kind) = filter.kind {
-        query = query.filter(locations::kind.eq(kind));
+}
+
+impl Listed for LocationList<'_> {
+    type Row = Location;
+    type Key = LocationKey;
+
+    fn rows(
+        &mut self,
+        tier: Option<(&Search, Tier)>,
+        after: Option<&LocationKey>,
+        until: Option<&LocationKey>,
+        limit: i64,
+    ) -> Result<Vec<Location>> {
+        let walked = walks(tier, until);
+        let mut query = self.within(after, until).select(Location::as_select());
+        if let Some((search, tier)) = tier {
+            query = query.filter(search.tier("locations", "lower(locations.path_code)", tier, walked));
+        }
+        // Sorted, not walked, when a search looks up matches by its indexes (`db::search::walks`).
+        query = match walked {
+            true => query.order((locations::path_code, locations::id)),
+            false => query.order(sql::<BigInt>("(locations.path_code, locations.id)")),
+        };
+        Ok(query.limit(limit).load(self.conn)?)
     }
-    if let Some(q) = &filter.q {
-        query = query.filter(search_key_contains("locations", q));
+
+    fn nth_key(&mut self, after: Option<&LocationKey>, n: i64) -> Result<Option<LocationKey>> {
+        let keys = self
+            .within(after, None)
+            .order((locations::path_code, locations::id))
+            .select((locations::path_code, locations::id));
+        Ok(keys.offset(n - 1).limit(1).first(self.conn).optional()?)
     }
-    if let Some((path_code, id)) = after {
-        query = query.filter(
-            sql::<Bool>("(path_code, id) > (").bind::<Text, _>(path_code).sql(", ").bind::<BigInt, _>(id).sql(")"),
-        );
-    }
-    Ok(query.order((locations::path_code, locations::id)).limit(limit + 1).load(conn)?)
 }
 
 /// Applies `patch` if the location is still at version `expected` (`None`: any version). A

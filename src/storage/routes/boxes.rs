@@ -40,9 +40,9 @@ async fn create_box(caller: Caller, body: Json<NewBox>) -> Result<Answer, ApiErr
     responses((status = 200, description = "A page of boxes", body = Page<ArchiveBox>)))]
 async fn list_boxes(caller: Caller, query: ListQuery<BoxFilter>) -> Result<web::Json<Page<ArchiveBox>>, ApiError> {
     let ListQuery { filter, page } = query;
-    let (after, limit) = (page.after::<i64>()?, page.limit());
+    let (after, limit) = (page.after()?, page.limit());
     let rows = caller.read(move |conn| repo::list(conn, &filter, after, limit)).await?;
-    Ok(web::Json(Page::from_rows(rows, &page, |b| b.id)))
+    Ok(web::Json(Page::from_ranked(rows, &page, |b| b.id)))
 }
 
 /// Where is it? A box by barcode (ignoring case), with its current and home locations and

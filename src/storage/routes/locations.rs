@@ -45,10 +45,9 @@ async fn list_locations(
     query: ListQuery<LocationFilter>,
 ) -> Result<web::Json<Page<Location>>, ApiError> {
     let ListQuery { filter, page } = query;
-    let after = page.after::<(String, i64)>()?;
-    let limit = page.limit();
+    let (after, limit) = (page.after()?, page.limit());
     let rows = caller.read(move |conn| repo::list(conn, &filter, after, limit)).await?;
-    Ok(web::Json(Page::from_rows(rows, &page, |l| (l.path_code.clone(), l.id))))
+    Ok(web::Json(Page::from_ranked(rows, &page, |l| (l.path_code.clone(), l.id))))
 }
 
 /// One location with the chain of places above it.
