@@ -65,56 +65,46 @@ impl Search {
     /// The records of `table` in `tier`; `code` is the SQL of the table's code or barcode in
     /// lower case, which an index must serve (`lower(files.archive_code)`). `walked`: read
     /// while walking the list's order, never by an index of words or codes (see `tier_rows`).
-    pub fn tier<QS: 'static>(
-        &self,
-        table: &str,
-        code: &str,
-        tier: Tier,
-        walked: bool,
-    ) -> Box<dyn BoxableExpression<QS, Pg, SqlType = Bool>> {
-        // `(before $n after)`, and with `not`: `… IS NOT TRUE` (a code may be null).
-        let test = |before: String, value: String, after: &str, not: bool| {
+    pub fn tier<QS: 'static>(&self, table: &str, code: &str, tier: Tier, walked: bool) -> Condition<QS> {
+        // `(before $n after)`; with `not`, `… IS NOT TRUE` (a code may be null).
+        let test = |before: String, value: String, after: &str, not: bool| -> Condition<QS> {
             let not = if not { " IS NOT TRUE" } else { "" };
             Box::new(sql::<Bool>(&format!("({before}")).bind::<Text, _>(value).sql(&format!("{after}){not}")))
-                as Box<dyn BoxableExpression<QS, Pg, SqlType = Bool>>
         };
-        let nothing = || Box::new(sql::<Bool>("false")) as Box<dyn BoxableExpression<QS, Pg, SqlType = Bool>>;
-        // Walking, the operators are called as the functions behind them, which no index answers.
-        let words = |query: &str, not| match (&self.words, walked) {
-            (None, _) => {
-                if not {
-                    Box::new(sql::<Bool>("true"))
-                } else {
-                    nothing()
-                }
-            }
-            (Some(words), true) => {
+        let always = |value: bool| -> Condition<QS> { Box::new(sql::<Bool>(if value { "true" } else { "false" })) };
+        // Every word, by `query` (pk_words, pk_title_words). Walking, the operators are called as
+        // the functions behind them, which no index answers.
+        let words = |query: &str, not| match &self.words {
+            None => always(not),
+            Some(words) if walked => {
                 test(format!("ts_match_vq({table}.search_words, {query}("), words.clone(), "))", not)
             }
-            (Some(words), false) => test(format!("{table}.search_words @@ {query}("), words.clone(), ")", not),
+            Some(words) => test(format!("{table}.search_words @@ {query}("), words.clone(), ")", not),
         };
-        let in_codes = || match (self.in_codes, walked) {
-            (false, _) => nothing(),
-            (true, true) => test(
-                format!("textlike({table}.search_key, '%' || pk_fold("),
-                like_literally(&self.text),
-                ") || '%')",
-                false,
-            ),
+        let part_of_code = || match (self.in_codes, walked) {
+            (false, _) => always(false),
+            (true, true) => {
+                let before = format!("textlike({table}.search_key, '%' || pk_fold(");
+                test(before, like_literally(&self.text), ") || '%')", false)
+            }
             (true, false) => {
-                test(format!("{table}.search_key LIKE '%' || pk_fold("), like_literally(&self.text), ") || '%'", false)
+                let before = format!("{table}.search_key LIKE '%' || pk_fold(");
+                test(before, like_literally(&self.text), ") || '%'", false)
             }
         };
         let is_code = |not| test(format!("{code} = lower("), self.text.clone(), ")", not);
         match tier {
             Tier::Code => is_code(false),
             Tier::Title => Box::new(words("pk_title_words", false).and(is_code(true))),
-            Tier::Elsewhere => {
-                Box::new(words("pk_words", false).or(in_codes()).and(words("pk_title_words", true)).and(is_code(true)))
-            }
+            Tier::Elsewhere => Box::new(
+                words("pk_words", false).or(part_of_code()).and(words("pk_title_words", true)).and(is_code(true)),
+            ),
         }
     }
 }
+
+/// A condition on a list's rows.
+pub type Condition<QS> = Box<dyn BoxableExpression<QS, Pg, SqlType = Bool>>;
 
 /// `q` as `websearch_to_tsquery` reads it, with nothing but words and quoted phrases: a `-`
 /// before a word and a lone `or`, which it would read as NOT and OR, are taken as text.

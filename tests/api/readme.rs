@@ -1,4 +1,5 @@
-//! The README's walk-throughs, run in order as a user would paste them into one shell.
+//! The walk-throughs (docs/walkthroughs.md), run in order as a user would paste them into one
+//! shell.
 
 use std::process::Command;
 
@@ -7,18 +8,18 @@ use serde_json::Value;
 use crate::support::TestApp;
 
 fn walkthroughs() -> String {
-    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
-    let blocks: Vec<&str> = readme
+    let docs = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/walkthroughs.md")).unwrap();
+    let blocks: Vec<&str> = docs
         .split("<!-- walkthrough:start -->")
         .skip(1)
         .map(|rest| rest.split("<!-- walkthrough:end -->").next().expect("each walk-through ends"))
         .collect();
-    assert!(blocks.len() >= 3, "the README marks its walk-throughs");
+    assert!(blocks.len() >= 4, "docs/walkthroughs.md marks its walk-throughs");
     blocks.concat().lines().filter(|line| !line.starts_with("```")).collect::<Vec<_>>().join("\n")
 }
 
 #[test]
-fn the_readme_walkthroughs_work_when_pasted_into_a_shell() {
+fn the_walkthroughs_work_when_pasted_into_a_shell() {
     let app = TestApp::spawn();
     let output = Command::new("bash")
         .args(["-euo", "pipefail", "-c", &walkthroughs()])
@@ -45,10 +46,11 @@ fn the_readme_walkthroughs_work_when_pasted_into_a_shell() {
         fonds_again,
         imported,
         feed,
+        found,
         report,
     ] = answers.as_slice()
     else {
-        panic!("sixteen answers expected:\n{stdout}");
+        panic!("seventeen answers expected:\n{stdout}");
     };
     // Describing the repository.
     assert_eq!(shelf["items"][0]["path_code"], "K1-P02-G05-3-4");
@@ -88,6 +90,9 @@ fn the_readme_walkthroughs_work_when_pasted_into_a_shell() {
     let events: Vec<&str> = feed["items"].as_array().unwrap().iter().map(|e| e["type"].as_str().unwrap()).collect();
     assert_eq!(events, ["file.created", "file.created", "file.created"], "file 37, then the two imported");
     assert_eq!(feed["items"][2]["data"]["title"], "Tập báo cáo tổng kết công tác tổ chức, cán bộ");
+    assert_eq!(feed["items"][0]["data"]["box"]["barcode"], "SNV-0001", "the file as GET answers it");
+    let titles: Vec<&str> = found["items"].as_array().unwrap().iter().map(|f| f["title"].as_str().unwrap()).collect();
+    assert_eq!(titles, ["Tập công văn của Sở Nội vụ về công tác cán bộ năm 1976"]);
     assert_eq!(
         report["treatments"]["by_type"][0],
         serde_json::json!({"type": "backing", "pages": 0, "leaves": 200, "files": 1})

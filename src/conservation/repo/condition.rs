@@ -88,24 +88,40 @@ fn waiting(segments: &[Segment], completed: &[&Done], only: Option<&str>) -> Opt
     (!found.pages.is_empty()).then_some(found)
 }
 
+/// What the condition of some files follows from, by file: their surveys that count (each
+/// file's newest first) and their completed treatments.
+struct Records {
+    surveys: HashMap<i64, Vec<Survey>>,
+    completed: HashMap<i64, Vec<Done>>,
+}
+
+impl Records {
+    fn of(conn: &mut PgConnection, file_ids: &[i64]) -> Result<Self> {
+        let mut records = Records { surveys: HashMap::new(), completed: HashMap::new() };
+        for survey in surveys_of(conn, file_ids)? {
+            records.surveys.entry(survey.file_id).or_default().push(survey);
+        }
+        for done in completed_of(conn, file_ids)? {
+            records.completed.entry(done.file_id).or_default().push(done);
+        }
+        Ok(records)
+    }
+
+    /// The surveys and completed treatments of one file.
+    fn of_file(&self, file_id: i64) -> (Vec<&Survey>, Vec<&Done>) {
+        let surveys = self.surveys.get(&file_id).into_iter().flatten().collect();
+        (surveys, self.completed.get(&file_id).into_iter().flatten().collect())
+    }
+}
+
 /// The conservation state of each of `files`, in their order.
 pub fn summaries(conn: &mut PgConnection, files: &[File]) -> Result<Vec<ConditionSummary>> {
-    let ids: Vec<i64> = files.iter().map(|file| file.id).collect();
-    let surveys = surveys_of(conn, &ids)?;
-    let completed = completed_of(conn, &ids)?;
-    let mut surveys_by_file: HashMap<i64, Vec<&Survey>> = HashMap::new();
-    for survey in &surveys {
-        surveys_by_file.entry(survey.file_id).or_default().push(survey);
-    }
-    let mut completed_by_file: HashMap<i64, Vec<&Done>> = HashMap::new();
-    for done in &completed {
-        completed_by_file.entry(done.file_id).or_default().push(done);
-    }
+    let records = Records::of(conn, &files.iter().map(|file| file.id).collect::<Vec<_>>())?;
     Ok(files
         .iter()
         .map(|file| {
-            let surveys = surveys_by_file.get(&file.id).map_or(&[][..], Vec::as_slice);
-            summarize(file, surveys, completed_by_file.get(&file.id).map_or(&[][..], Vec::as_slice))
+            let (surveys, completed) = records.of_file(file.id);
+            summarize(file, &surveys, &completed)
         })
         .collect())
 }
@@ -205,23 +221,13 @@ pub fn queue(conn: &mut PgConnection, filter: &QueueFilter) -> Result<Vec<QueueE
         candidates = candidates.filter(files::fonds_id.eq(fonds_id));
     }
     let candidates: Vec<File> = candidates.load(conn)?;
-    let ids: Vec<i64> = candidates.iter().map(|f| f.id).collect();
-    let surveys = surveys_of(conn, &ids)?;
-    let completed = completed_of(conn, &ids)?;
-    let mut surveys_by_file: HashMap<i64, Vec<&Survey>> = HashMap::new();
-    for survey in &surveys {
-        surveys_by_file.entry(survey.file_id).or_default().push(survey);
-    }
-    let mut completed_by_file: HashMap<i64, Vec<&Done>> = HashMap::new();
-    for done in &completed {
-        completed_by_file.entry(done.file_id).or_default().push(done);
-    }
+    let records = Records::of(conn, &candidates.iter().map(|f| f.id).collect::<Vec<_>>())?;
     let mut entries: Vec<QueueEntry> = candidates
         .into_iter()
         .filter_map(|file| {
-            let (segments, _) = current(surveys_by_file.get(&file.id).map_or(&[][..], Vec::as_slice), file.page_count);
-            let done = completed_by_file.get(&file.id).map_or(&[][..], Vec::as_slice);
-            let waiting = waiting(&segments, done, filter.treatment_type.as_deref())?;
+            let (surveys, done) = records.of_file(file.id);
+            let (segments, _) = current(&surveys, file.page_count);
+            let waiting = waiting(&segments, &done, filter.treatment_type.as_deref())?;
             Some(QueueEntry {
                 file_id: file.id,
                 fonds_id: file.fonds_id,

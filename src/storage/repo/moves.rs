@@ -6,15 +6,14 @@
 
 use std::collections::{BTreeSet, HashMap, HashSet};
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, SubsecRound, Utc};
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Integer, Nullable, Text};
+use diesel::sql_types::{BigInt, Integer, Nullable, Text, Timestamptz};
 
 use super::space::LockedShelves;
 use crate::db::{Kept, lower, one_of};
 use crate::error::{Error, FieldError, Result};
 use crate::events::model::Change;
-use crate::events::repo as events;
 use crate::keys::model::{Actor, Permission};
 use crate::schema::{boxes, locations, movements};
 use crate::storage::model::{BulkMoveRequest, LocationKind, MoveReason, Movement, Purpose};
@@ -263,12 +262,13 @@ fn execute(
     }
     shelves.save(conn)?;
 
+    // One moment for the moves of a request, to the microsecond PostgreSQL keeps.
+    let moved_at = Utc::now().trunc_subsecs(6);
     let mut moved = Vec::with_capacity(planned.len());
     for plan in planned {
         let on_shelf_position = plan.position.filter(|_| places[&plan.to].kind == LocationKind::Shelf);
-        let (id, moved_at) = apply(conn, &plan, on_shelf_position, context, actor)?;
-        moved.push(Movement {
-            id,
+        let mut movement = Movement {
+            id: 0,
             box_id: plan.box_id,
             from_location_id: Some(plan.from),
             from_path_code: Some(places[&plan.from].path_code.clone()),
@@ -280,9 +280,10 @@ fn execute(
             audit_id: context.audit_id,
             moved_at,
             moved_by: actor.key_id,
-        });
+        };
+        movement.id = apply(conn, &plan, &movement, actor)?;
+        moved.push(movement);
     }
-    events::record(conn, &moved.iter().map(|movement| Change::new("moved", movement, None)).collect::<Vec<_>>())?;
     Ok(Ok(moved))
 }
 
@@ -328,25 +329,28 @@ fn plan(
     Ok(Planned { order: index, box_id: state.id, from: state.current, to, home, position: order.position })
 }
 
-/// Puts the box where `plan` says and appends its movement; returns the movement's id and
-/// time. One statement: one round trip, and a plan PostgreSQL keeps for the connection.
-fn apply(
-    conn: &mut PgConnection,
-    plan: &Planned,
-    on_shelf_position: Option<i32>,
-    context: &MoveContext,
-    actor: &Actor,
-) -> Result<(i64, DateTime<Utc>)> {
+/// Puts the box where `plan` says, appends `movement` and its `box.moved` event; returns the
+/// movement's id. One statement: one round trip, and a plan PostgreSQL keeps for the
+/// connection. The event's data is the movement as serialised here (`Change`), but for its id,
+/// which the statement writes in.
+fn apply(conn: &mut PgConnection, plan: &Planned, movement: &Movement, actor: &Actor) -> Result<i64> {
+    let event = Change::new("moved", movement, None);
+    // `{"id":0,…}`: everything after the id.
+    let after_id = event.data.strip_prefix(r#"{"id":0"#).expect("a movement's representation begins with its id");
     let applied: Applied = Kept(
         diesel::sql_query(
             "WITH moved AS ( \
                  UPDATE boxes SET current_location_id = $2, home_location_id = $3, position = $4, \
                                   missing = false, version = version + 1, updated_at = now(), updated_by = $5 \
-                 WHERE id = $1 RETURNING id) \
-             INSERT INTO movements (box_id, from_location_id, to_location_id, reason, note, position, audit_id, \
-                                    moved_by) \
-             SELECT id, $6, $2, $7, $8, $9, $10, $5 FROM moved \
-             RETURNING id, moved_at",
+                 WHERE id = $1 RETURNING id), \
+             movement AS ( \
+                 INSERT INTO movements (box_id, from_location_id, to_location_id, reason, note, position, audit_id, \
+                                        moved_at, moved_by) \
+                 SELECT id, $6, $2, $7, $8, $9, $10, $11, $5 FROM moved \
+                 RETURNING id) \
+             INSERT INTO events (type, subject, data) \
+             SELECT $12, '/api/v1/moves/' || id, ('{\"id\":' || id || $13)::jsonb FROM movement \
+             RETURNING (data ->> 'id')::int8 AS id",
         )
         .bind::<BigInt, _>(plan.box_id)
         .bind::<BigInt, _>(plan.to)
@@ -354,21 +358,22 @@ fn apply(
         .bind::<Nullable<Integer>, _>(plan.position)
         .bind::<BigInt, _>(actor.key_id)
         .bind::<BigInt, _>(plan.from)
-        .bind::<Text, _>(context.reason)
-        .bind::<Nullable<Text>, _>(context.note)
-        .bind::<Nullable<Integer>, _>(on_shelf_position)
-        .bind::<Nullable<BigInt>, _>(context.audit_id),
+        .bind::<Text, _>(movement.reason)
+        .bind::<Nullable<Text>, _>(movement.note.as_deref())
+        .bind::<Nullable<Integer>, _>(movement.position)
+        .bind::<Nullable<BigInt>, _>(movement.audit_id)
+        .bind::<Timestamptz, _>(movement.moved_at)
+        .bind::<Text, _>(&event.event_type)
+        .bind::<Text, _>(after_id),
     )
     .get_result(conn)?;
-    Ok((applied.id, applied.moved_at))
+    Ok(applied.id)
 }
 
 #[derive(QueryableByName)]
 struct Applied {
     #[diesel(sql_type = BigInt)]
     id: i64,
-    #[diesel(sql_type = diesel::sql_types::Timestamptz)]
-    moved_at: DateTime<Utc>,
 }
 
 /// Appends one movement; returns its id and time.
