@@ -76,8 +76,8 @@ impl<Q: Query> Query for Kept<Q> {
 
 impl<Q, C> RunQueryDsl<C> for Kept<Q> {}
 
-/// Runs `work` in a transaction whose writes are `actor`'s (the change feed's triggers read
-/// `paperkeep.actor`).
+/// Runs `work` in a transaction whose writes are `actor`'s (the events it records take their
+/// actor from `paperkeep.actor`).
 pub fn transaction_by<R, E>(
     conn: &mut PgConnection,
     actor: i64,
