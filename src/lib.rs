@@ -3,6 +3,7 @@
 //! The binary (`main.rs`) only parses the command line; everything it runs lives here so that
 //! the tests drive exactly the same application.
 
+pub mod clock;
 pub mod config;
 pub mod conservation;
 pub mod db;

@@ -463,3 +463,103 @@ fn the_queue_lists_what_waits_worst_first_and_shrinks_as_work_is_done() {
     );
     assert_eq!(summary(&app, f)["pages_waiting"], "201-250");
 }
+
+#[test]
+fn live_damage_flags_a_file_only_where_its_pages_wait() {
+    let app = TestApp::spawn();
+    let (snv, f) = holding(&app);
+    let queued = |app: &TestApp| {
+        let answer = app.get(&format!("/api/v1/conservation/queue?fonds_id={snv}&type=backing"));
+        assert_eq!(answer.status, 200, "{}", answer.text);
+        let entry = answer.items()[0].clone();
+        (entry["pages_waiting"].as_str().unwrap().to_string(), entry["active_damage"].as_bool().unwrap())
+    };
+    // Mould on 1-10, which a later survey takes over for disinfection only: 11-100 wait for
+    // backing, with no live damage among them.
+    assess(
+        &app,
+        json!({"file_id": f, "pages": "1-100", "grade": 3, "recommended_treatments": ["backing"],
+               "damages": [{"type": "mould", "severity": 2, "pages": "1-10", "active": true}],
+               "assessed_at": "2026-03-01T08:00:00Z"}),
+    );
+    assert_eq!(queued(&app), ("1-100".to_string(), true));
+    assess(
+        &app,
+        json!({"file_id": f, "pages": "1-10", "grade": 3, "recommended_treatments": ["disinfection"],
+               "assessed_at": "2026-03-02T08:00:00Z"}),
+    );
+    assert_eq!(queued(&app), ("11-100".to_string(), false));
+
+    // Live insects on 101-120, backed since (grade 2 now): 121-250 still wait, with no live
+    // damage among them.
+    assess(
+        &app,
+        json!({"file_id": f, "pages": "101-250", "grade": 3, "recommended_treatments": ["backing"],
+               "damages": [{"type": "insects", "severity": 3, "pages": "101-120", "active": true}],
+               "assessed_at": "2026-03-03T08:00:00Z"}),
+    );
+    let backed = app.post(
+        "/api/v1/treatments",
+        json!({"file_id": f, "pages": "1-120", "type": "backing", "status": "completed",
+               "completed_at": "2026-04-01T08:00:00Z", "after": {"grade": 2}}),
+    );
+    assert_eq!(backed.status, 201, "{}", backed.text);
+    assert_eq!(queued(&app), ("121-250".to_string(), false));
+}
+
+#[test]
+fn a_batch_names_every_bad_entry_in_one_answer() {
+    let app = TestApp::spawn();
+    let snv = fonds(&app, "SNV", "Phông Sở Nội vụ");
+    let f = file(&app, snv, 1, 100, json!({}));
+    let mut entries: Vec<Value> = (1..=400)
+        .map(|n| {
+            json!({"file_id": f, "pages": (n % 100 + 1).to_string(), "type": "cleaning", "status": "completed",
+                        "completed_at": "2026-02-01T08:00:00Z", "after": {"grade": 2}})
+        })
+        .collect();
+    entries[3]["pages"] = json!("95-105");
+    entries[399]["after"] = Value::Null;
+    let refused = app.post("/api/v1/treatments/batch", json!({"entries": entries}));
+    assert_eq!(refused.invalid_fields(), ["entries[399].after", "entries[3].pages"]);
+    assert_eq!(count_rows(&app, "treatments"), 0);
+}
+
+#[test]
+fn no_write_takes_a_time_or_date_in_the_future() {
+    let app = TestApp::spawn();
+    let (snv, f) = holding(&app);
+    let soon = (chrono::Utc::now() + chrono::Duration::days(2)).to_rfc3339();
+    let next_year = chrono::Datelike::year(&chrono::Utc::now()) + 1;
+    let tomorrow_week = (chrono::Utc::now() + chrono::Duration::days(7)).date_naive().to_string();
+    // Work done: completed (and started) in the future, alone or in a batch.
+    let logged = json!({"file_id": f, "type": "backing", "status": "completed", "started_at": soon,
+                        "completed_at": soon, "after": {"grade": 2}});
+    assert_eq!(app.post("/api/v1/treatments", logged.clone()).invalid_fields(), ["completed_at", "started_at"]);
+    let batch = app.post("/api/v1/treatments/batch", json!({"entries": [logged]}));
+    assert_eq!(batch.invalid_fields(), ["entries[0].completed_at", "entries[0].started_at"]);
+    assert_eq!(assess(&app, json!({"file_id": f, "grade": 2, "assessed_at": soon})).invalid_fields(), ["assessed_at"]);
+    // Documents dated in the future, a fonds of years to come; as created, changed or imported.
+    let dated = json!({"fonds_id": snv, "inventory_no": 1, "file_no": 2, "title": "Hồ sơ", "page_count": 5,
+                       "date_from": tomorrow_week, "date_to": tomorrow_week});
+    assert_eq!(app.post("/api/v1/files", dated).invalid_fields(), ["date_from", "date_to"]);
+    let changed = app.patch(&format!("/api/v1/files/{f}"), "*", json!({"date_to": tomorrow_week}));
+    assert_eq!(changed.invalid_fields(), ["date_to"]);
+    let future_fonds = json!({"code": "NEW", "name": "Phông", "year_from": next_year, "year_to": next_year});
+    assert_eq!(app.post("/api/v1/fonds", future_fonds).invalid_fields(), ["year_from", "year_to"]);
+    assert_eq!(
+        app.patch(&format!("/api/v1/fonds/{snv}"), "*", json!({"year_to": next_year})).invalid_fields(),
+        ["year_to"]
+    );
+    let csv = format!("fonds_code,inventory_no,file_no,title,leaves,years\nSNV,2,1,Hồ sơ,10,{next_year}\n");
+    let imported: Answer =
+        app.request(Method::POST, "/api/v1/imports/files").header("Content-Type", "text/csv").body(csv).send().into();
+    assert_eq!(imported.invalid_fields(), ["date_from", "date_to"]);
+    // Today and the past are fine.
+    let today = chrono::Utc::now().date_naive().to_string();
+    assert_eq!(
+        app.patch(&format!("/api/v1/files/{f}"), "*", json!({"date_from": "1976-01-01", "date_to": today})).status,
+        200
+    );
+    assert_eq!(count_rows(&app, "treatments"), 0);
+}

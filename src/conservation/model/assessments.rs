@@ -83,6 +83,13 @@ pub struct Assessment {
     pub created_by: i64,
 }
 
+impl Damage {
+    /// The pages it is on (stored as the normalised text of a page set).
+    pub fn pages(&self) -> PageSet {
+        PageSet::parse(&PagesInput::Text(self.pages.clone()), i32::MAX).unwrap_or_default()
+    }
+}
+
 impl Resource for Assessment {
     const KIND: &'static str = "assessment";
 

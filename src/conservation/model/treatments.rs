@@ -258,20 +258,9 @@ pub struct TreatmentBatch {
     pub entries: Vec<NewTreatment>,
 }
 
-impl Rules for TreatmentBatch {
-    fn broken_rules(&self) -> Vec<FieldError> {
-        self.entries
-            .iter()
-            .enumerate()
-            .flat_map(|(index, entry)| {
-                entry
-                    .broken_rules()
-                    .into_iter()
-                    .map(move |e| FieldError::new(format!("entries[{index}].{}", e.field), e.message))
-            })
-            .collect()
-    }
-}
+/// Each entry's rules are checked with what the stored records say of it (its pages against its
+/// file…), so that one answer names every bad entry (`conservation::repo::treatments`).
+impl Rules for TreatmentBatch {}
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct BatchLogged {

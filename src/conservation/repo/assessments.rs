@@ -1,6 +1,6 @@
 //! Condition assessments: append-only; a correction supersedes what it corrects.
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
 
@@ -137,8 +137,8 @@ pub fn create(conn: &mut PgConnection, new: &NewAssessment, actor: &Actor) -> Re
     };
     let terms = Terms::load(conn, &CONDITION_VOCABULARIES)?;
     let condition = check_condition(&new.condition(), &pages, page_count, &terms, "", &mut errors);
-    if new.assessed_at.is_some_and(|at| at > Utc::now() + Duration::minutes(5)) {
-        errors.push(FieldError::new("assessed_at", "is in the future"));
+    if new.assessed_at.is_some_and(crate::clock::is_future) {
+        errors.push(FieldError::new("assessed_at", crate::clock::FUTURE));
     }
     if let Some(supersedes) = new.supersedes_id {
         let corrected: Option<(i64, Option<i64>)> = assessment_records::table

@@ -76,7 +76,9 @@ fn waiting(segments: &[Segment], completed: &[&Done], only: Option<&str>) -> Opt
                 continue;
             }
             found.worst_grade = found.worst_grade.max(survey.grade);
-            found.active_damage |= survey.damages.0.iter().any(|damage| damage.active);
+            // Live damage counts where pages wait, not on pages treated or surveyed again since.
+            found.active_damage |=
+                survey.damages.0.iter().any(|damage| damage.active && !damage.pages().intersection(&left).is_empty());
             if let Some(kind) = need
                 && !found.types.iter().any(|t| t == kind)
             {

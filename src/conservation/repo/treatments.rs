@@ -18,6 +18,7 @@ use crate::error::{Error, FieldError, Result};
 use crate::events::model::Change;
 use crate::events::repo as events;
 use crate::holdings::model::PageSet;
+use crate::http::body::Rules;
 use crate::keys::model::{Actor, Permission};
 use crate::schema::{assessments as assessments_table, files, treatment_transitions, treatments};
 
@@ -127,10 +128,18 @@ fn plan_one(
     open: &[(i64, String, PageSet)],
     terms: &Terms,
 ) -> std::result::Result<Planned, Refusal> {
+    // The body's own rules are checked here, with the rest, so that a batch names every bad
+    // entry in one answer (see `TreatmentBatch`).
+    let mut errors = entry.broken_rules();
+    for (field, at) in [("started_at", entry.started_at), ("completed_at", entry.completed_at)] {
+        if at.is_some_and(crate::clock::is_future) {
+            errors.push(FieldError::new(field, crate::clock::FUTURE));
+        }
+    }
     let Some(&page_count) = page_counts.get(&entry.file_id) else {
-        return Err(Refusal::Invalid(vec![FieldError::new("file_id", format!("no file has id {}", entry.file_id))]));
+        errors.push(FieldError::new("file_id", format!("no file has id {}", entry.file_id)));
+        return Err(Refusal::Invalid(errors));
     };
-    let mut errors = Vec::new();
     let pages = match &entry.pages {
         None => PageSet::whole(page_count),
         Some(input) => PageSet::parse(input, page_count).unwrap_or_else(|message| {

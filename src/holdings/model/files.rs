@@ -130,16 +130,24 @@ pub struct NewFile {
 
 impl Rules for NewFile {
     fn broken_rules(&self) -> Vec<FieldError> {
-        dates_in_order(self.date_from, self.date_to)
+        check_dates(self.date_from, self.date_to)
     }
 }
 
-/// `date_from` comes no later than `date_to`.
-pub fn dates_in_order(from: Option<NaiveDate>, to: Option<NaiveDate>) -> Vec<FieldError> {
-    match (from, to) {
-        (Some(from), Some(to)) if from > to => vec![FieldError::new("date_to", "must not come before date_from")],
-        _ => Vec::new(),
+/// `date_from` comes no later than `date_to`, and neither is in the future: they are the dates
+/// of the file's documents.
+pub fn check_dates(from: Option<NaiveDate>, to: Option<NaiveDate>) -> Vec<FieldError> {
+    let mut errors: Vec<FieldError> = [("date_from", from), ("date_to", to)]
+        .into_iter()
+        .filter(|(_, date)| date.is_some_and(crate::clock::is_future_date))
+        .map(|(field, _)| FieldError::new(field, crate::clock::FUTURE))
+        .collect();
+    if let (Some(from), Some(to)) = (from, to)
+        && from > to
+    {
+        errors.push(FieldError::new("date_to", "must not come before date_from"));
     }
+    errors
 }
 
 /// Changes to a file; `null` clears an optional field. The fonds and numbers are fixed.

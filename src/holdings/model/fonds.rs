@@ -81,16 +81,23 @@ pub struct NewFonds {
 
 impl Rules for NewFonds {
     fn broken_rules(&self) -> Vec<FieldError> {
-        years_in_order(self.year_from, self.year_to)
+        check_years(self.year_from, self.year_to)
     }
 }
 
-/// `year_from` comes no later than `year_to`.
-pub fn years_in_order(from: Option<i32>, to: Option<i32>) -> Vec<FieldError> {
-    match (from, to) {
-        (Some(from), Some(to)) if from > to => vec![FieldError::new("year_to", "must not come before year_from")],
-        _ => Vec::new(),
+/// `year_from` comes no later than `year_to`, and neither is in the future.
+pub fn check_years(from: Option<i32>, to: Option<i32>) -> Vec<FieldError> {
+    let mut errors: Vec<FieldError> = [("year_from", from), ("year_to", to)]
+        .into_iter()
+        .filter(|(_, year)| year.is_some_and(crate::clock::is_future_year))
+        .map(|(field, _)| FieldError::new(field, crate::clock::FUTURE))
+        .collect();
+    if let (Some(from), Some(to)) = (from, to)
+        && from > to
+    {
+        errors.push(FieldError::new("year_to", "must not come before year_from"));
     }
+    errors
 }
 
 /// Changes to a fonds; `null` clears an optional field.

@@ -10,7 +10,7 @@ use crate::db::search::{Listed, Search, Tier, ranked, walks};
 use crate::error::{Error, FieldError, Result};
 use crate::events::model::Change;
 use crate::events::repo as events;
-use crate::holdings::model::{Access, File, FileDetail, FileFilter, FilePatch, NewFile, Numbering, dates_in_order};
+use crate::holdings::model::{Access, File, FileDetail, FileFilter, FilePatch, NewFile, Numbering, check_dates};
 use crate::keys::model::Actor;
 use crate::schema::{assessments, boxes, files, fonds, treatments};
 use crate::storage::model::ArchiveBox;
@@ -225,7 +225,7 @@ pub fn update(
         return Err(Error::Stale { current: current.version });
     }
     let mut errors =
-        dates_in_order(patch.date_from.unwrap_or(current.date_from), patch.date_to.unwrap_or(current.date_to));
+        check_dates(patch.date_from.unwrap_or(current.date_from), patch.date_to.unwrap_or(current.date_to));
     if let Some(Some(box_id)) = patch.box_id {
         check_box(conn, box_id, current.fonds_id, &mut errors)?;
     }

@@ -8,7 +8,7 @@ use crate::db::search::{Listed, Search, Tier, ranked, walks};
 use crate::error::{Error, Result};
 use crate::events::model::Change;
 use crate::events::repo as events;
-use crate::holdings::model::{Fonds, FondsFilter, FondsPatch, NewFonds, years_in_order};
+use crate::holdings::model::{Fonds, FondsFilter, FondsPatch, NewFonds, check_years};
 use crate::keys::model::Actor;
 use crate::schema::fonds;
 
@@ -107,7 +107,7 @@ pub fn update(
     if expected.is_some_and(|version| version != current.version) {
         return Err(Error::Stale { current: current.version });
     }
-    let errors = years_in_order(patch.year_from.unwrap_or(current.year_from), patch.year_to.unwrap_or(current.year_to));
+    let errors = check_years(patch.year_from.unwrap_or(current.year_from), patch.year_to.unwrap_or(current.year_to));
     if !errors.is_empty() {
         return Err(Error::Invalid(errors));
     }

@@ -34,7 +34,8 @@ pub fn create(conn: &mut PgConnection, new: &NewAudit, actor: &Actor) -> Result<
             return Err(Error::invalid("location_id", format!("audits are of a shelf or a workspace, not a {other}")));
         }
     }
-    // Each barcode counts once, whatever its case; repeats are reported.
+    // Each barcode counts once, whatever its case; one scanned more than once is one duplicate,
+    // listed as first scanned.
     let mut scanned: BTreeMap<String, String> = BTreeMap::new();
     let mut duplicates = Vec::new();
     for barcode in &new.scanned {
@@ -42,7 +43,7 @@ pub fn create(conn: &mut PgConnection, new: &NewAudit, actor: &Actor) -> Result<
             Entry::Vacant(entry) => {
                 entry.insert(barcode.clone());
             }
-            Entry::Occupied(_) if !duplicates.contains(barcode) => duplicates.push(barcode.clone()),
+            Entry::Occupied(first) if !duplicates.contains(first.get()) => duplicates.push(first.get().clone()),
             Entry::Occupied(_) => {}
         }
     }
