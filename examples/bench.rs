@@ -25,6 +25,8 @@ use reqwest::blocking::{Client, RequestBuilder};
 const KEY: &str = "pk_benchmark_key_0123456789abcdef";
 /// The box used to capture statements: an id no other parameter takes.
 const CALIBRATION_BOX: u64 = 7_777;
+/// The shelf used to capture the location look-up's statements (an offset among the shelves).
+const CALIBRATION_SHELF: i64 = 4_321;
 /// Requests timed one at a time for the heavy scenarios.
 const SEQUENTIAL_RUNS: u32 = 30;
 /// Pairs of keyed and plain moves, each run half the usual length, for the idempotency layer's cost.
@@ -400,6 +402,40 @@ impl Bench<'_> {
             "≥ 0.6×",
         ));
         tables.statements.push(("look-up", lookup));
+
+        // A shelf's label scanned: the location look-up by barcode, over random shelves.
+        let shelves = storage.boxes.div_ceil(8) as i64;
+        let calibration_shelf = storage.first_shelf + CALIBRATION_SHELF % shelves;
+        let shelf_lookup = self.capture(&storage.data, |client, url| {
+            client.get(format!("{url}/api/v1/locations/by-barcode/LOC-{calibration_shelf:06}"))
+        })?;
+        let shelf_replay = Replay {
+            variables: vec![format!(
+                "\\set shelf random({}, {})",
+                storage.first_shelf,
+                storage.first_shelf + shelves - 1
+            )],
+            replacements: vec![(
+                format!("'LOC-{calibration_shelf:06}'"),
+                "'LOC-' || lpad(:shelf::text, 6, '0')".into(),
+            )],
+        };
+        let shelf_env = [
+            ("BENCH_PATH", "/api/v1/locations/by-barcode/LOC-%06d".to_string()),
+            ("BENCH_MIN", storage.first_shelf.to_string()),
+            ("BENCH_MAX", (storage.first_shelf + shelves - 1).to_string()),
+        ];
+        tables.concurrent.push((
+            format!("GET /locations/by-barcode/{{barcode}}, {shelves} shelves"),
+            self.wrk(&storage.data, &shelf_env, o.seconds)?,
+            self.pgbench(
+                &storage.data,
+                &[replay(&shelf_lookup, &shelf_replay, calibration_shelf as u64)?],
+                Load::Concurrent(o.seconds),
+            )?,
+            "as the box look-up",
+        ));
+        tables.statements.push(("shelf look-up", shelf_lookup));
         tables.statements.push(("move", moving));
 
         // The idempotency layer's cost on a POST: the same moves, each with a key of its own.

@@ -209,6 +209,7 @@ diesel::table! {
         path -> Jsonb,
         search_key -> Nullable<Text>,
         search_words -> Nullable<Tsvector>,
+        barcode -> Text,
     }
 }
 

@@ -1,5 +1,5 @@
 -- wrk script of the benchmark, in one of three modes.
--- BENCH_PATH set: GET it with a random number from 1 to BENCH_MAX in place of its %d
+-- BENCH_PATH set: GET it with a random number from BENCH_MIN (default 1) to BENCH_MAX in place of its %d
 -- (e.g. /api/v1/boxes/by-barcode/HS%07d, /api/v1/files/%d), or with BENCH_QUERIES set (a
 -- space-separated list), one of those at random in place of its %s (/api/v1/files?q=%s).
 -- BENCH_PATH and BENCH_WRITES set (the soak): that GET, but BENCH_WRITES percent of the
@@ -25,6 +25,7 @@ local writes = tonumber(os.getenv("BENCH_WRITES") or "0")
 function init(args)
     math.randomseed(os.time() * 100 + thread_id)
     if path then
+        min = tonumber(os.getenv("BENCH_MIN") or "1")
         max = tonumber(os.getenv("BENCH_MAX"))
         queries = {}
         for query in string.gmatch(os.getenv("BENCH_QUERIES") or "", "%S+") do
@@ -46,7 +47,7 @@ function request()
         return wrk.format("GET", string.format(path, queries[math.random(1, #queries)]))
     end
     if path and (writes == 0 or math.random(1, 100) > writes) then
-        return wrk.format("GET", string.format(path, math.random(1, max)))
+        return wrk.format("GET", string.format(path, math.random(min, max)))
     end
     local box = first + sent % span
     local outbound = math.floor(sent / span) % 2 == 0

@@ -42,6 +42,7 @@ const LOCATION_COLUMNS: &[Column] = &[
     Column::required("code", Cell::Text),
     Column::optional("parent", Cell::Text),
     Column::optional("name", Cell::Text),
+    Column::optional("barcode", Cell::Text),
     Column::optional("capacity_mm", Cell::Whole),
     Column::optional("purpose", Cell::Text),
     Column::optional("notes", Cell::Text),

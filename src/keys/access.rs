@@ -31,6 +31,7 @@ pub const ROUTES: &[(&str, &str, Access)] = &[
     ("GET", "/api/v1/audit-trail", Key(ReadAuditTrail)),
     ("POST", "/api/v1/locations", Key(WriteLocations)),
     ("GET", "/api/v1/locations", Key(Read)),
+    ("GET", "/api/v1/locations/by-barcode/{barcode}", Key(Read)),
     ("GET", "/api/v1/locations/{id}", Key(Read)),
     ("PATCH", "/api/v1/locations/{id}", Key(WriteLocations)),
     ("DELETE", "/api/v1/locations/{id}", Key(WriteLocations)),

@@ -117,6 +117,7 @@ fn call(app: &TestApp, world: &World, method: &str, route: &str) -> Call {
         ("POST", "/api/v1/boxes") => {
             Call::json(route, json!({"barcode": format!("ACC-{n}"), "home_location_id": r.shelves[1]}))
         }
+        ("GET", "/api/v1/locations/by-barcode/{barcode}") => Call::to("/api/v1/locations/by-barcode/LOC-000001"),
         ("GET", "/api/v1/boxes/by-barcode/{barcode}") => {
             Call::to(format!("/api/v1/boxes/by-barcode/{}", world.barcode))
         }

@@ -1,8 +1,9 @@
 //! The storage location tree: buildings, rooms, units, bays, shelves and workspaces.
 
+use reqwest::Method;
 use serde_json::{Value, json};
 
-use crate::support::fixtures::{building_room_unit, id, location};
+use crate::support::fixtures::{self, building_room_unit, id, location};
 use crate::support::{TestApp, count_rows};
 
 #[test]
@@ -319,4 +320,67 @@ fn shelving_without_bays_puts_shelves_in_the_unit_and_only_units_take_shelving()
     );
     assert_eq!(answer.invalid_fields(), ["bay_code_prefix", "bays", "capacity_mm", "shelves_per_bay"]);
     app.post("/api/v1/locations/999/shelving", json!({"bays": 1, "shelves_per_bay": 1, "capacity_mm": 1})).problem(404);
+}
+
+#[test]
+fn a_shelf_label_is_scanned_by_its_barcode() {
+    let app = TestApp::spawn();
+    let repo = fixtures::repository(&app);
+    // Made from the id unless given; a rename leaves it.
+    let shelf = app.get(&format!("/api/v1/locations/{}", repo.shelves[4])).body;
+    assert_eq!(shelf["barcode"], format!("LOC-{:06}", repo.shelves[4]));
+    let labelled = fixtures::location(
+        &app,
+        Some(repo.room),
+        "workspace",
+        "SCAN",
+        json!({"purpose": "digitization", "barcode": "PSH-01"}),
+    );
+    assert_eq!(labelled["barcode"], "PSH-01");
+    assert_eq!(app.patch(&format!("/api/v1/locations/{}", repo.room), "\"1\"", json!({"code": "P09"})).status, 200);
+    let scanned = app.get(&format!("/api/v1/locations/by-barcode/loc-{:06}", repo.shelves[4]));
+    assert_eq!(scanned.status, 200, "{}", scanned.text);
+    assert_eq!(scanned.body["path_code"], "K1-P09-G05-2-2");
+    assert_eq!(scanned.body["ancestors"].as_array().unwrap().len(), 4);
+    assert_eq!(scanned.body["space"]["capacity_mm"], 1000);
+    assert_eq!(scanned.header("etag"), Some("\"2\""));
+    assert_eq!(app.get("/api/v1/locations/by-barcode/psh-01").body["id"], labelled["id"]);
+    app.get("/api/v1/locations/by-barcode/NOTHING-HERE").problem(404);
+    // The path code exactly, ignoring case: one shelf, not bays 10 and 11 too.
+    let exact = app.get("/api/v1/locations?path_code=k1-p09-g05-1-1");
+    assert_eq!(exact.items().iter().map(fixtures::id).collect::<Vec<_>>(), [repo.shelves[0]]);
+    // Relabelled, imported with a label.
+    let relabel = app.patch(&format!("/api/v1/locations/{}", repo.shelves[4]), "\"2\"", json!({"barcode": "K1-G5-22"}));
+    assert_eq!(relabel.status, 200, "{}", relabel.text);
+    assert_eq!(app.get("/api/v1/locations/by-barcode/K1-G5-22").body["id"], repo.shelves[4]);
+    let imported = app
+        .request(Method::POST, "/api/v1/imports/locations")
+        .header("Content-Type", "text/csv")
+        .body("kind,code,parent,barcode\nbay,9,K1-P09-G05,BAY-9\n")
+        .send();
+    assert_eq!(imported.unwrap().status().as_u16(), 201);
+    assert_eq!(app.get("/api/v1/locations/by-barcode/bay-9").body["path_code"], "K1-P09-G05-9");
+}
+
+#[test]
+fn a_barcode_names_one_thing() {
+    let app = TestApp::spawn();
+    let repo = fixtures::repository(&app);
+    fixtures::new_box(&app, "HS-1", repo.shelves[0], json!({}));
+    let new_bay = |barcode: Value| {
+        app.post("/api/v1/locations", json!({"parent_id": repo.unit, "kind": "bay", "code": "X", "barcode": barcode}))
+    };
+    // Another location's (in any case), a box's: 409; and a box may not take a location's.
+    fixtures::location(&app, Some(repo.unit), "bay", "L", json!({"barcode": "LABEL-7"}));
+    assert!(new_bay(json!("label-7")).problem(409)["detail"].as_str().unwrap().contains("another location"));
+    assert!(new_bay(json!("hs-1")).problem(409)["detail"].as_str().unwrap().contains("a box"));
+    let clash = app.post("/api/v1/boxes", json!({"barcode": "Label-7", "home_location_id": repo.shelves[0]}));
+    assert!(clash.problem(409)["detail"].as_str().unwrap().contains("a location"));
+    let relabel = app.patch(&format!("/api/v1/locations/{}", repo.unit), "*", json!({"barcode": "LABEL-7"}));
+    relabel.problem(409);
+    // Empty, too long, with control characters: 422.
+    for barcode in [json!(""), json!("   "), json!("x".repeat(65)), json!("A\u{7}B"), json!("A\nB")] {
+        assert_eq!(new_bay(barcode.clone()).invalid_fields(), ["barcode"], "{barcode}");
+    }
+    assert_eq!(count_rows(&app, "locations WHERE code = 'X'"), 0);
 }

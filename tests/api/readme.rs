@@ -37,6 +37,7 @@ fn the_walkthroughs_work_when_pasted_into_a_shell() {
         located,
         history,
         audit,
+        scanned_shelf,
         space,
         queue_before,
         queue_after,
@@ -50,7 +51,7 @@ fn the_walkthroughs_work_when_pasted_into_a_shell() {
         report,
     ] = answers.as_slice()
     else {
-        panic!("seventeen answers expected:\n{stdout}");
+        panic!("eighteen answers expected:\n{stdout}");
     };
     // Describing the repository.
     assert_eq!(shelf["items"][0]["path_code"], "K1-P02-G05-3-4");
@@ -71,6 +72,8 @@ fn the_walkthroughs_work_when_pasted_into_a_shell() {
                                                    "unexpected": 1, "unknown": 1, "duplicates": 0})
     );
     assert!(audit["reconciled_at"].is_string());
+    assert_eq!(scanned_shelf["path_code"], "K1-P02-G06-3-4");
+    assert_eq!(scanned_shelf["space"]["box_count"], 4, "its three (one missing, keeping its place) and SNV-0004");
     assert_eq!(space["fits"], true);
     assert_eq!(space["room_for"], 40 * 8 - 4);
     // The conservator's day.

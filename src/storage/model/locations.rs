@@ -87,6 +87,9 @@ pub struct Location {
     /// The codes from the building down to this location, joined with `-`.
     #[schema(example = "K1-P02-G05-3-4")]
     pub path_code: String,
+    /// What its label's barcode reads: given, or `LOC-` and its id; a rename leaves it.
+    #[schema(example = "LOC-000123")]
+    pub barcode: String,
     /// Shelf length in millimetres (shelves only).
     pub capacity_mm: Option<i32>,
     /// What a workspace is for (workspaces only).
@@ -156,6 +159,13 @@ pub struct NewLocation {
     #[validate(length(min = 1, max = 200, message = "must be 1 to 200 characters"))]
     #[schema(min_length = 1, max_length = 200, example = "Phòng kho 2")]
     pub name: Option<String>,
+    /// For its label: unique among locations and boxes, ignoring case; default `LOC-` and its id.
+    #[validate(
+        length(min = 1, max = 64, message = "must be 1 to 64 characters"),
+        custom(function = "crate::text::single_line")
+    )]
+    #[schema(min_length = 1, max_length = 64, example = "K1-P02-G05-3-4")]
+    pub barcode: Option<String>,
     /// Required for a shelf, in millimetres (1 mm to 100 m); not allowed for other kinds.
     #[validate(range(min = 1, max = 100_000, message = "must be between 1 and 100000 mm"))]
     #[schema(minimum = 1, maximum = 100_000, example = 1000)]
@@ -210,6 +220,13 @@ pub struct LocationPatch {
     #[validate(custom(function = "valid_code"))]
     #[schema(min_length = 1, max_length = 20, pattern = r"^[\p{L}\p{N}._]+$")]
     pub code: Option<String>,
+    /// A new label: unique among locations and boxes, ignoring case.
+    #[validate(
+        length(min = 1, max = 64, message = "must be 1 to 64 characters"),
+        custom(function = "crate::text::single_line")
+    )]
+    #[schema(min_length = 1, max_length = 64)]
+    pub barcode: Option<String>,
     #[serde(default, deserialize_with = "nullable")]
     #[validate(length(min = 1, max = 200, message = "must be 1 to 200 characters"))]
     #[schema(value_type = Option<String>, min_length = 1, max_length = 200)]
@@ -272,6 +289,10 @@ pub struct LocationFilter {
     /// Only the direct children of this location.
     pub parent_id: Option<i64>,
     pub kind: Option<LocationKind>,
+    /// Only the location with this path code, ignoring case (`K1-P02-G05-3-4`).
+    #[validate(length(min = 1, max = 300, message = "must be 1 to 300 characters"))]
+    #[param(min_length = 1, max_length = 300)]
+    pub path_code: Option<String>,
     /// Words of the name, code or path code, in any order, ignoring case and accents; `"…"` for
     /// words in that order; or part of the path code. Best first: the path code as typed, then
     /// every word in the name, then the rest.

@@ -141,6 +141,12 @@ pub fn create(conn: &mut PgConnection, new: &NewBox, actor: &Actor) -> Result<Ar
     if let Some(fonds_id) = new.fonds_id {
         require_fonds(conn, fonds_id)?;
     }
+    // A scanned label names one thing: a box's barcode is no location's.
+    let labels: i64 =
+        locations::table.filter(lower(locations::barcode).eq(lower(new.barcode.clone()))).count().get_result(conn)?;
+    if labels > 0 {
+        return Err(Error::Conflict(format!("a location has barcode `{}`; a box's must be its own", new.barcode)));
+    }
     let mut shelves = LockedShelves::lock(conn, [home])?;
     shelves.reserve(home, width).map_err(Error::Conflict)?;
     let id = diesel::insert_into(boxes::table)

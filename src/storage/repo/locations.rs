@@ -5,14 +5,15 @@ use diesel::pg::Pg;
 use diesel::prelude::*;
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
 use diesel::sql_types::{BigInt, Bool, Text};
+use diesel_async::AsyncPgConnection;
 
-use crate::db::Json;
 use crate::db::search::{Listed, Search, Tier, ranked, walks};
+use crate::db::{Json, lower};
 use crate::error::{Error, Result};
 use crate::events::model::Change;
 use crate::events::repo as events;
 use crate::keys::model::Actor;
-use crate::schema::locations;
+use crate::schema::{boxes, locations};
 use crate::storage::model::{
     Location, LocationDetail, LocationFilter, LocationKind, LocationPatch, LocationRef, NewLocation, PATH_SEPARATOR,
     Shelving, ShelvingRequest, foreign_fields,
@@ -77,6 +78,9 @@ pub fn insert(conn: &mut PgConnection, new: &NewLocation, actor: &Actor) -> Resu
         }
         _ => {}
     }
+    if let Some(barcode) = &new.barcode {
+        not_a_box(conn, barcode)?;
+    }
     let ancestor_ids: Vec<Option<i64>> = match &parent {
         Some(parent) => parent.ancestor_ids.iter().copied().chain([parent.id]).map(Some).collect(),
         None => Vec::new(),
@@ -94,23 +98,41 @@ pub fn insert(conn: &mut PgConnection, new: &NewLocation, actor: &Actor) -> Resu
             locations::capacity_mm.eq(new.capacity_mm),
             locations::purpose.eq(new.purpose),
             locations::notes.eq(&new.notes),
+            // None given: empty, for the database to make one of the new id (migration 12).
+            locations::barcode.eq(new.barcode.as_deref().unwrap_or_default()),
             locations::created_by.eq(actor.key_id),
             locations::updated_by.eq(actor.key_id),
         ))
         .returning(locations::id)
         .get_result(conn)
-        .map_err(|err| duplicate_code(err, &new.code))?;
+        .map_err(|err| taken(err, &new.code, new.barcode.as_deref()))?;
     refresh_paths(conn, id, actor)?;
     Ok(id)
 }
 
-fn duplicate_code(err: DieselError, code: &str) -> Error {
+/// A unique code or barcode taken, said as such.
+fn taken(err: DieselError, code: &str, barcode: Option<&str>) -> Error {
     match err {
-        DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _) => {
-            Error::Conflict(format!("a location with code `{code}` already exists here"))
+        DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, info) => {
+            if info.constraint_name() == Some("locations_barcode") {
+                let barcode = barcode.unwrap_or_default();
+                Error::Conflict(format!("another location has barcode `{barcode}` (ignoring case)"))
+            } else {
+                Error::Conflict(format!("a location with code `{code}` already exists here"))
+            }
         }
         other => other.into(),
     }
+}
+
+/// A scanned label names one thing: a location's barcode is no box's.
+fn not_a_box(conn: &mut PgConnection, barcode: &str) -> Result<()> {
+    let boxes: i64 =
+        boxes::table.filter(lower(boxes::barcode).eq(lower(barcode.to_string()))).count().get_result(conn)?;
+    if boxes > 0 {
+        return Err(Error::Conflict(format!("a box has barcode `{barcode}`; a location's must be its own")));
+    }
+    Ok(())
 }
 
 pub fn get(conn: &mut PgConnection, id: i64) -> Result<Location> {
@@ -125,6 +147,27 @@ pub fn get_detail(conn: &mut PgConnection, id: i64) -> Result<LocationDetail> {
     details(conn, &[id])?.pop().ok_or_else(|| not_found(id))
 }
 
+/// The location whose label reads `barcode` (ignoring case), on a pipelined connection: as
+/// quick as a box's look-up.
+pub async fn get_by_barcode(conn: &AsyncPgConnection, barcode: &str) -> Result<LocationDetail> {
+    let not_found = || Error::NotFound(format!("no location has barcode `{}`", barcode.trim().escape_debug()));
+    if barcode.chars().any(char::is_control) {
+        return Err(not_found());
+    }
+    let query = locations::table
+        .filter(lower(locations::barcode).eq(lower(barcode.trim().to_string())))
+        .select((Location::as_select(), locations::path));
+    let found: QueryResult<(Location, Json<Vec<LocationRef>>)> =
+        diesel_async::RunQueryDsl::first(query, &mut &*conn).await;
+    Ok(with_ancestors(found.optional()?.ok_or_else(not_found)?))
+}
+
+/// A location and its path, as a detail: the path's last place is the location itself.
+fn with_ancestors((location, Json(mut ancestors)): (Location, Json<Vec<LocationRef>>)) -> LocationDetail {
+    ancestors.pop();
+    LocationDetail { location, ancestors }
+}
+
 /// The locations with these ids, with their ancestors, in id order.
 fn details(conn: &mut PgConnection, ids: &[i64]) -> Result<Vec<LocationDetail>> {
     let rows = locations::table
@@ -132,13 +175,7 @@ fn details(conn: &mut PgConnection, ids: &[i64]) -> Result<Vec<LocationDetail>> 
         .order(locations::id)
         .select((Location::as_select(), locations::path))
         .load::<(Location, Json<Vec<LocationRef>>)>(conn)?;
-    Ok(rows
-        .into_iter()
-        .map(|(location, Json(mut ancestors))| {
-            ancestors.pop(); // the location itself
-            LocationDetail { location, ancestors }
-        })
-        .collect())
+    Ok(rows.into_iter().map(with_ancestors).collect())
 }
 
 /// A location's place in the list: its path code and id.
@@ -170,6 +207,9 @@ impl LocationList<'_> {
         }
         if let Some(kind) = self.filter.kind {
             query = query.filter(locations::kind.eq(kind));
+        }
+        if let Some(path_code) = &self.filter.path_code {
+            query = query.filter(lower(locations::path_code).eq(lower(path_code.clone())));
         }
         for (key, comparison) in [(after, ">"), (until, "<=")] {
             if let Some((path_code, id)) = key {
@@ -249,6 +289,9 @@ pub fn update(
             current.path_code, current.space.used_mm
         )));
     }
+    if let Some(barcode) = &patch.barcode {
+        not_a_box(conn, barcode)?;
+    }
     let renamed = patch.code.as_ref().is_some_and(|code| *code != current.code)
         || patch.name.as_ref().is_some_and(|name| *name != current.name);
     let below: Vec<i64> = if renamed { subtree(conn, id)? } else { vec![id] };
@@ -261,7 +304,7 @@ pub fn update(
             locations::updated_by.eq(actor.key_id),
         ))
         .execute(conn)
-        .map_err(|err| duplicate_code(err, patch.code.as_deref().unwrap_or_default()))?;
+        .map_err(|err| taken(err, patch.code.as_deref().unwrap_or_default(), patch.barcode.as_deref()))?;
     if renamed {
         refresh_paths(conn, id, actor)?;
     }
@@ -363,5 +406,14 @@ fn load_in_path_order(conn: &mut PgConnection, ids: &[i64]) -> Result<Vec<Locati
 }
 
 fn child(parent_id: i64, kind: LocationKind, code: String, capacity_mm: Option<i32>) -> NewLocation {
-    NewLocation { parent_id: Some(parent_id), kind, code, name: None, capacity_mm, purpose: None, notes: None }
+    NewLocation {
+        parent_id: Some(parent_id),
+        kind,
+        code,
+        name: None,
+        barcode: None,
+        capacity_mm,
+        purpose: None,
+        notes: None,
+    }
 }

@@ -16,6 +16,8 @@ use crate::storage::repo::locations as repo;
 pub fn register(router: &mut Router) {
     router.add(__path_create_location, create_location);
     router.add(__path_list_locations, list_locations);
+    // Before /locations/{id}/…, so that no barcode is mistaken for an id.
+    router.add(__path_location_by_barcode, location_by_barcode);
     router.add(__path_get_location, get_location);
     router.add(__path_update_location, update_location);
     router.add(__path_delete_location, delete_location);
@@ -48,6 +50,17 @@ async fn list_locations(
     let (after, limit) = (page.after()?, page.limit());
     let rows = caller.read(move |conn| repo::list(conn, &filter, after, limit)).await?;
     Ok(web::Json(Page::from_ranked(rows, &page, |l| (l.path_code.clone(), l.id))))
+}
+
+/// What stands here? A location by the barcode on its label (ignoring case), with the chain of
+/// places above it and its space: what a scanned shelf label is looked up by.
+#[utoipa::path(get, path = "/api/v1/locations/by-barcode/{barcode}", tag = "locations",
+    params(("barcode" = String, Path, description = "The barcode, URL-encoded")),
+    responses((status = 200, description = "The location", body = LocationDetail, headers(("ETag" = String)))))]
+async fn location_by_barcode(caller: Caller, barcode: web::Path<String>) -> Result<Answer, ApiError> {
+    let barcode = crate::text::normalize(&barcode.into_inner());
+    let found = caller.read_pipelined(|conn| async move { repo::get_by_barcode(&conn, &barcode).await });
+    Ok(Answer::tagged(&found.await?))
 }
 
 /// One location with the chain of places above it.
