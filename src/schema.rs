@@ -95,6 +95,8 @@ diesel::table! {
         fonds_id -> Nullable<Int8>,
         search_key -> Nullable<Text>,
         search_words -> Nullable<Tsvector>,
+        holds_space -> Bool,
+        lost_at -> Nullable<Timestamptz>,
     }
 }
 

@@ -45,6 +45,8 @@ pub const ROUTES: &[(&str, &str, Access)] = &[
     ("PATCH", "/api/v1/boxes/{id}", Key(WriteBoxes)),
     ("POST", "/api/v1/boxes/{id}/moves", Key(MoveBoxes)),
     ("GET", "/api/v1/boxes/{id}/moves", Key(Read)),
+    ("POST", "/api/v1/boxes/{id}/found", Key(WriteBoxes)),
+    ("POST", "/api/v1/boxes/{id}/lost", Key(WriteBoxes)),
     ("POST", "/api/v1/moves", Key(MoveBoxes)),
     ("GET", "/api/v1/moves/{id}", Key(Read)),
     ("POST", "/api/v1/audits", Key(WriteBoxes)),

@@ -128,6 +128,14 @@ fn call(app: &TestApp, world: &World, method: &str, route: &str) -> Call {
             format!("/api/v1/boxes/{archive_box}/moves"),
             json!({"to_location_id": r.lab, "reason": "conservation"}),
         ),
+        ("POST", "/api/v1/boxes/{id}/found" | "/api/v1/boxes/{id}/lost") => {
+            // A box of its own, missing from a shelf of its own.
+            let shelf =
+                id(&fixtures::location(app, Some(r.bays[1]), "shelf", &format!("M{n}"), json!({"capacity_mm": 500})));
+            let missing = id(&fixtures::new_box(app, &format!("MISSING-{n}"), shelf, json!({})));
+            fixtures::reconciled_audit(app, shelf, json!([]));
+            Call::json(route.replace("{id}", &missing.to_string()), json!({"note": "Kiểm tra kho lần ba"}))
+        }
         ("POST", "/api/v1/moves") => Call::json(
             route,
             json!({"reason": "conservation", "moves": [{"box_id": world.bulk_box, "to_location_id": r.lab}]}),

@@ -3,7 +3,7 @@
 use reqwest::Method;
 use serde_json::json;
 
-use crate::support::fixtures::{id, move_box, new_box, repository};
+use crate::support::fixtures::{id, move_box, new_box, reconciled_audit, repository, space};
 use crate::support::{Answer, TestApp, count_rows};
 
 fn barcodes(list: &serde_json::Value) -> Vec<&str> {
@@ -113,6 +113,53 @@ fn a_missing_box_found_by_a_later_audit_is_found_again() {
     assert_eq!(barcodes(&second.body["found"]), ["A"]);
     app.post(&format!("/api/v1/audits/{}/reconcile", second.body["id"]), json!(null));
     assert_eq!(app.get(&format!("/api/v1/boxes/{a}")).body["status"], "on_shelf");
+}
+
+#[test]
+fn the_boxes_found_on_a_full_shelf_take_the_space_of_the_missing_ones() {
+    let app = TestApp::spawn();
+    let repo = repository(&app);
+    let shelf = repo.shelves[0];
+    let barcodes: Vec<String> = (1..=8).map(|n| format!("K-{n}")).collect();
+    let boxes: Vec<i64> = barcodes.iter().map(|b| id(&new_box(&app, b, shelf, json!({})))).collect();
+    let stray = id(&new_box(&app, "STRAY", repo.shelves[1], json!({})));
+    assert_eq!(space(&app, shelf)["free_mm"], 0, "full");
+    // Elsewhere, a missing box keeps its space: nothing needs it.
+    let kept = id(&new_box(&app, "KEPT", repo.shelves[2], json!({})));
+    reconciled_audit(&app, repo.shelves[2], json!([]));
+    assert_eq!(app.get(&format!("/api/v1/boxes/{kept}")).body["holds_space"], true);
+
+    // K-8 is not there; the stray stands in its place.
+    let mut scanned = barcodes[..7].to_vec();
+    scanned.push("STRAY".into());
+    reconciled_audit(&app, shelf, json!(scanned));
+    let stray_now = app.get(&format!("/api/v1/boxes/{stray}")).body;
+    assert_eq!(stray_now["current_location"]["id"], shelf);
+    let gone = app.get(&format!("/api/v1/boxes/{}", boxes[7])).body;
+    assert_eq!((gone["status"].as_str(), gone["holds_space"].as_bool()), (Some("missing"), Some(false)));
+    let shelf_space = space(&app, shelf);
+    assert_eq!((shelf_space["used_mm"].as_i64(), shelf_space["box_count"].as_i64()), (Some(1000), Some(8)));
+    assert_eq!(space(&app, repo.shelves[1])["used_mm"], 0);
+
+    // Found there later, it needs room the shelf no longer has.
+    app.post(&format!("/api/v1/boxes/{}/found", boxes[7]), json!({})).problem(409);
+    assert_eq!(move_box(&app, boxes[7], json!({"to_location_id": repo.shelves[3], "reason": "reshelve"})).status, 201);
+    assert_eq!(space(&app, shelf)["used_mm"], 1000);
+}
+
+#[test]
+fn a_missing_box_scanned_by_a_later_audit_is_found_with_a_movement() {
+    let app = TestApp::spawn();
+    let repo = repository(&app);
+    let b = id(&new_box(&app, "B", repo.shelves[0], json!({})));
+    reconciled_audit(&app, repo.shelves[0], json!([]));
+    assert_eq!(app.post(&format!("/api/v1/boxes/{b}/lost"), json!({"note": "thất lạc"})).status, 201);
+    let audit = reconciled_audit(&app, repo.shelves[0], json!(["b"]));
+    let found = app.get(&format!("/api/v1/boxes/{b}/moves")).items()[0].clone();
+    assert_eq!((found["reason"].as_str(), found["audit_id"].as_i64()), (Some("found"), audit["id"].as_i64()));
+    let box_now = app.get(&format!("/api/v1/boxes/{b}")).body;
+    assert_eq!((box_now["status"].as_str(), box_now["holds_space"].as_bool()), (Some("on_shelf"), Some(true)));
+    assert_eq!(space(&app, repo.shelves[0])["used_mm"], 125);
 }
 
 #[test]

@@ -170,7 +170,7 @@ fn boxes_are_found_by_barcode_fonds_location_status_and_words() {
     assert_eq!(barcodes("q=so%20noi%20vu"), ["SNV-1"]);
     assert_eq!(barcodes("q=uy%20ban"), ["UB-1"]);
     assert_eq!(barcodes("q=hop&status=on_shelf"), ["SNV-2"]);
-    assert_eq!(app.get("/api/v1/boxes?status=lost").invalid_fields(), ["status"]);
+    assert_eq!(app.get("/api/v1/boxes?status=gone").invalid_fields(), ["status"]);
     assert_eq!(app.all_pages("/api/v1/boxes?limit=1").len(), 3);
 }
 

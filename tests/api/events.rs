@@ -345,7 +345,7 @@ fn every_event_carries_what_a_get_of_its_subject_answers() {
     assert_eq!(app.delete(&format!("/api/v1/locations/{doomed}")).status, 204);
     step(&[last]);
 
-    // Boxes: registered, changed, moved, audited (and so found missing), reconciled.
+    // Boxes: registered, changed, moved, audited (and so found missing), reconciled, lost, found.
     let snv = fonds(&app, "SNV", "Phông Sở Nội vụ");
     step(&[]);
     let b = id(&new_box(&app, "B-1", shelves[0], json!({"fonds_id": snv})));
@@ -363,9 +363,15 @@ fn every_event_carries_what_a_get_of_its_subject_answers() {
     step(&[]);
     let reconciled = app.post(&format!("/api/v1/audits/{}/reconcile", id(&audit.body)), json!(null));
     assert_eq!(reconciled.status, 200, "{}", reconciled.text);
-    assert_eq!(step(&[]), ["box.moved", "box.updated", "audit.reconciled"]);
+    assert_eq!(step(&[]), ["box.updated", "box.moved", "audit.reconciled"]);
     assert_eq!(app.get(&format!("/api/v1/boxes/{b}")).body["status"], "missing");
     assert_eq!(app.get(&format!("/api/v1/boxes/{stray}")).body["current_location"]["id"], shelves[0]);
+    // Written off, then found where it is recorded.
+    for (action, body) in [("lost", json!({"note": "thất lạc"})), ("found", json!({}))] {
+        let answer = app.post(&format!("/api/v1/boxes/{b}/{action}"), body);
+        assert_eq!(answer.status, 201, "{}", answer.text);
+        assert_eq!(step(&[]), ["box.moved"]);
+    }
 
     // Holdings: fonds and files, changed; files imported.
     assert_eq!(app.patch(&format!("/api/v1/fonds/{snv}"), "\"1\"", json!({"creator": "Sở Nội vụ"})).status, 200);

@@ -12,6 +12,7 @@ mod contract;
 mod errors;
 mod events;
 mod faults;
+mod found;
 mod holdings;
 mod idempotency;
 mod imports;

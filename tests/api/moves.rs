@@ -248,6 +248,26 @@ fn each_bulk_item_names_its_box_once() {
 }
 
 #[test]
+fn reasons_the_service_gives_itself_are_refused_and_a_return_goes_home() {
+    let app = TestApp::spawn();
+    let repo = repository(&app);
+    let b = id(&new_box(&app, "R", repo.shelves[0], json!({})));
+    for reason in ["intake", "audit_correction", "found", "lost"] {
+        let answer = move_box(&app, b, json!({"to_location_id": repo.lab, "reason": reason}));
+        assert_eq!(answer.invalid_fields(), ["reason"], "{reason}");
+        let bulk =
+            app.post("/api/v1/moves", json!({"reason": reason, "moves": [{"box_id": b, "to_location_id": repo.lab}]}));
+        assert_eq!(bulk.invalid_fields(), ["reason"], "bulk {reason}");
+    }
+    let away = move_box(&app, b, json!({"to_location_id": repo.reading_room, "reason": "return"}));
+    assert_eq!(away.invalid_fields(), ["to_location_id"]);
+    let bulk_away =
+        app.post("/api/v1/moves", json!({"reason": "return", "moves": [{"box_id": b, "to_location_id": repo.lab}]}));
+    assert_eq!(bulk_away.invalid_fields(), ["moves[0].to_location_id"]);
+    assert_eq!(app.get(&format!("/api/v1/boxes/{b}/moves")).strings("reason"), ["intake"], "nothing moved");
+}
+
+#[test]
 fn a_bulk_move_takes_at_most_a_thousand_boxes() {
     let app = TestApp::spawn();
     let repo = repository(&app);

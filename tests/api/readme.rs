@@ -37,6 +37,7 @@ fn the_walkthroughs_work_when_pasted_into_a_shell() {
         located,
         history,
         audit,
+        found_box,
         scanned_shelf,
         space,
         queue_before,
@@ -51,7 +52,7 @@ fn the_walkthroughs_work_when_pasted_into_a_shell() {
         report,
     ] = answers.as_slice()
     else {
-        panic!("eighteen answers expected:\n{stdout}");
+        panic!("nineteen answers expected:\n{stdout}");
     };
     // Describing the repository.
     assert_eq!(shelf["items"][0]["path_code"], "K1-P02-G05-3-4");
@@ -72,6 +73,10 @@ fn the_walkthroughs_work_when_pasted_into_a_shell() {
                                                    "unexpected": 1, "unknown": 1, "duplicates": 0})
     );
     assert!(audit["reconciled_at"].is_string());
+    assert_eq!(
+        (found_box["reason"].as_str(), found_box["to_path_code"].as_str()),
+        (Some("found"), Some("K1-P02-G06-3-4"))
+    );
     assert_eq!(scanned_shelf["path_code"], "K1-P02-G06-3-4");
     assert_eq!(scanned_shelf["space"]["box_count"], 4, "its three (one missing, keeping its place) and SNV-0004");
     assert_eq!(space["fits"], true);

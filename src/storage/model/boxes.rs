@@ -31,8 +31,10 @@ text_enum! {
         OnShelf = "on_shelf",
         /// In a workspace (lab, reading room…); its home shelf keeps its space.
         Out = "out",
-        /// Not found by an audit where it is recorded.
+        /// Not found by an audit where it is recorded; it keeps its place there to be found.
         Missing = "missing",
+        /// Written off: missing, its space given up, until it is found.
+        Lost = "lost",
     }
 }
 
@@ -70,6 +72,8 @@ diesel::table! {
         home_path_code -> Text,
         home_purpose -> Nullable<Text>,
         home_path -> Jsonb,
+        holds_space -> Bool,
+        lost_at -> Nullable<Timestamptz>,
     }
 }
 
@@ -108,6 +112,8 @@ pub struct BoxRecord {
     pub home_path_code: String,
     pub home_purpose: Option<Purpose>,
     pub home_path: Json<Vec<LocationRef>>,
+    pub holds_space: bool,
+    pub lost_at: Option<DateTime<Utc>>,
 }
 
 /// A location as a box shows it: with its whole path, building first, itself last.
@@ -139,8 +145,14 @@ pub struct ArchiveBox {
     pub container_type: ContainerType,
     pub width_mm: i32,
     pub status: BoxStatus,
+    /// Whether it takes its width on a shelf: the one it stands on, or its home while it is
+    /// out. Only a missing box may have given its space up.
+    pub holds_space: bool,
+    /// When it was written off (status `lost`).
+    pub lost_at: Option<DateTime<Utc>>,
     /// Position on the shelf it stands on.
     pub position: Option<i32>,
+    /// Where it is, or for a missing or lost box where it was last recorded.
     pub current_location: Place,
     pub home_location: Place,
     pub notes: Option<String>,
@@ -153,10 +165,11 @@ pub struct ArchiveBox {
 
 impl From<BoxRecord> for ArchiveBox {
     fn from(r: BoxRecord) -> Self {
-        let status = match (r.missing, r.current_kind) {
-            (true, _) => BoxStatus::Missing,
-            (false, LocationKind::Shelf) => BoxStatus::OnShelf,
-            (false, _) => BoxStatus::Out,
+        let status = match (r.lost_at, r.missing, r.current_kind) {
+            (Some(_), ..) => BoxStatus::Lost,
+            (None, true, _) => BoxStatus::Missing,
+            (None, false, LocationKind::Shelf) => BoxStatus::OnShelf,
+            (None, false, _) => BoxStatus::Out,
         };
         let current_location = Place {
             id: r.current_location_id,
@@ -185,6 +198,8 @@ impl From<BoxRecord> for ArchiveBox {
             container_type: r.container_type,
             width_mm: r.width_mm,
             status,
+            holds_space: r.holds_space,
+            lost_at: r.lost_at,
             position: r.position,
             current_location,
             home_location,

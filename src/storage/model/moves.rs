@@ -28,8 +28,12 @@ text_enum! {
         Return = "return",
         /// To a new home shelf: the destination becomes its home.
         Relocation = "relocation",
-        /// Records corrected to what a shelf audit found.
+        /// Records corrected to what a shelf audit found (made by reconciling it).
         AuditCorrection = "audit_correction",
+        /// A missing or lost box found where it is recorded (`POST /boxes/{id}/found`).
+        Found = "found",
+        /// A missing box written off, its space given up (`POST /boxes/{id}/lost`).
+        Lost = "lost",
     }
 }
 
@@ -51,18 +55,30 @@ pub struct MoveRequest {
 
 impl Rules for MoveRequest {
     fn broken_rules(&self) -> Vec<FieldError> {
-        let mut errors = reason_rules(self.reason);
-        if self.to_location_id.is_none() && self.reason != MoveReason::Return {
-            errors.push(FieldError::new("to_location_id", "is required unless the reason is `return`"));
-        }
+        let mut errors: Vec<FieldError> =
+            reason_rule(self.reason).map(|m| FieldError::new("reason", m)).into_iter().collect();
+        errors.extend(destination_rule(self.reason, self.to_location_id).map(|m| FieldError::new("to_location_id", m)));
         errors
     }
 }
 
-fn reason_rules(reason: MoveReason) -> Vec<FieldError> {
+/// Why a move request may not give `reason`: the service makes these movements itself.
+fn reason_rule(reason: MoveReason) -> Option<&'static str> {
     match reason {
-        MoveReason::Intake => vec![FieldError::new("reason", "`intake` is the first placement of a new box")],
-        _ => Vec::new(),
+        MoveReason::Intake => Some("`intake` is the first placement of a new box"),
+        MoveReason::AuditCorrection => Some("`audit_correction` is made by reconciling an audit"),
+        MoveReason::Found => Some("`found` is made by POST /api/v1/boxes/{id}/found"),
+        MoveReason::Lost => Some("`lost` is made by POST /api/v1/boxes/{id}/lost"),
+        _ => None,
+    }
+}
+
+/// A return goes home, and only a return may leave the destination out.
+fn destination_rule(reason: MoveReason, to: Option<i64>) -> Option<&'static str> {
+    match (reason, to) {
+        (MoveReason::Return, Some(_)) => Some("a return goes to the box's home; leave the destination out"),
+        (MoveReason::Return, None) | (_, Some(_)) => None,
+        (_, None) => Some("is required unless the reason is `return`"),
     }
 }
 
@@ -81,14 +97,15 @@ pub struct BulkMoveRequest {
 
 impl Rules for BulkMoveRequest {
     fn broken_rules(&self) -> Vec<FieldError> {
-        let mut errors = reason_rules(self.reason);
+        let mut errors: Vec<FieldError> =
+            reason_rule(self.reason).map(|m| FieldError::new("reason", m)).into_iter().collect();
         for (index, item) in self.moves.iter().enumerate() {
             let field = |name: &str| format!("moves[{index}].{name}");
             if item.barcode.is_some() == item.box_id.is_some() {
                 errors.push(FieldError::new(field("barcode"), "give either a barcode or a box_id"));
             }
-            if item.to_location_id.is_none() && self.reason != MoveReason::Return {
-                errors.push(FieldError::new(field("to_location_id"), "is required unless the reason is `return`"));
+            if let Some(message) = destination_rule(self.reason, item.to_location_id) {
+                errors.push(FieldError::new(field("to_location_id"), message));
             }
         }
         errors
@@ -108,6 +125,28 @@ pub struct BulkMoveItem {
     #[schema(minimum = 1, maximum = 100_000)]
     pub position: Option<i32>,
 }
+
+/// A missing or lost box found where it is recorded.
+#[derive(Debug, Clone, Default, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct FoundBox {
+    #[validate(length(max = 2000, message = "must be at most 2000 characters"))]
+    #[schema(max_length = 2000, example = "Nằm sau hộp bên cạnh")]
+    pub note: Option<String>,
+}
+
+impl Rules for FoundBox {}
+
+/// A missing box written off: why is required.
+#[derive(Debug, Clone, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LostBox {
+    #[validate(length(min = 1, max = 2000, message = "must be 1 to 2000 characters"))]
+    #[schema(min_length = 1, max_length = 2000, example = "Không tìm thấy sau ba lần kiểm tra kho")]
+    pub note: String,
+}
+
+impl Rules for LostBox {}
 
 /// One movement of a box, as kept forever.
 #[derive(Debug, Clone, Serialize, ToSchema, QueryableByName)]

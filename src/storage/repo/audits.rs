@@ -9,6 +9,7 @@ use diesel::sql_types::{BigInt, Nullable, Text};
 
 use super::boxes as box_repo;
 use super::moves::{self, MoveContext, MoveOrder, Refusal};
+use super::space::LockedShelves;
 use crate::db::lower;
 use crate::error::{Error, FieldError, Result};
 use crate::events::model::Change;
@@ -253,9 +254,11 @@ fn summaries(
         .collect())
 }
 
-/// Corrects the records to the audit, once: unexpected boxes move here (audit_correction),
-/// boxes still recorded here but not scanned are marked missing, found ones are not missing.
-/// A second reconciliation changes nothing.
+/// Corrects the records to the audit, once: boxes still recorded here but not scanned are
+/// marked missing, unexpected boxes move here (audit_correction), and missing boxes scanned
+/// here are found (a `found` movement). When the shelf's space is held by boxes it does not
+/// hold, the boxes found standing on it take it: its missing boxes give their space up. A
+/// second reconciliation changes nothing.
 pub fn reconcile(conn: &mut PgConnection, id: i64, actor: &Actor) -> Result<Audit> {
     let (location_id, reconciled_at) = audits::table
         .find(id)
@@ -275,6 +278,19 @@ pub fn reconcile(conn: &mut PgConnection, id: i64, actor: &Actor) -> Result<Audi
     let boxes_with = |outcome: AuditOutcome| -> Vec<i64> {
         findings.iter().filter(|(o, _)| *o == outcome).filter_map(|(_, id)| *id).collect()
     };
+    // Only boxes still recorded here can be missing from here.
+    let newly_missing: Vec<i64> = boxes::table
+        .filter(boxes::id.eq_any(boxes_with(AuditOutcome::Missing)))
+        .filter(boxes::current_location_id.eq(location_id))
+        .filter(boxes::missing.eq(false))
+        .select(boxes::id)
+        .load(conn)?;
+    update_boxes(conn, &newly_missing, |conn| {
+        diesel::update(boxes::table.filter(boxes::id.eq_any(&newly_missing)))
+            .set((boxes::missing.eq(true), changed_by(actor)))
+            .execute(conn)
+    })?;
+
     // Boxes that reached this place since the audit need no correction.
     let unexpected: Vec<i64> = boxes::table
         .filter(boxes::id.eq_any(boxes_with(AuditOutcome::Unexpected)))
@@ -283,8 +299,12 @@ pub fn reconcile(conn: &mut PgConnection, id: i64, actor: &Actor) -> Result<Audi
         .load(conn)?;
     let orders: Vec<MoveOrder> =
         unexpected.iter().map(|&box_id| MoveOrder { box_id, to: Some(location_id), position: None }).collect();
-    let context = MoveContext { reason: MoveReason::AuditCorrection, note: None, audit_id: Some(id) };
-    if let Err(refusals) = moves::move_boxes(conn, &orders, &context, actor)? {
+    let correction = MoveContext { reason: MoveReason::AuditCorrection, note: None, audit_id: Some(id) };
+    let mut outcome = moves::move_boxes(conn, &orders, &correction, actor)?;
+    if outcome.is_err() && give_up_space(conn, location_id, actor)? {
+        outcome = moves::move_boxes(conn, &orders, &correction, actor)?;
+    }
+    if let Err(refusals) = outcome {
         let errors = refusals
             .into_iter()
             .map(|(index, refusal)| match refusal {
@@ -295,9 +315,17 @@ pub fn reconcile(conn: &mut PgConnection, id: i64, actor: &Actor) -> Result<Audi
             .collect();
         return Err(Error::Conflicts(errors));
     }
-    // Only boxes still recorded here can be missing from here.
-    mark_missing(conn, boxes_with(AuditOutcome::Missing), Some(location_id), true, actor)?;
-    mark_missing(conn, boxes_with(AuditOutcome::Found), None, false, actor)?;
+
+    let found_again: Vec<i64> = boxes::table
+        .filter(boxes::id.eq_any(boxes_with(AuditOutcome::Found)))
+        .filter(boxes::missing)
+        .order(boxes::id)
+        .select(boxes::id)
+        .load(conn)?;
+    let found = MoveContext { reason: MoveReason::Found, note: None, audit_id: Some(id) };
+    for box_id in found_again {
+        moves::settle(conn, box_id, &found, None, actor)?;
+    }
     diesel::update(audits::table.find(id))
         .set((audits::reconciled_at.eq(now), audits::reconciled_by.eq(actor.key_id)))
         .execute(conn)?;
@@ -306,27 +334,58 @@ pub fn reconcile(conn: &mut PgConnection, id: i64, actor: &Actor) -> Result<Audi
     Ok(after)
 }
 
-fn mark_missing(
-    conn: &mut PgConnection,
-    ids: Vec<i64>,
-    still_at: Option<i64>,
-    missing: bool,
-    actor: &Actor,
-) -> Result<()> {
-    let mut targets = boxes::table.filter(boxes::id.eq_any(ids)).filter(boxes::missing.ne(missing)).into_boxed();
-    if let Some(location_id) = still_at {
-        targets = targets.filter(boxes::current_location_id.eq(location_id));
+/// The missing boxes recorded on this shelf give up the space they hold on it; false if none
+/// held any (or the place is no shelf).
+fn give_up_space(conn: &mut PgConnection, shelf: i64, actor: &Actor) -> Result<bool> {
+    let mut shelves = LockedShelves::lock(conn, [shelf])?;
+    if !shelves.has(shelf) {
+        // A workspace: its boxes hold space on their home shelves.
+        return Ok(false);
     }
-    let ids: Vec<i64> = targets.select(boxes::id).load(conn)?;
-    let before = box_repo::get_many(conn, &ids)?;
-    diesel::update(boxes::table.filter(boxes::id.eq_any(&ids)))
-        .set((
-            boxes::missing.eq(missing),
-            boxes::version.eq(boxes::version + 1),
-            boxes::updated_at.eq(now),
-            boxes::updated_by.eq(actor.key_id),
-        ))
-        .execute(conn)?;
-    let after = box_repo::get_many(conn, &ids)?;
+    let holding: Vec<(i64, i32)> = boxes::table
+        .filter(boxes::current_location_id.eq(shelf))
+        .filter(boxes::missing.and(boxes::holds_space))
+        .select((boxes::id, boxes::width_mm))
+        .load(conn)?;
+    if holding.is_empty() {
+        return Ok(false);
+    }
+    for (_, width_mm) in &holding {
+        shelves.release(shelf, *width_mm);
+    }
+    shelves.save(conn)?;
+    let ids: Vec<i64> = holding.iter().map(|(id, _)| *id).collect();
+    update_boxes(conn, &ids, |conn| {
+        diesel::update(boxes::table.filter(boxes::id.eq_any(&ids)))
+            .set((boxes::holds_space.eq(false), changed_by(actor)))
+            .execute(conn)
+    })?;
+    Ok(true)
+}
+
+/// The columns that make a new version of a box.
+type NewVersion = (
+    diesel::dsl::Eq<boxes::version, diesel::dsl::Add<boxes::version, i32>>,
+    diesel::dsl::Eq<boxes::updated_at, now>,
+    diesel::dsl::Eq<boxes::updated_by, i64>,
+);
+
+/// A new version of a box, changed now by `actor`.
+fn changed_by(actor: &Actor) -> NewVersion {
+    (boxes::version.eq(boxes::version + 1), boxes::updated_at.eq(now), boxes::updated_by.eq(actor.key_id))
+}
+
+/// Runs `update` on the boxes with these ids and records each one's change in the feed.
+fn update_boxes(
+    conn: &mut PgConnection,
+    ids: &[i64],
+    update: impl FnOnce(&mut PgConnection) -> QueryResult<usize>,
+) -> Result<()> {
+    if ids.is_empty() {
+        return Ok(());
+    }
+    let before = box_repo::get_many(conn, ids)?;
+    update(conn)?;
+    let after = box_repo::get_many(conn, ids)?;
     events::record(conn, &before.iter().zip(&after).map(|(b, a)| Change::updated(b, a)).collect::<Vec<_>>())
 }

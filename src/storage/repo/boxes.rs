@@ -94,7 +94,8 @@ impl BoxList<'_> {
         if let Some(status) = filter.status {
             let on_shelf = box_places::current_kind.eq(LocationKind::Shelf);
             query = match status {
-                BoxStatus::Missing => query.filter(box_places::missing),
+                BoxStatus::Lost => query.filter(box_places::lost_at.is_not_null()),
+                BoxStatus::Missing => query.filter(box_places::missing).filter(box_places::lost_at.is_null()),
                 BoxStatus::OnShelf => query.filter(box_places::missing.eq(false)).filter(on_shelf),
                 BoxStatus::Out => query.filter(box_places::missing.eq(false)).filter(diesel::dsl::not(on_shelf)),
             };
@@ -205,9 +206,15 @@ pub fn update(
     expected: Option<i32>,
     actor: &Actor,
 ) -> Result<ArchiveBox> {
-    let (version, width, home, current): (i32, i32, i64, i64) = boxes::table
+    let (version, width, home, current, holds_space): (i32, i32, i64, i64, bool) = boxes::table
         .find(id)
-        .select((boxes::version, boxes::width_mm, boxes::home_location_id, boxes::current_location_id))
+        .select((
+            boxes::version,
+            boxes::width_mm,
+            boxes::home_location_id,
+            boxes::current_location_id,
+            boxes::holds_space,
+        ))
         .for_no_key_update()
         .first(conn)
         .optional()?
@@ -224,10 +231,11 @@ pub fn update(
     }
     let new_home = patch.home_location_id.unwrap_or(home);
     let new_width = patch.width_mm.unwrap_or(width);
-    // A box uses the shelf it stands on, or its home shelf while it is out.
+    // A box uses the shelf it stands on, or its home shelf while it is out (unless, missing,
+    // it gave its space up: it takes space again when it is found).
     let uses = |home| if current_kind == LocationKind::Shelf { current } else { home };
     let (before, after) = (uses(home), uses(new_home));
-    if before != after || new_width != width {
+    if holds_space && (before != after || new_width != width) {
         let mut shelves = LockedShelves::lock(conn, [before, after])?;
         shelves.release(before, width);
         shelves.reserve(after, new_width).map_err(Error::Conflict)?;
@@ -248,7 +256,8 @@ pub fn update(
 }
 
 /// What stands in a location: on a shelf or in a workspace, its boxes by position; higher up,
-/// every box below it by shelf and position. Keyset: (path code, position, id).
+/// every box below it by shelf and position. Lost boxes stand nowhere. Keyset: (path code,
+/// position, id).
 pub fn contents(
     conn: &mut PgConnection,
     location_id: i64,
@@ -265,7 +274,7 @@ pub fn contents(
                 CASE WHEN b.missing THEN 'missing' WHEN l.kind = 'shelf' THEN 'on_shelf' ELSE 'out' END AS status, \
                 l.id AS location_id, l.path_code AS location_path_code \
          FROM boxes b JOIN locations l ON l.id = b.current_location_id LEFT JOIN fonds f ON f.id = b.fonds_id \
-         WHERE (l.id = $1 OR l.ancestor_ids @> ARRAY[$1]) \
+         WHERE (l.id = $1 OR l.ancestor_ids @> ARRAY[$1]) AND b.lost_at IS NULL \
            AND (l.path_code, coalesce(b.position, 2147483647), b.id) > ($2, $3, $4) \
          ORDER BY l.path_code, coalesce(b.position, 2147483647), b.id LIMIT $5",
     )

@@ -58,6 +58,9 @@ struct BoxState {
     home: i64,
     current: i64,
     position: Option<i32>,
+    missing: bool,
+    holds_space: bool,
+    lost: bool,
 }
 
 #[derive(Debug, Clone, Queryable)]
@@ -100,6 +103,67 @@ pub fn move_one(
             Refusal::Forbidden(message) => Error::Forbidden(message),
         }),
     }
+}
+
+/// Settles a missing box where it is recorded, with a movement from that place to itself:
+/// `found` clears it (one that gave its space up takes it again, or 409 if the shelf has no
+/// room: then it is moved instead, which finds it too); `lost` writes it off and gives its
+/// space up. `context.reason` is one of the two.
+pub fn settle(
+    conn: &mut PgConnection,
+    box_id: i64,
+    context: &MoveContext,
+    expected: Option<i32>,
+    actor: &Actor,
+) -> Result<Movement> {
+    let locked = lock_boxes(conn, &[box_id])?;
+    let state = locked.get(&box_id).ok_or_else(|| Error::NotFound(format!("no box has id {box_id}")))?;
+    if expected.is_some_and(|version| version != state.version) {
+        return Err(Error::Stale { current: state.version });
+    }
+    let place: Place = locations::table
+        .find(state.current)
+        .select((locations::id, locations::kind, locations::purpose, locations::path_code))
+        .first(conn)?;
+    let found = context.reason == MoveReason::Found;
+    if !state.missing {
+        return Err(Error::Conflict(format!("box {} is not missing: it is at {}", state.barcode, place.path_code)));
+    }
+    if !found && state.lost {
+        return Err(Error::Conflict(format!("box {} is written off already", state.barcode)));
+    }
+    // The shelf whose space it holds: the one it stands on, or its home while it is out.
+    let shelf = if place.kind == LocationKind::Shelf { state.current } else { state.home };
+    if found != state.holds_space {
+        // Found without space, or written off with it.
+        let mut shelves = LockedShelves::lock(conn, [shelf])?;
+        if found {
+            shelves.reserve(shelf, state.width_mm).map_err(|message| {
+                Error::Conflict(format!("box {}: {message}; move it to a shelf with room instead", state.barcode))
+            })?;
+        } else {
+            shelves.release(shelf, state.width_mm);
+        }
+        shelves.save(conn)?;
+    }
+    let position = state.position.filter(|_| found && place.kind == LocationKind::Shelf);
+    let plan = Planned { order: 0, box_id, from: state.current, to: state.current, home: state.home, position };
+    let mut movement = Movement {
+        id: 0,
+        box_id,
+        from_location_id: Some(state.current),
+        from_path_code: Some(place.path_code.clone()),
+        to_location_id: state.current,
+        to_path_code: place.path_code,
+        reason: context.reason,
+        note: context.note.map(str::to_string),
+        position,
+        audit_id: context.audit_id,
+        moved_at: Utc::now().trunc_subsecs(6),
+        moved_by: actor.key_id,
+    };
+    movement.id = apply(conn, &plan, &movement, actor)?;
+    Ok(movement)
 }
 
 /// Moves every box of a bulk request, or none; each refused item is named.
@@ -183,6 +247,9 @@ fn lock_boxes(conn: &mut PgConnection, ids: &[i64]) -> Result<HashMap<i64, BoxSt
             boxes::home_location_id,
             boxes::current_location_id,
             boxes::position,
+            boxes::missing,
+            boxes::holds_space,
+            boxes::lost_at.is_not_null(),
         ))
         .for_no_key_update()
         .load(conn)?;
@@ -236,21 +303,28 @@ fn execute(
             Err(refusal) => refusals.push((index, refusal)),
         }
     }
-    // Space: a box uses the shelf it stands on, or its home shelf while it is out. Checked for
-    // every acceptable move, so that one answer names every refused one.
+    // Space: a box uses the shelf it stands on, or its home shelf while it is out (none if,
+    // missing, it gave its space up). Checked for every acceptable move, so that one answer
+    // names every refused one.
     let uses = |place: i64, home: i64| if places[&place].kind == LocationKind::Shelf { place } else { home };
-    let space = |plan: &Planned| (uses(plan.from, locked[&plan.box_id].home), uses(plan.to, plan.home));
+    let space = |plan: &Planned| {
+        let state = &locked[&plan.box_id];
+        (state.holds_space.then(|| uses(plan.from, state.home)), uses(plan.to, plan.home))
+    };
     // Only shelves whose space changes hands are locked (none for a box going out and back).
-    let changing = planned.iter().map(space).filter(|(before, after)| before != after);
-    let mut shelves = LockedShelves::lock(conn, changing.flat_map(|(before, after)| [before, after]))?;
+    let changing = planned.iter().map(space).filter(|(before, after)| *before != Some(*after));
+    let mut shelves =
+        LockedShelves::lock(conn, changing.flat_map(|(before, after)| before.into_iter().chain([after])))?;
     for plan in &mut planned {
         let state = &locked[&plan.box_id];
         let (before, after) = space(plan);
-        if before == after {
+        if before == Some(after) {
             // Same shelf space: a box going out and back keeps its place on it.
             plan.position = plan.position.or(state.position);
         } else {
-            shelves.release(before, state.width_mm);
+            if let Some(before) = before {
+                shelves.release(before, state.width_mm);
+            }
             if let Err(message) = shelves.reserve(after, state.width_mm) {
                 refusals.push((plan.order, Refusal::Conflict(format!("box {}: {message}", state.barcode))));
             }
@@ -316,7 +390,9 @@ fn plan(
         ));
     }
     if to == state.current {
-        return Err(Refusal::Conflict(format!("box {} is already at {}", state.barcode, destination.path_code)));
+        let hint =
+            if state.missing { "; a missing box that turns up there is found with POST /boxes/{id}/found" } else { "" };
+        return Err(Refusal::Conflict(format!("box {} is already at {}{hint}", state.barcode, destination.path_code)));
     }
     let lab = Some(Purpose::ConservationLab);
     if !actor.role.may(Permission::WriteBoxes) && current.purpose != lab && destination.purpose != lab {
@@ -330,10 +406,12 @@ fn plan(
 }
 
 /// Puts the box where `plan` says, appends `movement` and its `box.moved` event; returns the
-/// movement's id. One statement: one round trip, and a plan PostgreSQL keeps for the
-/// connection. The event's data is the movement as serialised here (`Change`), but for its id,
-/// which the statement writes in.
+/// movement's id. The box is then where it is recorded, holding its space, unless the
+/// movement writes it off (`lost`). One statement: one round trip, and a plan PostgreSQL keeps
+/// for the connection. The event's data is the movement as serialised here (`Change`), but
+/// for its id, which the statement writes in.
 fn apply(conn: &mut PgConnection, plan: &Planned, movement: &Movement, actor: &Actor) -> Result<i64> {
+    let lost_at = (movement.reason == MoveReason::Lost).then_some(movement.moved_at);
     let event = Change::new("moved", movement, None);
     // `{"id":0,…}`: everything after the id.
     let after_id = event.data.strip_prefix(r#"{"id":0"#).expect("a movement's representation begins with its id");
@@ -341,7 +419,8 @@ fn apply(conn: &mut PgConnection, plan: &Planned, movement: &Movement, actor: &A
         diesel::sql_query(
             "WITH moved AS ( \
                  UPDATE boxes SET current_location_id = $2, home_location_id = $3, position = $4, \
-                                  missing = false, version = version + 1, updated_at = now(), updated_by = $5 \
+                                  missing = $14::timestamptz IS NOT NULL, holds_space = $14::timestamptz IS NULL, \
+                                  lost_at = $14, version = version + 1, updated_at = now(), updated_by = $5 \
                  WHERE id = $1 RETURNING id), \
              movement AS ( \
                  INSERT INTO movements (box_id, from_location_id, to_location_id, reason, note, position, audit_id, \
@@ -364,7 +443,8 @@ fn apply(conn: &mut PgConnection, plan: &Planned, movement: &Movement, actor: &A
         .bind::<Nullable<BigInt>, _>(movement.audit_id)
         .bind::<Timestamptz, _>(movement.moved_at)
         .bind::<Text, _>(&event.event_type)
-        .bind::<Text, _>(after_id),
+        .bind::<Text, _>(after_id)
+        .bind::<Nullable<Timestamptz>, _>(lost_at),
     )
     .get_result(conn)?;
     Ok(applied.id)

@@ -54,6 +54,11 @@ impl LockedShelves {
         ))
     }
 
+    /// Whether `shelf` is one of the locked shelves (other kinds are never locked).
+    pub fn has(&self, shelf: i64) -> bool {
+        self.0.contains_key(&shelf)
+    }
+
     /// Takes `width_mm` on `shelf` for one box, or says why it does not fit.
     pub fn reserve(&mut self, shelf: i64, width_mm: i32) -> std::result::Result<(), String> {
         let state = self.0.get_mut(&shelf).ok_or_else(|| format!("location {shelf} is not a shelf"))?;

@@ -8,11 +8,13 @@ use crate::http::etag::IfMatch;
 use crate::http::problem::{ApiError, Problem};
 use crate::http::query::{ListQuery, NoFilter, Page, PageParams};
 use crate::http::router::Router;
-use crate::storage::model::{BulkMoveRequest, BulkMoved, MoveRequest, Movement};
+use crate::storage::model::{BulkMoveRequest, BulkMoved, FoundBox, LostBox, MoveReason, MoveRequest, Movement};
 use crate::storage::repo::moves::{self as repo, MoveContext, MoveOrder};
 
 pub fn register(router: &mut Router) {
     router.add(__path_move_box, move_box);
+    router.add(__path_found_box, found_box);
+    router.add(__path_lost_box, lost_box);
     router.add(__path_list_moves, list_moves);
     router.add(__path_move_boxes, move_boxes);
     router.add(__path_get_move, get_move);
@@ -40,6 +42,61 @@ async fn move_box(
             let order = MoveOrder { box_id, to: request.to_location_id, position: request.position };
             let context = MoveContext { reason: request.reason, note: request.note.as_deref(), audit_id: None };
             Ok(Answer::json(StatusCode::CREATED, &repo::move_one(conn, order, &context, expected, actor)?))
+        })
+        .await
+}
+
+/// A missing (or lost) box turned up where it is recorded: it is no longer missing, and a
+/// movement `found` from that place to itself says when and by whom. A lost box takes its
+/// space again. Found anywhere else, it is moved there instead (any move finds it).
+#[utoipa::path(post, path = "/api/v1/boxes/{id}/found", tag = "moves", request_body = FoundBox,
+    params(("id" = i64, Path, description = "Box id"),
+           ("If-Match" = Option<String>, Header, nullable = false, example = "\"3\"",
+            description = "The box's ETag, to act only if unchanged")),
+    responses(
+        (status = 201, description = "Found", body = Movement),
+        (status = 409, description = "Not missing, or lost and its shelf has no room now", body = Problem, content_type = "application/problem+json"),
+        (status = 412, description = "The box changed since the ETag was read", body = Problem, content_type = "application/problem+json")))]
+async fn found_box(
+    caller: Caller,
+    id: web::Path<i64>,
+    if_match: IfMatch,
+    body: Json<FoundBox>,
+) -> Result<Answer, ApiError> {
+    settle(caller, id.into_inner(), if_match.optional(), MoveReason::Found, body.0.note).await
+}
+
+/// Writes off a missing box: its status becomes `lost` and its space is given up, with a
+/// movement `lost` saying why. Finding it (here, or by moving it) reverses this.
+#[utoipa::path(post, path = "/api/v1/boxes/{id}/lost", tag = "moves", request_body = LostBox,
+    params(("id" = i64, Path, description = "Box id"),
+           ("If-Match" = Option<String>, Header, nullable = false, example = "\"3\"",
+            description = "The box's ETag, to act only if unchanged")),
+    responses(
+        (status = 201, description = "Written off", body = Movement),
+        (status = 409, description = "Not missing, or written off already", body = Problem, content_type = "application/problem+json"),
+        (status = 412, description = "The box changed since the ETag was read", body = Problem, content_type = "application/problem+json")))]
+async fn lost_box(
+    caller: Caller,
+    id: web::Path<i64>,
+    if_match: IfMatch,
+    body: Json<LostBox>,
+) -> Result<Answer, ApiError> {
+    settle(caller, id.into_inner(), if_match.optional(), MoveReason::Lost, Some(body.0.note)).await
+}
+
+/// Found or lost: a movement of a missing box where it is recorded.
+async fn settle(
+    caller: Caller,
+    box_id: i64,
+    expected: Option<i32>,
+    reason: MoveReason,
+    note: Option<String>,
+) -> Result<Answer, ApiError> {
+    caller
+        .run(move |conn, actor| {
+            let context = MoveContext { reason, note: note.as_deref(), audit_id: None };
+            Ok(Answer::json(StatusCode::CREATED, &repo::settle(conn, box_id, &context, expected, actor)?))
         })
         .await
 }

@@ -72,6 +72,16 @@ pub fn new_box(app: &TestApp, barcode: &str, home: i64, extra: Value) -> Value {
     answer.body
 }
 
+/// Audits `shelf` with these barcodes scanned and reconciles it, asserting 200; the audit.
+#[track_caller]
+pub fn reconciled_audit(app: &TestApp, shelf: i64, scanned: Value) -> Value {
+    let audit = app.post("/api/v1/audits", json!({"location_id": shelf, "scanned": scanned}));
+    assert_eq!(audit.status, 201, "{}", audit.text);
+    let reconciled = app.post(&format!("/api/v1/audits/{}/reconcile", id(&audit.body)), Value::Null);
+    assert_eq!(reconciled.status, 200, "{}", reconciled.text);
+    reconciled.body
+}
+
 /// Moves a box and returns the answer.
 pub fn move_box(app: &TestApp, box_id: i64, body: Value) -> super::Answer {
     app.post(&format!("/api/v1/boxes/{box_id}/moves"), body)
