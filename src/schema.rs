@@ -97,6 +97,7 @@ diesel::table! {
         search_words -> Nullable<Tsvector>,
         holds_space -> Bool,
         lost_at -> Nullable<Timestamptz>,
+        space_shelf_id -> Nullable<Int8>,
     }
 }
 

@@ -206,11 +206,15 @@ fn remove_at(value: &mut Value, path: &[String]) -> bool {
 pub fn validation_errors(errors: &ValidationErrors) -> Vec<FieldError> {
     fn walk(prefix: &str, errors: &ValidationErrors, out: &mut Vec<FieldError>) {
         for (field, kind) in errors.errors() {
-            let path = if prefix.is_empty() { field.to_string() } else { format!("{prefix}.{field}") };
+            let path = prefixed(prefix, field);
             match kind {
                 ValidationErrorsKind::Field(list) => out.extend(list.iter().map(|e| {
                     let message = e.message.as_ref().map_or_else(|| e.code.to_string(), ToString::to_string);
-                    FieldError::new(&path, message)
+                    // A rule across fields (`__all__`) names by its code the field it blames.
+                    match field.as_ref() {
+                        "__all__" => FieldError::new(prefixed(prefix, &e.code), message),
+                        _ => FieldError::new(&path, message),
+                    }
                 })),
                 ValidationErrorsKind::Struct(inner) => walk(&path, inner, out),
                 ValidationErrorsKind::List(items) => {
@@ -220,6 +224,9 @@ pub fn validation_errors(errors: &ValidationErrors) -> Vec<FieldError> {
                 }
             }
         }
+    }
+    fn prefixed(prefix: &str, field: &str) -> String {
+        if prefix.is_empty() { field.to_string() } else { format!("{prefix}.{field}") }
     }
     let mut out = Vec::new();
     walk("", errors, &mut out);

@@ -48,6 +48,7 @@ pub const ROUTES: &[(&str, &str, Access)] = &[
     ("POST", "/api/v1/boxes/{id}/found", Key(WriteBoxes)),
     ("POST", "/api/v1/boxes/{id}/lost", Key(WriteBoxes)),
     ("POST", "/api/v1/moves", Key(MoveBoxes)),
+    ("GET", "/api/v1/moves", Key(Read)),
     ("GET", "/api/v1/moves/{id}", Key(Read)),
     ("POST", "/api/v1/audits", Key(WriteBoxes)),
     ("GET", "/api/v1/audits", Key(Read)),

@@ -22,7 +22,7 @@ pub struct ActivityQuery {
 fn from_not_after_to(query: &ActivityQuery) -> Result<(), ValidationError> {
     match (query.from, query.to) {
         (Some(from), Some(to)) if from > to => {
-            Err(ValidationError::new("order").with_message("`from` must not be after `to`".into()))
+            Err(ValidationError::new("from").with_message("`from` must not be after `to`".into()))
         }
         _ => Ok(()),
     }

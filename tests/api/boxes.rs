@@ -251,21 +251,25 @@ fn contents_list_a_shelf_by_position_and_a_unit_shelf_by_shelf() {
     new_box(&app, "C", repo.shelves[0], json!({"position": 3}));
     new_box(&app, "A", repo.shelves[0], json!({"position": 1}));
     new_box(&app, "Z", repo.shelves[0], json!({}));
-    new_box(&app, "B", repo.shelves[0], json!({"position": 2}));
+    new_box(&app, "B", repo.shelves[0], json!({}));
     new_box(&app, "D", repo.shelves[3], json!({"position": 1}));
     let shelf = app.get(&format!("/api/v1/locations/{}/boxes", repo.shelves[0]));
-    assert_eq!(shelf.strings("barcode"), ["A", "B", "C", "Z"], "by position, unplaced last");
+    assert_eq!(shelf.strings("barcode"), ["A", "Z", "C", "B"], "by position, the lowest free ones given");
     let unit = app.all_pages(&format!("/api/v1/locations/{}/boxes?limit=2", repo.unit));
-    let listed: Vec<(&str, &str)> =
-        unit.iter().map(|b| (b["barcode"].as_str().unwrap(), b["location_path_code"].as_str().unwrap())).collect();
+    let listed: Vec<(&str, i64, &str)> = unit
+        .iter()
+        .map(|b| {
+            (b["barcode"].as_str().unwrap(), b["position"].as_i64().unwrap(), b["location_path_code"].as_str().unwrap())
+        })
+        .collect();
     assert_eq!(
         listed,
         [
-            ("A", "K1-P02-G05-1-1"),
-            ("B", "K1-P02-G05-1-1"),
-            ("C", "K1-P02-G05-1-1"),
-            ("Z", "K1-P02-G05-1-1"),
-            ("D", "K1-P02-G05-2-1")
+            ("A", 1, "K1-P02-G05-1-1"),
+            ("Z", 2, "K1-P02-G05-1-1"),
+            ("C", 3, "K1-P02-G05-1-1"),
+            ("B", 4, "K1-P02-G05-1-1"),
+            ("D", 1, "K1-P02-G05-2-1")
         ]
     );
     app.get("/api/v1/locations/99999/boxes").problem(404);

@@ -307,9 +307,12 @@ fn an_export_made_before_a_column_existed_restores_with_its_default() {
     use diesel::{Connection, RunQueryDsl};
     let app = TestApp::spawn();
     let repo = crate::support::fixtures::repository(&app);
-    crate::support::fixtures::new_box(&app, "OLD-1", repo.shelves[0], json!({}));
+    for barcode in ["OLD-1", "OLD-2", "OLD-3"] {
+        crate::support::fixtures::new_box(&app, barcode, repo.shelves[0], json!({}));
+    }
     let exported = app.request(Method::GET, "/api/v1/export").send().unwrap().text().unwrap();
-    // The boxes as an export made before boxes could give their space up or be lost.
+    // The boxes as an export made before boxes could give their space up or be lost, or had
+    // positions of their own: two at position 2, one with none.
     let older: Vec<String> = exported
         .lines()
         .map(|line| {
@@ -317,6 +320,9 @@ fn an_export_made_before_a_column_existed_restores_with_its_default() {
             if record["table"] == "boxes" {
                 let row = record["row"].as_object_mut().unwrap();
                 assert!(row.remove("holds_space").is_some() && row.remove("lost_at").is_some());
+                assert!(row.remove("space_shelf_id").is_some());
+                let position = if row["barcode"] == "OLD-3" { json!(null) } else { json!(2) };
+                row.insert("position".into(), position);
             }
             record.to_string()
         })
@@ -331,10 +337,17 @@ fn an_export_made_before_a_column_existed_restores_with_its_default() {
         holds_space: bool,
         #[diesel(sql_type = diesel::sql_types::Bool)]
         lost: bool,
+        #[diesel(sql_type = diesel::sql_types::Integer)]
+        position: i32,
     }
-    let restored: Restored =
-        diesel::sql_query("SELECT holds_space, lost_at IS NOT NULL AS lost FROM boxes").get_result(&mut conn).unwrap();
-    assert!(restored.holds_space && !restored.lost, "the column's default, as an INSERT without it gives");
+    let restored: Vec<Restored> = diesel::sql_query(
+        "SELECT holds_space, lost_at IS NOT NULL AS lost, position FROM boxes WHERE space_shelf_id IS NOT NULL ORDER BY id",
+    )
+    .load(&mut conn)
+    .unwrap();
+    assert!(restored.iter().all(|r| r.holds_space && !r.lost), "the column's default, as an INSERT without it gives");
+    let positions: Vec<i32> = restored.iter().map(|r| r.position).collect();
+    assert_eq!(positions, [2, 1, 3], "a box without a place of its own takes the lowest free one");
     drop(conn);
     crate::support::drop_database(&empty);
 }

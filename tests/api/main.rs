@@ -19,6 +19,7 @@ mod imports;
 mod locations;
 mod moves;
 mod operations;
+mod positions;
 mod readme;
 mod reports;
 mod search;

@@ -336,3 +336,108 @@ fn movements_are_append_only_in_the_database_too() {
     let delete = diesel::sql_query("DELETE FROM movements").execute(&mut app.db());
     assert!(delete.unwrap_err().to_string().contains("append-only"));
 }
+
+#[test]
+fn a_returns_trolley_gives_each_box_its_own_reason_and_note() {
+    let app = TestApp::spawn();
+    let repo = repository(&app);
+    for barcode in ["A", "B", "C"] {
+        new_box(&app, barcode, repo.shelves[0], json!({}));
+    }
+    let moved = app.post(
+        "/api/v1/moves",
+        json!({"reason": "reading_room", "note": "Phiếu 57", "moves": [
+            {"barcode": "A", "to_location_id": repo.reading_room},
+            {"barcode": "B", "to_location_id": repo.lab, "reason": "conservation", "note": "Mốc"},
+            {"barcode": "C", "to_location_id": repo.reading_room, "note": "Phiếu 58"}]}),
+    );
+    assert_eq!(moved.status, 201, "{}", moved.text);
+    let said: Vec<(&str, &str, &str)> = moved.body["movements"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| (m["barcode"].as_str().unwrap(), m["reason"].as_str().unwrap(), m["note"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        said,
+        [("A", "reading_room", "Phiếu 57"), ("B", "conservation", "Mốc"), ("C", "reading_room", "Phiếu 58")]
+    );
+    // Back on one trolley: each item's own rules hold.
+    let refused = app.post(
+        "/api/v1/moves",
+        json!({"reason": "return", "moves": [
+            {"barcode": "A"}, {"barcode": "B", "reason": "audit_correction", "to_location_id": repo.shelves[0]},
+            {"barcode": "C", "reason": "reshelve"}]}),
+    );
+    assert_eq!(refused.invalid_fields(), ["moves[1].reason", "moves[2].to_location_id"]);
+    let back = app.post("/api/v1/moves", json!({"reason": "return", "moves": [{"barcode": "A"}, {"barcode": "B"}]}));
+    assert_eq!(back.status, 201, "{}", back.text);
+}
+
+#[test]
+fn what_is_out_says_where_since_when_why_and_by_whom() {
+    let app = TestApp::spawn();
+    let repo = repository(&app);
+    let a = id(&new_box(&app, "A", repo.shelves[0], json!({})));
+    new_box(&app, "B", repo.shelves[0], json!({}));
+    let out =
+        move_box(&app, a, json!({"to_location_id": repo.reading_room, "reason": "reading_room", "note": "Độc giả 12"}));
+    let listed = app.get("/api/v1/boxes?status=out");
+    assert_eq!(listed.strings("barcode"), ["A"]);
+    let item = &listed.items()[0];
+    assert_eq!(item["current_location"]["id"], repo.reading_room);
+    let outing = &item["out"];
+    assert_eq!(
+        (outing["movement_id"].clone(), outing["since"].clone()),
+        (out.body["id"].clone(), out.body["moved_at"].clone())
+    );
+    assert_eq!((outing["reason"].as_str(), outing["note"].as_str()), (Some("reading_room"), Some("Độc giả 12")));
+    assert_eq!((outing["moved_by"].as_i64(), outing["hours"].as_i64()), (Some(1), Some(0)));
+    let all = app.get("/api/v1/boxes");
+    assert_eq!(all.items()[1]["out"], serde_json::Value::Null, "a box on its shelf is not out");
+
+    // Out for three days: the hours count from the movement.
+    diesel::sql_query("ALTER TABLE movements DISABLE TRIGGER movements_append_only").execute(&mut app.db()).unwrap();
+    diesel::sql_query(format!(
+        "UPDATE movements SET moved_at = moved_at - interval '3 days' WHERE id = {}",
+        out.body["id"]
+    ))
+    .execute(&mut app.db())
+    .unwrap();
+    let later = app.get("/api/v1/boxes?status=out");
+    assert_eq!(later.items()[0]["out"]["hours"], 72);
+}
+
+#[test]
+fn the_moves_across_boxes_newest_first_by_time_reason_place_and_actor() {
+    let app = TestApp::spawn();
+    let repo = repository(&app);
+    let a = id(&new_box(&app, "A", repo.shelves[0], json!({})));
+    let b = id(&new_box(&app, "B", repo.shelves[3], json!({})));
+    let started = chrono::Utc::now();
+    move_box(&app, a, json!({"to_location_id": repo.reading_room, "reason": "reading_room"}));
+    let conservator = app.key("conservator");
+    let to_lab = app
+        .request_as(Some(&conservator), Method::POST, &format!("/api/v1/boxes/{b}/moves"))
+        .json(&json!({"to_location_id": repo.lab, "reason": "conservation"}))
+        .send();
+    assert_eq!(Answer::from(to_lab).status, 201);
+    move_box(&app, a, json!({"reason": "return"}));
+
+    let moves = |query: &str| app.get(&format!("/api/v1/moves{query}"));
+    let reasons = |query: &str| moves(query).strings("reason");
+    assert_eq!(reasons(""), ["return", "conservation", "reading_room", "intake", "intake"], "newest first");
+    let since = started.to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
+    assert_eq!(reasons(&format!("?from={since}")), ["return", "conservation", "reading_room"]);
+    assert_eq!(reasons(&format!("?to={since}")), ["intake", "intake"]);
+    assert_eq!(reasons("?reason=conservation"), ["conservation"]);
+    assert_eq!(moves(&format!("?location_id={}", repo.reading_room)).strings("barcode"), ["A", "A"]);
+    assert_eq!(reasons(&format!("?location_id={}", repo.bays[1])), ["conservation", "intake"], "anywhere below");
+    let conservator_id = moves("?reason=conservation").items()[0]["moved_by"].as_i64().unwrap();
+    assert_eq!(reasons(&format!("?actor={conservator_id}")), ["conservation"]);
+    assert_eq!(app.all_pages("/api/v1/moves?limit=2").len(), 5);
+
+    assert_eq!(moves(&format!("?from={since}&to={since}")).invalid_fields(), ["from"]);
+    assert_eq!(moves("?reason=lunch").invalid_fields(), ["reason"]);
+    assert_eq!(moves("?from=yesterday").invalid_fields(), ["from"]);
+}

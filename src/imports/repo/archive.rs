@@ -231,6 +231,8 @@ pub fn restore(conn: &mut PgConnection, export: impl std::io::BufRead, api_key: 
             }
             counts.insert(table.into(), table_rows.len().into());
         }
+        // An export made before positions were unique: boxes without a place of their own get one.
+        diesel::sql_query("SELECT pk_place_boxes()").execute(conn)?;
         // Ids continue after the restored ones.
         diesel::connection::SimpleConnection::batch_execute(
             conn,

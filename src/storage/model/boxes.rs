@@ -150,7 +150,8 @@ pub struct ArchiveBox {
     pub holds_space: bool,
     /// When it was written off (status `lost`).
     pub lost_at: Option<DateTime<Utc>>,
-    /// Position on the shelf it stands on.
+    /// Its place on the shelf whose space it takes: the one it stands on, or its home while it
+    /// is out; unique there. None for a box that gave its space up (written off).
     pub position: Option<i32>,
     /// Where it is, or for a missing or lost box where it was last recorded.
     pub current_location: Place,
@@ -310,7 +311,30 @@ pub struct BoxFilter {
     pub q: Option<String>,
 }
 
-/// A box in a location's contents: where it stands.
+/// A box in a list: as GET shows it, and for a box that is out, since when and why.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ListedBox {
+    #[serde(flatten)]
+    pub r#box: ArchiveBox,
+    /// For a box out of its shelf (status `out`): the movement that took it where it is.
+    pub out: Option<Outing>,
+}
+
+/// Since when, why and by whom a box is out, and for how long now.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Outing {
+    /// The movement that took it there (`GET /api/v1/moves/{id}`).
+    pub movement_id: i64,
+    pub since: DateTime<Utc>,
+    pub reason: super::MoveReason,
+    pub note: Option<String>,
+    /// Id of the API key that moved it.
+    pub moved_by: i64,
+    /// Whole hours it has been out, at the time of the answer.
+    pub hours: i64,
+}
+
+/// A box in a location's contents: its place, and where it stands.
 #[derive(Debug, Serialize, ToSchema, QueryableByName)]
 pub struct ShelvedBox {
     #[diesel(sql_type = BigInt)]
@@ -332,4 +356,10 @@ pub struct ShelvedBox {
     pub location_id: i64,
     #[diesel(sql_type = Text)]
     pub location_path_code: String,
+    /// The shelf its position is on: the one it stands on, or its home while it is out (none for
+    /// a missing box that gave its space up).
+    #[diesel(sql_type = Nullable<BigInt>)]
+    pub shelf_id: Option<i64>,
+    #[diesel(sql_type = Nullable<Text>)]
+    pub shelf_path_code: Option<String>,
 }

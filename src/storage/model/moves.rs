@@ -2,8 +2,8 @@ use chrono::{DateTime, Utc};
 use diesel::QueryableByName;
 use diesel::sql_types::{BigInt, Integer, Nullable, Text, Timestamptz};
 use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
-use validator::Validate;
+use utoipa::{IntoParams, ToSchema};
+use validator::{Validate, ValidationError};
 
 use crate::db::text_enum;
 use crate::error::FieldError;
@@ -82,11 +82,13 @@ fn destination_rule(reason: MoveReason, to: Option<i64>) -> Option<&'static str>
     }
 }
 
-/// Moves up to 1,000 boxes for one reason, all or nothing.
+/// Moves up to 1,000 boxes, all or nothing.
 #[derive(Debug, Clone, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct BulkMoveRequest {
+    /// Why, for every item that does not say.
     pub reason: MoveReason,
+    /// A note for every item that has none of its own.
     #[validate(length(max = 2000, message = "must be at most 2000 characters"))]
     #[schema(max_length = 2000)]
     pub note: Option<String>,
@@ -104,7 +106,8 @@ impl Rules for BulkMoveRequest {
             if item.barcode.is_some() == item.box_id.is_some() {
                 errors.push(FieldError::new(field("barcode"), "give either a barcode or a box_id"));
             }
-            if let Some(message) = destination_rule(self.reason, item.to_location_id) {
+            errors.extend(item.reason.and_then(reason_rule).map(|m| FieldError::new(field("reason"), m)));
+            if let Some(message) = destination_rule(item.reason.unwrap_or(self.reason), item.to_location_id) {
                 errors.push(FieldError::new(field("to_location_id"), message));
             }
         }
@@ -124,6 +127,12 @@ pub struct BulkMoveItem {
     #[validate(range(min = 1, max = 100_000, message = "must be between 1 and 100000"))]
     #[schema(minimum = 1, maximum = 100_000)]
     pub position: Option<i32>,
+    /// Why this box moves, if not for the request's reason.
+    pub reason: Option<MoveReason>,
+    /// Its own note, in place of the request's.
+    #[validate(length(max = 2000, message = "must be at most 2000 characters"))]
+    #[schema(max_length = 2000)]
+    pub note: Option<String>,
 }
 
 /// A missing or lost box found where it is recorded.
@@ -155,6 +164,9 @@ pub struct Movement {
     pub id: i64,
     #[diesel(sql_type = BigInt)]
     pub box_id: i64,
+    #[diesel(sql_type = Text)]
+    #[schema(example = "HS-000123")]
+    pub barcode: String,
     /// Where it came from (none for its intake).
     #[diesel(sql_type = Nullable<BigInt>)]
     pub from_location_id: Option<i64>,
@@ -179,6 +191,32 @@ pub struct Movement {
     /// Id of the API key that moved it.
     #[diesel(sql_type = BigInt)]
     pub moved_by: i64,
+}
+
+/// Filters of the movements across boxes; all optional, combined with AND.
+#[derive(Debug, Clone, Default, Deserialize, Validate, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+#[validate(schema(function = "from_before_to", skip_on_field_errors = true))]
+pub struct MoveFilter {
+    /// Only movements at or after this time.
+    pub from: Option<DateTime<Utc>>,
+    /// Only movements before this time.
+    pub to: Option<DateTime<Utc>>,
+    pub reason: Option<MoveReason>,
+    /// Only movements from or to this location or any place below it.
+    pub location_id: Option<i64>,
+    /// Only movements made by this API key.
+    pub actor: Option<i64>,
+}
+
+fn from_before_to(filter: &MoveFilter) -> Result<(), ValidationError> {
+    match (filter.from, filter.to) {
+        (Some(from), Some(to)) if from >= to => {
+            Err(ValidationError::new("from").with_message("`from` must be before `to`".into()))
+        }
+        _ => Ok(()),
+    }
 }
 
 /// A movement is what a box's `box.moved` event carries.

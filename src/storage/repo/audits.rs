@@ -298,7 +298,7 @@ pub fn reconcile(conn: &mut PgConnection, id: i64, actor: &Actor) -> Result<Audi
         .select(boxes::id)
         .load(conn)?;
     let orders: Vec<MoveOrder> =
-        unexpected.iter().map(|&box_id| MoveOrder { box_id, to: Some(location_id), position: None }).collect();
+        unexpected.iter().map(|&box_id| MoveOrder { box_id, to: Some(location_id), ..MoveOrder::default() }).collect();
     let correction = MoveContext { reason: MoveReason::AuditCorrection, note: None, audit_id: Some(id) };
     let mut outcome = moves::move_boxes(conn, &orders, &correction, actor)?;
     if outcome.is_err() && give_up_space(conn, location_id, actor)? {

@@ -5,7 +5,9 @@ use diesel::dsl::{AsSelect, now};
 use diesel::pg::Pg;
 use diesel::prelude::*;
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
-use diesel::sql_types::{BigInt, Integer, Text};
+use std::collections::HashMap;
+
+use diesel::sql_types::{Array, BigInt, Integer, Text};
 use diesel_async::AsyncPgConnection;
 
 use super::moves::{self, MoveContext};
@@ -18,8 +20,8 @@ use crate::events::repo as events;
 use crate::keys::model::Actor;
 use crate::schema::{boxes, fonds, locations};
 use crate::storage::model::{
-    ArchiveBox, BoxFilter, BoxPatch, BoxRecord, BoxStatus, ContainerType, LocationKind, MoveReason, NewBox,
-    STANDARD_BOX_WIDTH_MM, ShelvedBox, box_places,
+    ArchiveBox, BoxFilter, BoxPatch, BoxRecord, BoxStatus, ContainerType, ListedBox, LocationKind, MoveReason, NewBox,
+    Outing, STANDARD_BOX_WIDTH_MM, ShelvedBox, box_places,
 };
 
 /// Boxes as the API shows them, read through the `box_places` view in one statement.
@@ -51,16 +53,64 @@ pub async fn get_by_barcode(conn: &AsyncPgConnection, barcode: &str) -> Result<A
 }
 
 /// Boxes matching `filter` in id order (searched: best first, see `db::search`) after `after`;
-/// `limit + 1` at most, each with its tier.
+/// `limit + 1` at most, each with its tier, and since when and why those out are out.
 pub fn list(
     conn: &mut PgConnection,
     filter: &BoxFilter,
     after: Option<(u8, i64)>,
     limit: i64,
-) -> Result<Vec<(u8, ArchiveBox)>> {
+) -> Result<Vec<(u8, ListedBox)>> {
     let search = filter.q.as_deref().map(Search::new);
     let rows = ranked(&mut BoxList { conn, filter }, search.as_ref(), after, limit)?;
-    Ok(rows.into_iter().map(|(tier, row)| (tier, row.into())).collect())
+    let boxes: Vec<(u8, ArchiveBox)> = rows.into_iter().map(|(tier, row)| (tier, row.into())).collect();
+    let out: Vec<i64> = boxes.iter().filter(|(_, b)| b.status == BoxStatus::Out).map(|(_, b)| b.id).collect();
+    let mut outings = outings(conn, &out)?;
+    Ok(boxes.into_iter().map(|(tier, b)| (tier, ListedBox { out: outings.remove(&b.id), r#box: b })).collect())
+}
+
+/// The outing of each of these boxes: its latest movement, by box id.
+fn outings(conn: &mut PgConnection, ids: &[i64]) -> Result<HashMap<i64, Outing>> {
+    if ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let latest: Vec<LatestMovement> = diesel::sql_query(
+        "SELECT DISTINCT ON (box_id) box_id, id, moved_at, reason, note, moved_by FROM movements \
+         WHERE box_id = ANY($1) ORDER BY box_id, id DESC",
+    )
+    .bind::<Array<BigInt>, _>(ids)
+    .load(conn)?;
+    let answered_at = chrono::Utc::now();
+    Ok(latest
+        .into_iter()
+        .map(|m| {
+            let hours = (answered_at - m.moved_at).num_hours().max(0);
+            let outing = Outing {
+                movement_id: m.id,
+                since: m.moved_at,
+                reason: m.reason,
+                note: m.note,
+                moved_by: m.moved_by,
+                hours,
+            };
+            (m.box_id, outing)
+        })
+        .collect())
+}
+
+#[derive(QueryableByName)]
+struct LatestMovement {
+    #[diesel(sql_type = BigInt)]
+    box_id: i64,
+    #[diesel(sql_type = BigInt)]
+    id: i64,
+    #[diesel(sql_type = diesel::sql_types::Timestamptz)]
+    moved_at: chrono::DateTime<chrono::Utc>,
+    #[diesel(sql_type = Text)]
+    reason: MoveReason,
+    #[diesel(sql_type = diesel::sql_types::Nullable<Text>)]
+    note: Option<String>,
+    #[diesel(sql_type = BigInt)]
+    moved_by: i64,
 }
 
 struct BoxList<'a> {
@@ -150,6 +200,12 @@ pub fn create(conn: &mut PgConnection, new: &NewBox, actor: &Actor) -> Result<Ar
     }
     let mut shelves = LockedShelves::lock(conn, [home])?;
     shelves.reserve(home, width).map_err(Error::Conflict)?;
+    shelves.load_places(conn, [home])?;
+    // Its place: the position asked for, or the lowest free one (0: no box has that id yet).
+    let position = match new.position {
+        Some(asked) => shelves.take(home, asked, 0, &new.barcode).map(|()| asked).map_err(Error::Conflict)?,
+        None => shelves.take_free(home, 0, &new.barcode).expect("the home shelf is locked"),
+    };
     let id = diesel::insert_into(boxes::table)
         .values((
             boxes::barcode.eq(&new.barcode),
@@ -159,7 +215,7 @@ pub fn create(conn: &mut PgConnection, new: &NewBox, actor: &Actor) -> Result<Ar
             boxes::width_mm.eq(width),
             boxes::home_location_id.eq(home),
             boxes::current_location_id.eq(home),
-            boxes::position.eq(new.position),
+            boxes::position.eq(position),
             boxes::notes.eq(&new.notes),
             boxes::created_by.eq(actor.key_id),
             boxes::updated_by.eq(actor.key_id),
@@ -174,7 +230,7 @@ pub fn create(conn: &mut PgConnection, new: &NewBox, actor: &Actor) -> Result<Ar
         })?;
     shelves.save(conn)?;
     let intake = MoveContext { reason: MoveReason::Intake, note: None, audit_id: None };
-    moves::record(conn, id, None, home, new.position, &intake, actor)?;
+    moves::record(conn, id, None, home, Some(position), &intake, actor)?;
     let created = get(conn, id)?;
     events::record(conn, &[Change::created(&created)])?;
     Ok(created)
@@ -206,9 +262,10 @@ pub fn update(
     expected: Option<i32>,
     actor: &Actor,
 ) -> Result<ArchiveBox> {
-    let (version, width, home, current, holds_space): (i32, i32, i64, i64, bool) = boxes::table
+    let (barcode, version, width, home, current, holds_space): (String, i32, i32, i64, i64, bool) = boxes::table
         .find(id)
         .select((
+            boxes::barcode,
             boxes::version,
             boxes::width_mm,
             boxes::home_location_id,
@@ -235,16 +292,23 @@ pub fn update(
     // it gave its space up: it takes space again when it is found).
     let uses = |home| if current_kind == LocationKind::Shelf { current } else { home };
     let (before, after) = (uses(home), uses(new_home));
+    // A new shelf for its space gives it the lowest free place there.
+    let mut position = None;
     if holds_space && (before != after || new_width != width) {
         let mut shelves = LockedShelves::lock(conn, [before, after])?;
         shelves.release(before, width);
         shelves.reserve(after, new_width).map_err(Error::Conflict)?;
+        if before != after {
+            shelves.load_places(conn, [after])?;
+            position = shelves.take_free(after, id, &barcode);
+        }
         shelves.save(conn)?;
     }
     let before = get(conn, id)?;
     diesel::update(boxes::table.find(id))
         .set((
             patch,
+            position.map(|position| boxes::position.eq(position)),
             boxes::version.eq(boxes::version + 1),
             boxes::updated_at.eq(now),
             boxes::updated_by.eq(actor.key_id),
@@ -255,9 +319,10 @@ pub fn update(
     Ok(after)
 }
 
-/// What stands in a location: on a shelf or in a workspace, its boxes by position; higher up,
-/// every box below it by shelf and position. Lost boxes stand nowhere. Keyset: (path code,
-/// position, id).
+/// What stands in a location, and the boxes out of it that keep a place on its shelves: on a
+/// shelf, its boxes by position, a free position a gap in the numbers; higher up, every such
+/// box below it by shelf and position. Lost boxes stand nowhere. Keyset: (shelf's path code or
+/// the place's, position, id).
 pub fn contents(
     conn: &mut PgConnection,
     location_id: i64,
@@ -270,13 +335,20 @@ pub fn contents(
     }
     let (path_code, position, id) = after.unwrap_or_default();
     Ok(diesel::sql_query(
-        "SELECT b.id, b.barcode, b.label, f.code AS fonds_code, b.width_mm, b.position, \
-                CASE WHEN b.missing THEN 'missing' WHEN l.kind = 'shelf' THEN 'on_shelf' ELSE 'out' END AS status, \
-                l.id AS location_id, l.path_code AS location_path_code \
-         FROM boxes b JOIN locations l ON l.id = b.current_location_id LEFT JOIN fonds f ON f.id = b.fonds_id \
-         WHERE (l.id = $1 OR l.ancestor_ids @> ARRAY[$1]) AND b.lost_at IS NULL \
-           AND (l.path_code, coalesce(b.position, 2147483647), b.id) > ($2, $3, $4) \
-         ORDER BY l.path_code, coalesce(b.position, 2147483647), b.id LIMIT $5",
+        "WITH here AS (SELECT id FROM locations WHERE id = $1 OR ancestor_ids @> ARRAY[$1]), \
+              listed AS (SELECT id FROM boxes WHERE current_location_id IN (SELECT id FROM here) \
+                         UNION SELECT id FROM boxes WHERE space_shelf_id IN (SELECT id FROM here)) \
+         SELECT * FROM ( \
+             SELECT b.id, b.barcode, b.label, f.code AS fonds_code, b.width_mm, b.position, \
+                    CASE WHEN b.missing THEN 'missing' WHEN l.kind = 'shelf' THEN 'on_shelf' ELSE 'out' END AS status, \
+                    l.id AS location_id, l.path_code AS location_path_code, \
+                    s.id AS shelf_id, s.path_code AS shelf_path_code, \
+                    coalesce(s.path_code, l.path_code) AS sort_path, coalesce(b.position, 2147483647) AS sort_position \
+             FROM listed JOIN boxes b USING (id) JOIN locations l ON l.id = b.current_location_id \
+             LEFT JOIN locations s ON s.id = b.space_shelf_id LEFT JOIN fonds f ON f.id = b.fonds_id \
+             WHERE b.lost_at IS NULL) c \
+         WHERE (sort_path, sort_position, id) > ($2, $3, $4) \
+         ORDER BY sort_path, sort_position, id LIMIT $5",
     )
     .bind::<BigInt, _>(location_id)
     .bind::<Text, _>(path_code)
@@ -288,5 +360,6 @@ pub fn contents(
 
 /// The keyset of a box in a location's contents.
 pub fn contents_key(shelved: &ShelvedBox) -> (String, i32, i64) {
-    (shelved.location_path_code.clone(), shelved.position.unwrap_or(i32::MAX), shelved.id)
+    let path = shelved.shelf_path_code.as_ref().unwrap_or(&shelved.location_path_code);
+    (path.clone(), shelved.position.unwrap_or(i32::MAX), shelved.id)
 }

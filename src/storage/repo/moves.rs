@@ -16,17 +16,20 @@ use crate::error::{Error, FieldError, Result};
 use crate::events::model::Change;
 use crate::keys::model::{Actor, Permission};
 use crate::schema::{boxes, locations, movements};
-use crate::storage::model::{BulkMoveRequest, LocationKind, MoveReason, Movement, Purpose};
+use crate::storage::model::{BulkMoveRequest, LocationKind, MoveFilter, MoveReason, Movement, Purpose};
 
-/// One box to move: where to (`None`: home, for a return) and at which position.
-#[derive(Debug, Clone)]
+/// One box to move: where to (`None`: home, for a return), at which position, and why when
+/// not for the request's reason.
+#[derive(Debug, Clone, Default)]
 pub struct MoveOrder {
     pub box_id: i64,
     pub to: Option<i64>,
     pub position: Option<i32>,
+    pub reason: Option<MoveReason>,
+    pub note: Option<String>,
 }
 
-/// What the moves of one request share.
+/// What the moves of one request share (each order may give its own reason and note).
 #[derive(Debug, Clone)]
 pub struct MoveContext<'a> {
     pub reason: MoveReason,
@@ -134,30 +137,36 @@ pub fn settle(
     }
     // The shelf whose space it holds: the one it stands on, or its home while it is out.
     let shelf = if place.kind == LocationKind::Shelf { state.current } else { state.home };
-    if found != state.holds_space {
-        // Found without space, or written off with it.
+    // Found, it keeps its place; one that gave its space up takes it again, and the lowest free
+    // position. Written off, it gives both up.
+    let mut position = state.position.filter(|_| found);
+    if found != state.holds_space || (found && position.is_none()) {
         let mut shelves = LockedShelves::lock(conn, [shelf])?;
-        if found {
+        if !found {
+            shelves.release(shelf, state.width_mm);
+        } else if !state.holds_space {
             shelves.reserve(shelf, state.width_mm).map_err(|message| {
                 Error::Conflict(format!("box {}: {message}; move it to a shelf with room instead", state.barcode))
             })?;
-        } else {
-            shelves.release(shelf, state.width_mm);
+        }
+        if found {
+            shelves.load_places(conn, [shelf])?;
+            position = shelves.take_free(shelf, box_id, &state.barcode);
         }
         shelves.save(conn)?;
     }
-    let position = state.position.filter(|_| found && place.kind == LocationKind::Shelf);
     let plan = Planned { order: 0, box_id, from: state.current, to: state.current, home: state.home, position };
     let mut movement = Movement {
         id: 0,
         box_id,
+        barcode: state.barcode.clone(),
         from_location_id: Some(state.current),
         from_path_code: Some(place.path_code.clone()),
         to_location_id: state.current,
         to_path_code: place.path_code,
         reason: context.reason,
         note: context.note.map(str::to_string),
-        position,
+        position: position.filter(|_| place.kind == LocationKind::Shelf),
         audit_id: context.audit_id,
         moved_at: Utc::now().trunc_subsecs(6),
         moved_by: actor.key_id,
@@ -188,7 +197,16 @@ pub fn move_many(conn: &mut PgConnection, request: &BulkMoveRequest, actor: &Act
             (None, None) => Err(Refusal::Invalid("barcode", "give either a barcode or a box_id".into())),
         };
         match box_id {
-            Ok(box_id) => orders.push((index, MoveOrder { box_id, to: item.to_location_id, position: item.position })),
+            Ok(box_id) => orders.push((
+                index,
+                MoveOrder {
+                    box_id,
+                    to: item.to_location_id,
+                    position: item.position,
+                    reason: item.reason,
+                    note: item.note.clone(),
+                },
+            )),
             Err(refusal) => refusals.push((index, refusal)),
         }
     }
@@ -298,7 +316,7 @@ fn execute(
     let mut seen = HashSet::new();
     for (index, order) in orders.iter().enumerate() {
         let state = &locked[&order.box_id];
-        match plan(index, order, state, &places, context.reason, actor, &mut seen) {
+        match plan(index, order, state, &places, order.reason.unwrap_or(context.reason), actor, &mut seen) {
             Ok(plan) => planned.push(plan),
             Err(refusal) => refusals.push((index, refusal)),
         }
@@ -311,23 +329,47 @@ fn execute(
         let state = &locked[&plan.box_id];
         (state.holds_space.then(|| uses(plan.from, state.home)), uses(plan.to, plan.home))
     };
-    // Only shelves whose space changes hands are locked (none for a box going out and back).
-    let changing = planned.iter().map(space).filter(|(before, after)| *before != Some(*after));
+    // A box keeps its place on the shelf whose space it keeps, unless given another; any other
+    // takes the position asked for, or the lowest free one.
+    let keeps_place = |plan: &Planned| {
+        let position = locked[&plan.box_id].position;
+        let (before, after) = space(plan);
+        before == Some(after) && position.is_some() && plan.position.is_none_or(|asked| Some(asked) == position)
+    };
+    let (kept, placed): (Vec<&mut Planned>, Vec<&mut Planned>) = planned.iter_mut().partition(|plan| keeps_place(plan));
+    // Only shelves whose space or places change hands are locked (none for a box going out and back).
+    let changing = placed.iter().map(|plan| space(plan));
     let mut shelves =
         LockedShelves::lock(conn, changing.flat_map(|(before, after)| before.into_iter().chain([after])))?;
-    for plan in &mut planned {
+    for plan in kept {
+        plan.position = locked[&plan.box_id].position;
+    }
+    shelves.load_places(conn, placed.iter().map(|plan| space(plan).1))?;
+    for plan in &placed {
+        let (before, after) = space(plan);
+        before.into_iter().chain([after]).for_each(|shelf| shelves.leave(shelf, plan.box_id));
+    }
+    // Positions asked for first, so that none is given to a box that asked for none.
+    let (asked, free): (Vec<&mut Planned>, Vec<&mut Planned>) =
+        placed.into_iter().partition(|plan| plan.position.is_some());
+    for plan in asked.into_iter().chain(free) {
         let state = &locked[&plan.box_id];
         let (before, after) = space(plan);
-        if before == Some(after) {
-            // Same shelf space: a box going out and back keeps its place on it.
-            plan.position = plan.position.or(state.position);
-        } else {
+        if before != Some(after) {
             if let Some(before) = before {
                 shelves.release(before, state.width_mm);
             }
             if let Err(message) = shelves.reserve(after, state.width_mm) {
                 refusals.push((plan.order, Refusal::Conflict(format!("box {}: {message}", state.barcode))));
             }
+        }
+        match plan.position {
+            Some(position) => {
+                if let Err(message) = shelves.take(after, position, state.id, &state.barcode) {
+                    refusals.push((plan.order, Refusal::Conflict(format!("box {}: {message}", state.barcode))));
+                }
+            }
+            None => plan.position = shelves.take_free(after, state.id, &state.barcode),
         }
     }
     if !refusals.is_empty() {
@@ -340,16 +382,18 @@ fn execute(
     let moved_at = Utc::now().trunc_subsecs(6);
     let mut moved = Vec::with_capacity(planned.len());
     for plan in planned {
+        let order = &orders[plan.order];
         let on_shelf_position = plan.position.filter(|_| places[&plan.to].kind == LocationKind::Shelf);
         let mut movement = Movement {
             id: 0,
             box_id: plan.box_id,
+            barcode: locked[&plan.box_id].barcode.clone(),
             from_location_id: Some(plan.from),
             from_path_code: Some(places[&plan.from].path_code.clone()),
             to_location_id: plan.to,
             to_path_code: places[&plan.to].path_code.clone(),
-            reason: context.reason,
-            note: context.note.map(str::to_string),
+            reason: order.reason.unwrap_or(context.reason),
+            note: order.note.as_deref().or(context.note).map(str::to_string),
             position: on_shelf_position,
             audit_id: context.audit_id,
             moved_at,
@@ -389,7 +433,10 @@ fn plan(
             format!("relocation gives a box a new home shelf; {} is a {}", destination.path_code, destination.kind),
         ));
     }
-    if to == state.current {
+    // On its shelf, a box may only take another position.
+    let moves_along =
+        destination.kind == LocationKind::Shelf && order.position.is_some_and(|p| state.position != Some(p));
+    if to == state.current && !moves_along {
         let hint =
             if state.missing { "; a missing box that turns up there is found with POST /boxes/{id}/found" } else { "" };
         return Err(Refusal::Conflict(format!("box {} is already at {}{hint}", state.barcode, destination.path_code)));
@@ -482,9 +529,10 @@ pub fn record(
 }
 
 /// Movements with the path codes of both places.
-const MOVEMENTS: &str = "SELECT m.id, m.box_id, m.from_location_id, f.path_code AS from_path_code, m.to_location_id, \
-        t.path_code AS to_path_code, m.reason, m.note, m.position, m.audit_id, m.moved_at, m.moved_by \
-    FROM movements m LEFT JOIN locations f ON f.id = m.from_location_id JOIN locations t ON t.id = m.to_location_id";
+const MOVEMENTS: &str = "SELECT m.id, m.box_id, b.barcode, m.from_location_id, f.path_code AS from_path_code, \
+        m.to_location_id, t.path_code AS to_path_code, m.reason, m.note, m.position, m.audit_id, m.moved_at, m.moved_by \
+    FROM movements m JOIN boxes b ON b.id = m.box_id LEFT JOIN locations f ON f.id = m.from_location_id \
+    JOIN locations t ON t.id = m.to_location_id";
 
 /// A box's movements, newest first, before the movement `before`; `limit + 1` at most.
 pub fn history(conn: &mut PgConnection, box_id: i64, before: Option<i64>, limit: i64) -> Result<Vec<Movement>> {
@@ -493,6 +541,26 @@ pub fn history(conn: &mut PgConnection, box_id: i64, before: Option<i64>, limit:
         .bind::<BigInt, _>(before.unwrap_or(i64::MAX))
         .bind::<BigInt, _>(limit + 1)
         .load(conn)?)
+}
+
+/// Movements across boxes matching `filter`, newest first, before the movement `before`;
+/// `limit + 1` at most.
+pub fn list(conn: &mut PgConnection, filter: &MoveFilter, before: Option<i64>, limit: i64) -> Result<Vec<Movement>> {
+    Ok(diesel::sql_query(format!(
+        "{MOVEMENTS} WHERE m.id < $1 AND ($2::timestamptz IS NULL OR m.moved_at >= $2) \
+           AND ($3::timestamptz IS NULL OR m.moved_at < $3) AND ($4::text IS NULL OR m.reason = $4) \
+           AND ($5::int8 IS NULL OR $5 IN (f.id, t.id) OR f.ancestor_ids @> ARRAY[$5] OR t.ancestor_ids @> ARRAY[$5]) \
+           AND ($6::int8 IS NULL OR m.moved_by = $6) \
+         ORDER BY m.id DESC LIMIT $7"
+    ))
+    .bind::<BigInt, _>(before.unwrap_or(i64::MAX))
+    .bind::<Nullable<Timestamptz>, _>(filter.from)
+    .bind::<Nullable<Timestamptz>, _>(filter.to)
+    .bind::<Nullable<Text>, _>(filter.reason)
+    .bind::<Nullable<BigInt>, _>(filter.location_id)
+    .bind::<Nullable<BigInt>, _>(filter.actor)
+    .bind::<BigInt, _>(limit + 1)
+    .load(conn)?)
 }
 
 /// One movement.

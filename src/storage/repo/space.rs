@@ -7,7 +7,7 @@ use diesel::sql_types::{BigInt, Integer, Text};
 
 use crate::db::one_of;
 use crate::error::{Error, Result};
-use crate::schema::locations;
+use crate::schema::{boxes, locations};
 use crate::storage::model::{LocationKind, STANDARD_BOX_WIDTH_MM, ShelfRoom, SpaceFound, SpaceQuery};
 
 #[derive(Debug, Clone)]
@@ -17,6 +17,8 @@ struct ShelfState {
     used_mm: i32,
     box_count: i32,
     changed: bool,
+    /// The boxes with a place on it, by position (once `load_places` has read them).
+    places: BTreeMap<i32, (i64, String)>,
 }
 
 /// Shelves locked for the rest of the transaction, so that their free space cannot change
@@ -48,7 +50,8 @@ impl LockedShelves {
             rows.into_iter()
                 .map(|(id, path_code, capacity, used_mm, box_count)| {
                     let capacity_mm = capacity.unwrap_or(0);
-                    (id, ShelfState { path_code, capacity_mm, used_mm, box_count, changed: false })
+                    let places = BTreeMap::new();
+                    (id, ShelfState { path_code, capacity_mm, used_mm, box_count, changed: false, places })
                 })
                 .collect(),
         ))
@@ -82,6 +85,57 @@ impl LockedShelves {
             state.box_count -= 1;
             state.changed = true;
         }
+    }
+
+    /// Reads which boxes have which places on these locked shelves, for `take` and `take_free`.
+    pub fn load_places(&mut self, conn: &mut PgConnection, shelves: impl IntoIterator<Item = i64>) -> Result<()> {
+        let ids: Vec<i64> = shelves.into_iter().filter(|id| self.has(*id)).collect();
+        if ids.is_empty() {
+            return Ok(());
+        }
+        let rows: Vec<(Option<i64>, Option<i32>, i64, String)> = boxes::table
+            .filter(one_of(boxes::space_shelf_id.assume_not_null(), &ids))
+            .filter(boxes::position.is_not_null())
+            .select((boxes::space_shelf_id, boxes::position, boxes::id, boxes::barcode))
+            .load(conn)?;
+        for (shelf, position, id, barcode) in rows {
+            if let (Some(state), Some(position)) = (shelf.and_then(|shelf| self.0.get_mut(&shelf)), position) {
+                state.places.insert(position, (id, barcode));
+            }
+        }
+        Ok(())
+    }
+
+    /// Gives up the place a box has on `shelf`, if any (it moves away or takes another).
+    pub fn leave(&mut self, shelf: i64, box_id: i64) {
+        if let Some(state) = self.0.get_mut(&shelf) {
+            state.places.retain(|_, (id, _)| *id != box_id);
+        }
+    }
+
+    /// Takes `position` on `shelf` for a box, or says which box has it.
+    pub fn take(&mut self, shelf: i64, position: i32, box_id: i64, barcode: &str) -> std::result::Result<(), String> {
+        let state = self.0.get_mut(&shelf).ok_or_else(|| format!("location {shelf} is not a shelf"))?;
+        match state.places.get(&position) {
+            Some((id, holder)) if *id != box_id => {
+                Err(format!("position {position} on shelf {} is box {holder}'s", state.path_code))
+            }
+            _ => {
+                state.places.insert(position, (box_id, barcode.to_string()));
+                Ok(())
+            }
+        }
+    }
+
+    /// Takes the lowest free position on `shelf` for a box.
+    pub fn take_free(&mut self, shelf: i64, box_id: i64, barcode: &str) -> Option<i32> {
+        let state = self.0.get_mut(&shelf)?;
+        let free = (1..)
+            .zip(state.places.keys())
+            .find(|(n, taken)| n != *taken)
+            .map_or(state.places.len() as i32 + 1, |(n, _)| n);
+        state.places.insert(free, (box_id, barcode.to_string()));
+        Some(free)
     }
 
     /// Writes the counters that changed.

@@ -7,7 +7,7 @@ use crate::http::etag::IfMatch;
 use crate::http::problem::{ApiError, Problem};
 use crate::http::query::{ListQuery, NoFilter, Page, PageParams};
 use crate::http::router::Router;
-use crate::storage::model::{ArchiveBox, BoxFilter, BoxPatch, NewBox, ShelvedBox};
+use crate::storage::model::{ArchiveBox, BoxFilter, BoxPatch, ListedBox, NewBox, ShelvedBox};
 use crate::storage::repo::boxes as repo;
 
 pub fn register(router: &mut Router) {
@@ -35,14 +35,15 @@ async fn create_box(caller: Caller, body: Json<NewBox>) -> Result<Answer, ApiErr
         .await
 }
 
-/// Finds boxes: by barcode, fonds, location (and everything below it), status, or words.
+/// Finds boxes: by barcode, fonds, location (and everything below it), status, or words. A box
+/// that is out says since when, why, by whom, and for how long (`status=out`: what is out).
 #[utoipa::path(get, path = "/api/v1/boxes", tag = "boxes", params(BoxFilter, PageParams),
-    responses((status = 200, description = "A page of boxes", body = Page<ArchiveBox>)))]
-async fn list_boxes(caller: Caller, query: ListQuery<BoxFilter>) -> Result<web::Json<Page<ArchiveBox>>, ApiError> {
+    responses((status = 200, description = "A page of boxes", body = Page<ListedBox>)))]
+async fn list_boxes(caller: Caller, query: ListQuery<BoxFilter>) -> Result<web::Json<Page<ListedBox>>, ApiError> {
     let ListQuery { filter, page } = query;
     let (after, limit) = (page.after()?, page.limit());
     let rows = caller.read(move |conn| repo::list(conn, &filter, after, limit)).await?;
-    Ok(web::Json(Page::from_ranked(rows, &page, |b| b.id)))
+    Ok(web::Json(Page::from_ranked(rows, &page, |b| b.r#box.id)))
 }
 
 /// Where is it? A box by barcode (ignoring case), with its current and home locations and
@@ -82,8 +83,9 @@ async fn update_box(
     caller.run(move |conn, actor| Ok(Answer::tagged(&repo::update(conn, id, &patch, expected, actor)?))).await
 }
 
-/// What stands here: on a shelf or in a workspace, its boxes by position; higher up, every box
-/// below, shelf by shelf.
+/// What stands here, and the boxes out of here that keep a place on its shelves (status `out`,
+/// with where they are): on a shelf, its boxes by position (a free position is a gap in the
+/// numbers); higher up, every box below, shelf by shelf.
 #[utoipa::path(get, path = "/api/v1/locations/{id}/boxes", tag = "locations",
     params(("id" = i64, Path, description = "Location id"), PageParams),
     responses((status = 200, description = "A page of boxes", body = Page<ShelvedBox>)))]

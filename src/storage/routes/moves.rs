@@ -8,7 +8,9 @@ use crate::http::etag::IfMatch;
 use crate::http::problem::{ApiError, Problem};
 use crate::http::query::{ListQuery, NoFilter, Page, PageParams};
 use crate::http::router::Router;
-use crate::storage::model::{BulkMoveRequest, BulkMoved, FoundBox, LostBox, MoveReason, MoveRequest, Movement};
+use crate::storage::model::{
+    BulkMoveRequest, BulkMoved, FoundBox, LostBox, MoveFilter, MoveReason, MoveRequest, Movement,
+};
 use crate::storage::repo::moves::{self as repo, MoveContext, MoveOrder};
 
 pub fn register(router: &mut Router) {
@@ -17,6 +19,7 @@ pub fn register(router: &mut Router) {
     router.add(__path_lost_box, lost_box);
     router.add(__path_list_moves, list_moves);
     router.add(__path_move_boxes, move_boxes);
+    router.add(__path_list_movements, list_movements);
     router.add(__path_get_move, get_move);
 }
 
@@ -39,7 +42,8 @@ async fn move_box(
     let (box_id, request, expected) = (id.into_inner(), body.0, if_match.optional());
     caller
         .run(move |conn, actor| {
-            let order = MoveOrder { box_id, to: request.to_location_id, position: request.position };
+            let order =
+                MoveOrder { box_id, to: request.to_location_id, position: request.position, ..MoveOrder::default() };
             let context = MoveContext { reason: request.reason, note: request.note.as_deref(), audit_id: None };
             Ok(Answer::json(StatusCode::CREATED, &repo::move_one(conn, order, &context, expected, actor)?))
         })
@@ -135,6 +139,17 @@ async fn move_boxes(caller: Caller, body: Json<BulkMoveRequest>) -> Result<Answe
             Ok(Answer::json(StatusCode::CREATED, &BulkMoved { moved: movements.len(), movements }))
         })
         .await
+}
+
+/// Movements across boxes, newest first: the day's moves, what went to the lab, what a person
+/// moved.
+#[utoipa::path(get, path = "/api/v1/moves", tag = "moves", params(MoveFilter, PageParams),
+    responses((status = 200, description = "A page of movements", body = Page<Movement>)))]
+async fn list_movements(caller: Caller, query: ListQuery<MoveFilter>) -> Result<web::Json<Page<Movement>>, ApiError> {
+    let (filter, page) = (query.filter, query.page);
+    let (before, limit) = (page.after::<i64>()?, page.limit());
+    let rows = caller.read(move |conn| repo::list(conn, &filter, before, limit)).await?;
+    Ok(web::Json(Page::from_rows(rows, &page, |m| m.id)))
 }
 
 /// One movement, as kept forever (what its `box.moved` event carries).

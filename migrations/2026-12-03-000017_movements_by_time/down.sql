@@ -1,0 +1,1 @@
+DROP INDEX movements_moved_at;
