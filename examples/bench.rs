@@ -364,6 +364,7 @@ impl Bench<'_> {
                 // The box in the moved event's JSON (a literal, which pgbench does not fill in):
                 // any box costs the same to record.
                 (format!("\"box_id\":{CALIBRATION_BOX},"), "\"box_id\":0,".into()),
+                (format!("\"barcode\":\"HS{CALIBRATION_BOX:07}\""), "\"barcode\":\"HS0000000\"".into()),
                 (format!("'HS{CALIBRATION_BOX:07}'"), "'HS' || lpad(:box::text, 7, '0')".into()),
                 (format!("'{{{CALIBRATION_BOX}}}'"), "ARRAY[:box]::int8[]".into()),
                 (format!("'{CALIBRATION_BOX}'"), ":box".into()),

@@ -19,6 +19,11 @@ pub fn is_future_date(date: NaiveDate) -> bool {
     date > furthest_today().date_naive()
 }
 
+/// Before today everywhere on Earth (the last time zone is 12 hours behind UTC).
+pub fn is_past_date(date: NaiveDate) -> bool {
+    date < (Utc::now() - Duration::hours(12)).date_naive()
+}
+
 /// After this year anywhere on Earth.
 pub fn is_future_year(year: i32) -> bool {
     year > furthest_today().year()

@@ -51,6 +51,15 @@ diesel::table! {
 }
 
 diesel::table! {
+    assessment_withdrawals (assessment_id) {
+        assessment_id -> Int8,
+        reason -> Text,
+        withdrawn_at -> Timestamptz,
+        withdrawn_by -> Int8,
+    }
+}
+
+diesel::table! {
     audit_findings (audit_id, barcode) {
         audit_id -> Int8,
         barcode -> Text,
@@ -269,6 +278,10 @@ diesel::table! {
         created_by -> Int8,
         updated_at -> Timestamptz,
         updated_by -> Int8,
+        priority -> Int2,
+        due_date -> Nullable<Date>,
+        hours -> Nullable<Float8>,
+        conservator_hours -> Jsonb,
     }
 }
 
@@ -323,6 +336,7 @@ diesel::table! {
 }
 
 diesel::joinable!(activity_days -> fonds (fonds_id));
+diesel::joinable!(assessment_withdrawals -> assessments (assessment_id));
 diesel::joinable!(assessments -> api_keys (created_by));
 diesel::joinable!(assessments -> files (file_id));
 diesel::joinable!(audit_findings -> audits (audit_id));
@@ -344,6 +358,7 @@ diesel::joinable!(webhooks -> api_keys (created_by));
 diesel::allow_tables_to_appear_in_same_query!(
     activity_days,
     api_keys,
+    assessment_withdrawals,
     assessments,
     audit_findings,
     audits,

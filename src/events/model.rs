@@ -16,7 +16,7 @@ pub trait Resource: Serialize {
 }
 
 /// Every event type, and whether only the audit trail shows it.
-pub const EVENT_TYPES: [(&str, bool); 21] = [
+pub const EVENT_TYPES: [(&str, bool); 22] = [
     ("location.created", false),
     ("location.updated", false),
     ("location.deleted", false),
@@ -30,6 +30,7 @@ pub const EVENT_TYPES: [(&str, bool); 21] = [
     ("file.created", false),
     ("file.updated", false),
     ("assessment.created", false),
+    ("assessment.withdrawn", false),
     ("treatment.created", false),
     ("treatment.transitioned", false),
     ("vocabulary_term.created", false),
@@ -85,7 +86,7 @@ pub struct Event {
     pub id: String,
     /// `<resource>.<what happened>`: location.created|updated|deleted, box.created|updated|moved,
     /// audit.created|reconciled, fonds.created|updated, file.created|updated,
-    /// assessment.created, treatment.created|transitioned, vocabulary_term.created|updated (and in
+    /// assessment.created|withdrawn, treatment.created|transitioned, vocabulary_term.created|updated (and in
     /// the audit trail only: api_key.created|revoked, webhook.created|deactivated).
     #[diesel(sql_type = Text)]
     #[serde(rename = "type")]

@@ -71,6 +71,7 @@ pub const ROUTES: &[(&str, &str, Access)] = &[
     ("POST", "/api/v1/assessments", Key(WriteAssessments)),
     ("GET", "/api/v1/assessments", Key(Read)),
     ("GET", "/api/v1/assessments/{id}", Key(Read)),
+    ("POST", "/api/v1/assessments/{id}/withdrawal", Key(WithdrawAssessments)),
     ("POST", "/api/v1/treatments", Key(WriteTreatments)),
     ("GET", "/api/v1/treatments", Key(Read)),
     ("POST", "/api/v1/treatments/batch", Key(WriteTreatments)),

@@ -39,6 +39,8 @@ pub enum Permission {
     /// Propose, start, complete, cancel and log treatments.
     WriteTreatments,
     ApproveTreatments,
+    /// Withdraw an assessment recorded in error.
+    WithdrawAssessments,
     ManageVocabularies,
     /// Export the whole archive.
     Archive,
@@ -58,7 +60,10 @@ impl Role {
                 | (Role::Admin, _)
                 | (Role::StorageManager, WriteLocations | WriteBoxes | MoveBoxes | WriteHoldings)
                 | (Role::Conservator, MoveBoxes | WriteAssessments | WriteTreatments)
-                | (Role::HeadConservator, MoveBoxes | WriteAssessments | WriteTreatments | ApproveTreatments)
+                | (
+                    Role::HeadConservator,
+                    MoveBoxes | WriteAssessments | WriteTreatments | ApproveTreatments | WithdrawAssessments
+                )
         )
     }
 }

@@ -1,6 +1,6 @@
 use chrono::NaiveDate;
 use diesel::QueryableByName;
-use diesel::sql_types::{BigInt, Nullable, Text};
+use diesel::sql_types::{BigInt, Double, Nullable, Text};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use validator::{Validate, ValidationError};
@@ -56,13 +56,31 @@ pub struct PageUnits {
     pub leaves: i64,
 }
 
-/// Units treated, and the files they belong to.
+/// Units treated, the files they belong to, and the time spent.
 #[derive(Debug, Clone, Default, Serialize, ToSchema)]
 pub struct Units {
     #[serde(flatten)]
     pub units: PageUnits,
     /// Distinct files.
     pub files: i64,
+    /// Hours spent, as recorded on the treatments (none recorded: 0).
+    pub hours: f64,
+}
+
+/// A material used by the treatments completed in the period, in one unit.
+#[derive(Debug, Clone, Serialize, QueryableByName, ToSchema)]
+pub struct MaterialUsed {
+    /// A material term, e.g. `do_paper`.
+    #[diesel(sql_type = Text)]
+    pub code: String,
+    #[diesel(sql_type = Text)]
+    #[schema(example = "m²")]
+    pub unit: String,
+    #[diesel(sql_type = Double)]
+    pub quantity: f64,
+    /// Treatments that used it.
+    #[diesel(sql_type = BigInt)]
+    pub treatments: i64,
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -80,6 +98,8 @@ pub struct TreatmentFigures {
     pub by_type: Vec<TreatedByType>,
     /// All types together; `files` counts each file touched once.
     pub total: Units,
+    /// Materials whose quantities were recorded, by material and unit.
+    pub materials: Vec<MaterialUsed>,
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]

@@ -6,7 +6,7 @@ use chrono::{DateTime, Days, NaiveTime, Utc};
 use diesel::pg::Pg;
 use diesel::prelude::*;
 use diesel::query_builder::{BoxedSqlQuery, SqlQuery};
-use diesel::sql_types::{BigInt, Bool, Date, Nullable, Text, Timestamptz};
+use diesel::sql_types::{BigInt, Bool, Date, Double, Nullable, Text, Timestamptz};
 
 use super::model::*;
 use crate::error::{Error, Result};
@@ -113,6 +113,8 @@ struct FilesByType {
     treatment_type: Option<String>,
     #[diesel(sql_type = BigInt)]
     files: i64,
+    #[diesel(sql_type = Double)]
+    hours: f64,
 }
 
 fn treatments(
@@ -124,7 +126,7 @@ fn treatments(
 ) -> Result<TreatmentFigures> {
     let (by_type, total) = grouped(
         conn,
-        "SELECT x.type AS treatment_type, count(DISTINCT x.file_id) AS files
+        "SELECT x.type AS treatment_type, count(DISTINCT x.file_id) AS files, coalesce(sum(x.hours), 0) AS hours
          FROM treatments x
          WHERE x.status = 'completed' AND x.completed_at >= $1 AND x.completed_at < $2
            AND ($3::bigint IS NULL OR x.file_id IN (SELECT id FROM files WHERE fonds_id = $3))
@@ -135,13 +137,28 @@ fn treatments(
     let units = |row: &FilesByType| Units {
         units: DayUnits::find(days, "treated", row.treatment_type.as_deref()),
         files: row.files,
+        hours: row.hours,
     };
+    let materials = figure(
+        "SELECT m ->> 'code' AS code, m ->> 'unit' AS unit, sum((m ->> 'quantity')::float8) AS quantity,
+                count(DISTINCT x.id) AS treatments
+         FROM treatments x CROSS JOIN LATERAL jsonb_array_elements(x.materials) m
+         WHERE x.status = 'completed' AND x.completed_at >= $1 AND x.completed_at < $2
+           AND ($3::bigint IS NULL OR x.file_id IN (SELECT id FROM files WHERE fonds_id = $3))
+           AND m ->> 'quantity' IS NOT NULL
+         GROUP BY 1, 2 ORDER BY 1, 2",
+        start,
+        end,
+        fonds,
+    )
+    .load(conn)?;
     Ok(TreatmentFigures {
         by_type: by_type
             .iter()
             .filter_map(|row| Some(TreatedByType { treatment_type: row.treatment_type.clone()?, units: units(row) }))
             .collect(),
         total: total.as_ref().map(units).unwrap_or_default(),
+        materials,
     })
 }
 
@@ -165,7 +182,7 @@ fn assessments(
            AND (x.damages @> '[{\"type\": \"mould\", \"active\": true}]'
                 OR x.damages @> '[{\"type\": \"insects\", \"active\": true}]'
                 OR x.damages @> '[{\"type\": \"termites\", \"active\": true}]')
-           AND x.id NOT IN (SELECT supersedes_id FROM assessments WHERE supersedes_id IS NOT NULL)",
+           AND pk_assessment_counts(x.id)",
         start,
         end,
         fonds,

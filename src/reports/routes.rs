@@ -13,7 +13,8 @@ pub fn register(router: &mut Router) {
     router.add(__path_activity_report, activity_report);
 }
 
-/// The period figures: pages treated by type and files touched, pages assessed by grade,
+/// The period figures: pages treated by type, files touched and hours spent, materials used by
+/// material and unit, pages assessed by grade,
 /// files with active mould or insects, laminated pages found, boxes moved by reason, audits
 /// and their discrepancies; and as at `to`: boxes out, extent held, shelving occupied and
 /// free. JSON, or CSV (`section,item,measure,value`) with `Accept: text/csv`.
@@ -59,6 +60,14 @@ fn csv(report: &ActivityReport) -> String {
     }
     units("assessments", "total".into(), &report.assessments.total, None);
     units("assessments", "laminated".into(), &report.assessments.laminated, None);
+    for (item, hours) in treated.by_type.iter().map(|t| (t.treatment_type.as_str(), t.units.hours)) {
+        rows.push(("treatments".into(), item.into(), "hours", hours.to_string()));
+    }
+    rows.push(("treatments".into(), "total".into(), "hours", treated.total.hours.to_string()));
+    for used in &treated.materials {
+        rows.push(("materials".into(), used.code.clone(), &used.unit, used.quantity.to_string()));
+        rows.push(("materials".into(), used.code.clone(), "treatments", used.treatments.to_string()));
+    }
     let a = &report.assessments;
     rows.push(("assessments".into(), "active mould or insects".into(), "files", a.files_with_active_pests.to_string()));
     for m in &report.movements.by_reason {

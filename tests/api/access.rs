@@ -166,6 +166,11 @@ fn call(app: &TestApp, world: &World, method: &str, route: &str) -> Call {
         }
         ("POST", "/api/v1/assessments") => Call::json(route, json!({"file_id": file, "grade": 2})),
         ("GET", "/api/v1/assessments/{id}") => Call::to("/api/v1/assessments/1"),
+        ("POST", "/api/v1/assessments/{id}/withdrawal") => {
+            // An assessment of its own: each is withdrawn once.
+            let assessed = app.post("/api/v1/assessments", json!({"file_id": file, "grade": 2}));
+            Call::json(format!("/api/v1/assessments/{}/withdrawal", id(&assessed.body)), json!({"reason": "Ghi nhầm"}))
+        }
         ("POST", "/api/v1/treatments") => {
             Call::json(route, json!({"file_id": file, "pages": n.to_string(), "type": "cleaning"}))
         }

@@ -413,6 +413,10 @@ fn every_event_carries_what_a_get_of_its_subject_answers() {
     );
     assert_eq!(batch.status, 201, "{}", batch.text);
     assert_eq!(step(&[]), ["assessment.created", "treatment.created", "treatment.created"]);
+    let withdrawn =
+        app.post(&format!("/api/v1/assessments/{}/withdrawal", id(&assessed.body)), json!({"reason": "Ghi nhầm"}));
+    assert_eq!(withdrawn.status, 200, "{}", withdrawn.text);
+    step(&[]);
     let term = app.post(
         "/api/v1/vocabularies/material/terms",
         json!({"code": "tissue", "label_vi": "Giấy", "label_en": "Tissue"}),

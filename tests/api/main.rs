@@ -16,6 +16,7 @@ mod found;
 mod holdings;
 mod idempotency;
 mod imports;
+mod lab;
 mod locations;
 mod moves;
 mod operations;

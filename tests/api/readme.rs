@@ -38,9 +38,14 @@ fn the_walkthroughs_work_when_pasted_into_a_shell() {
         history,
         audit,
         found_box,
+        out,
+        contents,
+        moves_log,
         scanned_shelf,
         space,
         queue_before,
+        approved,
+        withdrawn,
         queue_after,
         page,
         file,
@@ -52,7 +57,7 @@ fn the_walkthroughs_work_when_pasted_into_a_shell() {
         report,
     ] = answers.as_slice()
     else {
-        panic!("nineteen answers expected:\n{stdout}");
+        panic!("twenty-four answers expected:\n{stdout}");
     };
     // Describing the repository.
     assert_eq!(shelf["items"][0]["path_code"], "K1-P02-G05-3-4");
@@ -77,6 +82,37 @@ fn the_walkthroughs_work_when_pasted_into_a_shell() {
         (found_box["reason"].as_str(), found_box["to_path_code"].as_str()),
         (Some("found"), Some("K1-P02-G06-3-4"))
     );
+    let outings: Vec<(&str, &str, &str)> = out["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| {
+            let outing = &b["out"];
+            (b["barcode"].as_str().unwrap(), outing["reason"].as_str().unwrap(), outing["note"].as_str().unwrap())
+        })
+        .collect();
+    assert_eq!(
+        outings,
+        [("SNV-0001", "conservation", "Bồi nền hồ sơ 37"), ("SNV-0002", "reading_room", "Phiếu yêu cầu số 57")]
+    );
+    assert_eq!(out["items"][1]["out"]["hours"], 0);
+    let places: Vec<(i64, &str, &str)> = contents["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| (b["position"].as_i64().unwrap(), b["barcode"].as_str().unwrap(), b["status"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        places,
+        [(1, "SNV-0001", "out"), (2, "SNV-0002", "out"), (3, "SNV-0003", "on_shelf"), (4, "SNV-0004", "on_shelf")]
+    );
+    let logged: Vec<(&str, &str)> = moves_log["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| (m["barcode"].as_str().unwrap(), m["reason"].as_str().unwrap()))
+        .collect();
+    assert_eq!(logged, [("SNV-0001", "conservation"), ("SNV-0002", "return"), ("SNV-0002", "conservation")]);
     assert_eq!(scanned_shelf["path_code"], "K1-P02-G06-3-4");
     assert_eq!(scanned_shelf["space"]["box_count"], 4, "its three (one missing, keeping its place) and SNV-0004");
     assert_eq!(space["fits"], true);
@@ -84,10 +120,20 @@ fn the_walkthroughs_work_when_pasted_into_a_shell() {
     // The conservator's day.
     assert_eq!(queue_before["items"][0]["pages_waiting"], "1-200");
     assert_eq!(queue_before["items"][0]["treatment_types"], serde_json::json!(["backing"]));
+    let waiting = &approved["items"][0];
+    assert_eq!(
+        (waiting["box_barcode"].as_str(), waiting["in_lab"].as_bool(), waiting["priority"].as_i64()),
+        (Some("SNV-0001"), Some(true), Some(1))
+    );
+    assert_eq!(waiting["treatments"][0]["status"], "approved");
+    assert!(waiting["due_date"].is_string());
+    assert_eq!(withdrawn["withdrawal_reason"], "Ghi nhầm hồ sơ: khảo sát của hồ sơ 38");
     assert_eq!(queue_after["items"].as_array().unwrap().len(), 0);
     let kinds: Vec<&str> = page["events"].as_array().unwrap().iter().map(|e| e["kind"].as_str().unwrap()).collect();
-    assert_eq!(kinds, ["assessment", "treatment", "assessment"], "survey, backing, condition after");
-    assert_eq!(page["current_grade"], 2);
+    assert_eq!(kinds, ["assessment", "treatment", "assessment", "assessment"], "survey, backing, after, withdrawn");
+    assert!(page["events"][3]["assessment"]["withdrawn_at"].is_string());
+    assert_eq!(page["current_grade"], 2, "the withdrawn survey does not count");
+    assert_eq!(page["events"][1]["treatment"]["hours"], 32.0);
     assert_eq!(page["events"][1]["treatment"]["materials"][0]["detail"], "9 g/m²");
     assert_eq!(file["conservation"]["pages_by_grade"], serde_json::json!({"1": 0, "2": 250, "3": 0, "4": 0}));
     assert_eq!(file["conservation"]["pages_treated_by_type"], serde_json::json!({"backing": 200}));
@@ -103,7 +149,12 @@ fn the_walkthroughs_work_when_pasted_into_a_shell() {
     assert_eq!(titles, ["Tập công văn của Sở Nội vụ về công tác cán bộ năm 1976"]);
     assert_eq!(
         report["treatments"]["by_type"][0],
-        serde_json::json!({"type": "backing", "pages": 0, "leaves": 200, "files": 1})
+        serde_json::json!({"type": "backing", "pages": 0, "leaves": 200, "files": 1, "hours": 32.0})
+    );
+    assert_eq!(
+        report["treatments"]["materials"],
+        serde_json::json!([{"code": "cmc", "unit": "g", "quantity": 400.0, "treatments": 1},
+                           {"code": "do_paper", "unit": "m²", "quantity": 6.5, "treatments": 1}])
     );
     assert_eq!(report["movements"]["by_reason"][0]["reason"], "audit_correction");
 }

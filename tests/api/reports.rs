@@ -70,8 +70,11 @@ fn the_figures_reconcile_with_the_records() {
     assert_eq!(r["period"], json!({"from": "2026-01-01", "to": today.to_string(), "fonds_id": null}));
     // Completed in the period: backing of 60 leaves and 40 pages; the 2025 mending and the
     // proposed backing are not counted.
-    assert_eq!(r["treatments"]["by_type"], json!([{"type": "backing", "pages": 40, "leaves": 60, "files": 2}]));
-    assert_eq!(r["treatments"]["total"], json!({"pages": 40, "leaves": 60, "files": 2}));
+    assert_eq!(
+        r["treatments"]["by_type"],
+        json!([{"type": "backing", "pages": 40, "leaves": 60, "files": 2, "hours": 0.0}])
+    );
+    assert_eq!(r["treatments"]["total"], json!({"pages": 40, "leaves": 60, "files": 2, "hours": 0.0}));
     // Surveys in the period with the corrected one replaced, plus the conditions after.
     assert_eq!(
         r["assessments"]["by_grade"],
@@ -117,7 +120,10 @@ fn the_figures_reconcile_with_the_records() {
     assert_eq!(january["stock"]["free_m"], 6.0);
     // 2025 alone: the mending, and the survey of June.
     let last_year = app.get("/api/v1/reports/activity?from=2025-01-01&to=2025-12-31").body;
-    assert_eq!(last_year["treatments"]["by_type"], json!([{"type": "mending", "pages": 0, "leaves": 5, "files": 1}]));
+    assert_eq!(
+        last_year["treatments"]["by_type"],
+        json!([{"type": "mending", "pages": 0, "leaves": 5, "files": 1, "hours": 0.0}])
+    );
     assert_eq!(last_year["assessments"]["by_grade"][0]["grade"], 1);
 }
 
@@ -162,26 +168,31 @@ fn the_kept_day_figures_follow_the_records() {
     };
     // Assessed: 80 pages and 210 leaves from the records above, then 40 + 30 + 20 leaves here.
     figures(
-        json!([{"type": "backing", "pages": 40, "leaves": 90, "files": 3},
-               {"type": "mending", "pages": 0, "leaves": 20, "files": 1}]),
+        json!([{"type": "backing", "pages": 40, "leaves": 90, "files": 3, "hours": 0.0},
+               {"type": "mending", "pages": 0, "leaves": 20, "files": 1, "hours": 0.0}]),
         json!({"pages": 80, "leaves": 300}),
     );
     // The file counted in leaves becomes counted in pages: all its units follow.
     let etag = app.get(&format!("/api/v1/files/{f}")).header("etag").unwrap().to_string();
     assert_eq!(app.patch(&format!("/api/v1/files/{f}"), &etag, json!({"numbering": "page"})).status, 200);
     figures(
-        json!([{"type": "backing", "pages": 70, "leaves": 60, "files": 3},
-               {"type": "mending", "pages": 20, "leaves": 0, "files": 1}]),
+        json!([{"type": "backing", "pages": 70, "leaves": 60, "files": 3, "hours": 0.0},
+               {"type": "mending", "pages": 20, "leaves": 0, "files": 1, "hours": 0.0}]),
         json!({"pages": 170, "leaves": 210}),
     );
 
-    // And the kept days equal the records recounted from scratch.
+    assert_kept_days_are_the_records_recounted(&app);
+}
+
+/// The kept days equal the records recounted from scratch.
+#[track_caller]
+pub fn assert_kept_days_are_the_records_recounted(app: &TestApp) {
     let recounted = "SELECT c.day, f.fonds_id, f.numbering, c.figure, c.item, sum(c.units)
                      FROM counted_activity c JOIN files f ON f.id = c.file_id GROUP BY 1, 2, 3, 4, 5";
     let kept = "SELECT day, fonds_id, numbering, figure, item, units FROM activity_days WHERE units <> 0";
     let differing = format!("(({kept} EXCEPT {recounted}) UNION ALL ({recounted} EXCEPT {kept})) d");
-    assert_eq!(count_rows(&app, &differing), 0);
-    assert!(count_rows(&app, "activity_days") > 0);
+    assert_eq!(count_rows(app, &differing), 0);
+    assert!(count_rows(app, "activity_days") > 0);
 }
 
 #[test]

@@ -30,6 +30,9 @@ diesel::table! {
         treatment_id -> Nullable<Int8>,
         created_at -> Timestamptz,
         created_by -> Int8,
+        withdrawn_at -> Nullable<Timestamptz>,
+        withdrawn_by -> Nullable<Int8>,
+        withdrawal_reason -> Nullable<Text>,
     }
 }
 
@@ -81,6 +84,11 @@ pub struct Assessment {
     pub treatment_id: Option<i64>,
     pub created_at: DateTime<Utc>,
     pub created_by: i64,
+    /// When it was withdrawn, recorded in error: it counts nowhere since, and stays in the page
+    /// history marked so.
+    pub withdrawn_at: Option<DateTime<Utc>>,
+    pub withdrawn_by: Option<i64>,
+    pub withdrawal_reason: Option<String>,
 }
 
 impl Damage {
@@ -206,3 +214,14 @@ pub struct AssessmentFilter {
     /// Assessed before.
     pub to: Option<DateTime<Utc>>,
 }
+
+/// Withdraws an assessment recorded in error (on the wrong file, say).
+#[derive(Debug, Clone, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Withdrawal {
+    #[validate(length(min = 1, max = 2000, message = "must be 1 to 2000 characters"))]
+    #[schema(min_length = 1, max_length = 2000, example = "Ghi nhầm hồ sơ: khảo sát này là của hồ sơ 13")]
+    pub reason: String,
+}
+
+impl Rules for Withdrawal {}

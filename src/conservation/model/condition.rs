@@ -2,12 +2,14 @@
 
 use std::collections::BTreeMap;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
+use diesel::Queryable;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
 
-use super::{Assessment, Treatment};
+use super::{Assessment, Treatment, TreatmentStatus};
+use crate::db::text_enum;
 use crate::holdings::model::PageSet;
 
 /// The conservation state of a file, page by page.
@@ -49,11 +51,25 @@ pub struct PageEvent {
     pub treatment: Option<Treatment>,
 }
 
+text_enum! {
+    /// Which work the queue lists.
+    pub enum QueueStage {
+        /// Pages whose condition calls for treatment, whether or not one is proposed.
+        Waiting = "waiting",
+        /// Treatments approved and not started: the pages they cover.
+        Approved = "approved",
+        /// Treatments started and not completed: the pages they cover.
+        InProgress = "in_progress",
+    }
+}
+
 #[derive(Debug, Clone, Default, Deserialize, Validate, IntoParams)]
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct QueueFilter {
     pub fonds_id: Option<i64>,
+    /// `waiting` (default), `approved` or `in_progress`.
+    pub stage: Option<QueueStage>,
     /// A treatment type: pages whose condition calls for it (it is recommended, or nothing is
     /// recommended and the grade is 3–4) and that no completed treatment of it has covered since.
     #[serde(rename = "type")]
@@ -61,7 +77,7 @@ pub struct QueueFilter {
     pub treatment_type: Option<String>,
 }
 
-/// A file with pages waiting for treatment.
+/// A file with pages waiting for treatment (or, at a later stage, in treatments at that stage).
 #[derive(Debug, Serialize, ToSchema)]
 pub struct QueueEntry {
     pub file_id: i64,
@@ -70,8 +86,19 @@ pub struct QueueEntry {
     pub file_no: i32,
     pub title: String,
     pub box_id: Option<i64>,
-    /// The worst current grade among the waiting pages.
-    pub worst_grade: i16,
+    /// The box's barcode, where it stands now, and whether that is a conservation lab.
+    pub box_barcode: Option<String>,
+    pub box_path_code: Option<String>,
+    pub in_lab: bool,
+    /// The most urgent priority among its open treatments (of the stage); 2, normal, with none.
+    #[schema(minimum = 1, maximum = 3)]
+    pub priority: i16,
+    /// The earliest due date among them.
+    pub due_date: Option<NaiveDate>,
+    /// Its open treatments (of the stage asked for, and the type), most urgent first.
+    pub treatments: Vec<QueuedTreatment>,
+    /// The worst current grade among the waiting pages (none: never assessed).
+    pub worst_grade: Option<i16>,
     /// Whether active damage (live mould, insects) touches the waiting pages.
     pub active_damage: bool,
     #[schema(value_type = String, example = "1-120, 140")]
@@ -79,4 +106,19 @@ pub struct QueueEntry {
     pub pages_waiting_count: i64,
     /// The treatments the waiting pages call for (empty: grade 3–4 with none recommended).
     pub treatment_types: Vec<String>,
+}
+
+/// An open treatment of a file in the queue.
+#[derive(Debug, Clone, Serialize, Queryable, ToSchema)]
+pub struct QueuedTreatment {
+    pub id: i64,
+    #[serde(skip)]
+    pub file_id: i64,
+    #[serde(rename = "type")]
+    pub treatment_type: String,
+    pub status: TreatmentStatus,
+    #[schema(value_type = String, example = "1-120")]
+    pub pages: PageSet,
+    pub priority: i16,
+    pub due_date: Option<NaiveDate>,
 }

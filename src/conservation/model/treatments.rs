@@ -1,4 +1,4 @@
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -14,6 +14,9 @@ use crate::http::etag::Versioned;
 use crate::schema::{treatment_transitions, treatments};
 
 pub const MAX_BATCH: usize = 10_000;
+
+/// A proposal's priority when none is given: normal.
+pub const DEFAULT_PRIORITY: i16 = 2;
 
 text_enum! {
     /// Where a treatment is in its workflow: proposed → approved → in_progress → completed, or
@@ -55,6 +58,17 @@ text_enum! {
     }
 }
 
+text_enum! {
+    /// What a material's quantity is counted in.
+    pub enum MaterialUnit {
+        SquareMetre = "m²",
+        Sheet = "sheet",
+        Gram = "g",
+        Millilitre = "ml",
+        Litre = "l",
+    }
+}
+
 /// A material used, with what is worth saying about it.
 #[derive(Debug, Clone, Serialize, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -66,6 +80,61 @@ pub struct Material {
     #[validate(length(max = 200, message = "must be at most 200 characters"))]
     #[schema(max_length = 200, example = "9 g/m²")]
     pub detail: Option<String>,
+    /// How much, in `unit` (more than 0): given together, or not at all.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(example = 2.5, exclusive_minimum = 0, maximum = 1_000_000)]
+    pub quantity: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unit: Option<MaterialUnit>,
+}
+
+/// The rules of materials' quantities, for fields under `prefix`.
+fn material_rules(materials: &[Material], prefix: &str, errors: &mut Vec<FieldError>) {
+    for (index, material) in materials.iter().enumerate() {
+        let field = |name: &str| format!("{prefix}materials[{index}].{name}");
+        match (material.quantity, material.unit) {
+            (Some(quantity), _) if !(quantity > 0.0 && quantity <= 1_000_000.0) => {
+                errors.push(FieldError::new(field("quantity"), "must be more than 0 and at most 1000000"))
+            }
+            (Some(_), None) => errors.push(FieldError::new(field("unit"), "is required with a quantity")),
+            (None, Some(_)) => errors.push(FieldError::new(field("quantity"), "is required with a unit")),
+            _ => {}
+        }
+    }
+}
+
+/// Time one conservator spent on a treatment.
+#[derive(Debug, Clone, Serialize, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ConservatorHours {
+    /// One of the treatment's conservators.
+    #[schema(example = "Nguyễn Thị Lan")]
+    pub name: String,
+    #[validate(range(min = 0.0, max = 10_000.0, message = "must be between 0 and 10000"))]
+    #[schema(minimum = 0, maximum = 10_000, example = 6.5)]
+    pub hours: f64,
+}
+
+/// The hours of a treatment: each conservator's one of `conservators`, and their sum the total
+/// when both are given.
+fn hours_rules(hours: Option<f64>, by: &[ConservatorHours], conservators: &[&str], errors: &mut Vec<FieldError>) {
+    for (index, entry) in by.iter().enumerate() {
+        if !conservators.contains(&entry.name.as_str()) {
+            errors.push(FieldError::new(format!("conservator_hours[{index}].name"), "is not one of the conservators"));
+        }
+    }
+    let sum: f64 = by.iter().map(|entry| entry.hours).sum();
+    if let Some(total) = hours
+        && !by.is_empty()
+        && (total - sum).abs() > 0.005
+    {
+        errors.push(FieldError::new("hours", format!("must be the conservators' hours added up ({sum})")));
+    }
+}
+
+/// The total hours: as given, or the conservators' added up.
+pub fn total_hours(hours: Option<f64>, by: &[ConservatorHours]) -> Option<f64> {
+    hours.or_else(|| (!by.is_empty()).then(|| by.iter().map(|entry| entry.hours).sum()))
 }
 
 /// A treatment of some pages of a file.
@@ -103,6 +172,14 @@ pub struct Treatment {
     pub created_by: i64,
     pub updated_at: DateTime<Utc>,
     pub updated_by: i64,
+    /// 1 urgent, 2 normal, 3 when time allows.
+    pub priority: i16,
+    /// When the work should be done by.
+    pub due_date: Option<NaiveDate>,
+    /// Time spent, in hours.
+    pub hours: Option<f64>,
+    #[schema(value_type = Vec<ConservatorHours>)]
+    pub conservator_hours: Json<Vec<ConservatorHours>>,
 }
 
 impl Versioned for Treatment {
@@ -179,17 +256,40 @@ pub struct NewTreatment {
     pub completed_at: Option<DateTime<Utc>>,
     #[validate(nested)]
     pub after: Option<ConditionInput>,
+    /// 1 urgent, 2 normal (default), 3 when time allows.
+    #[validate(range(min = 1, max = 3, message = "must be 1, 2 or 3"))]
+    #[schema(minimum = 1, maximum = 3)]
+    pub priority: Option<i16>,
+    /// For a proposal: when the work should be done by (not before the day it is proposed).
+    pub due_date: Option<NaiveDate>,
+    /// For work done: time spent, in hours; the conservators' hours added up when left out.
+    #[validate(range(min = 0.0, max = 10_000.0, message = "must be between 0 and 10000"))]
+    #[schema(minimum = 0, maximum = 10_000)]
+    pub hours: Option<f64>,
+    /// For work done: each conservator's hours.
+    #[serde(default)]
+    #[validate(length(max = 20, message = "at most 20 entries"), nested)]
+    #[schema(max_items = 20)]
+    pub conservator_hours: Vec<ConservatorHours>,
 }
 
 impl Rules for NewTreatment {
     fn broken_rules(&self) -> Vec<FieldError> {
         let mut errors = Vec::new();
+        material_rules(&self.materials, "", &mut errors);
+        let conservators: Vec<&str> = self.conservators.iter().map(String::as_str).collect();
+        hours_rules(self.hours, &self.conservator_hours, &conservators, &mut errors);
+        if self.due_date.is_some_and(crate::clock::is_past_date) {
+            errors.push(FieldError::new("due_date", "must not be before the day the treatment is proposed"));
+        }
         match self.status.unwrap_or(TreatmentStatus::Proposed) {
             TreatmentStatus::Proposed => {
                 for (field, given) in [
                     ("started_at", self.started_at.is_some()),
                     ("completed_at", self.completed_at.is_some()),
                     ("after", self.after.is_some()),
+                    ("hours", self.hours.is_some()),
+                    ("conservator_hours", !self.conservator_hours.is_empty()),
                 ] {
                     if given {
                         errors.push(FieldError::new(field, "is only for logging a completed treatment"));
@@ -197,6 +297,9 @@ impl Rules for NewTreatment {
                 }
             }
             TreatmentStatus::Completed => {
+                if self.due_date.is_some() {
+                    errors.push(FieldError::new("due_date", "is for a proposal, not for work done"));
+                }
                 if self.after.is_none() {
                     errors.push(FieldError::new(
                         "after",
@@ -235,17 +338,67 @@ pub struct TransitionRequest {
     /// The condition after: required to complete.
     #[validate(nested)]
     pub after: Option<ConditionInput>,
+    /// A new priority (while the treatment stays open).
+    #[validate(range(min = 1, max = 3, message = "must be 1, 2 or 3"))]
+    #[schema(minimum = 1, maximum = 3)]
+    pub priority: Option<i16>,
+    /// A new due date (while it stays open; not before today).
+    pub due_date: Option<NaiveDate>,
+    /// When completing: the materials used, in place of those proposed.
+    #[validate(length(max = 30, message = "at most 30 materials"), nested)]
+    #[schema(max_items = 30)]
+    pub materials: Option<Vec<Material>>,
+    /// When completing: time spent, in hours; the conservators' hours added up when left out.
+    #[validate(range(min = 0.0, max = 10_000.0, message = "must be between 0 and 10000"))]
+    #[schema(minimum = 0, maximum = 10_000)]
+    pub hours: Option<f64>,
+    /// When completing: each conservator's hours (names among the treatment's conservators).
+    #[serde(default)]
+    #[validate(length(max = 20, message = "at most 20 entries"), nested)]
+    #[schema(max_items = 20)]
+    pub conservator_hours: Vec<ConservatorHours>,
 }
 
 impl Rules for TransitionRequest {
     fn broken_rules(&self) -> Vec<FieldError> {
-        match (self.to, &self.after) {
-            (TreatmentStatus::Completed, None) => {
-                vec![FieldError::new("after", "is required: completing a treatment records the condition after")]
+        let mut errors = Vec::new();
+        let completing = self.to == TreatmentStatus::Completed;
+        match (completing, &self.after) {
+            (true, None) => {
+                errors.push(FieldError::new("after", "is required: completing a treatment records the condition after"))
             }
-            (TreatmentStatus::Completed, Some(_)) | (_, None) => Vec::new(),
-            (_, Some(_)) => vec![FieldError::new("after", "is only given when completing")],
+            (false, Some(_)) => errors.push(FieldError::new("after", "is only given when completing")),
+            _ => {}
         }
+        for (field, given) in [
+            ("materials", self.materials.is_some()),
+            ("hours", self.hours.is_some()),
+            ("conservator_hours", !self.conservator_hours.is_empty()),
+        ] {
+            if given && !completing {
+                errors.push(FieldError::new(field, "is only given when completing"));
+            }
+        }
+        let stays_open = self.to.is_open();
+        for (field, given) in [("priority", self.priority.is_some()), ("due_date", self.due_date.is_some())] {
+            if given && !stays_open {
+                errors.push(FieldError::new(field, "is only changed while the treatment stays open"));
+            }
+        }
+        if self.due_date.is_some_and(crate::clock::is_past_date) {
+            errors.push(FieldError::new("due_date", "must not be before today"));
+        }
+        material_rules(self.materials.as_deref().unwrap_or_default(), "", &mut errors);
+        errors
+    }
+}
+
+impl TransitionRequest {
+    /// The rules of the hours against the treatment's conservators.
+    pub fn hours_errors(&self, conservators: &[&str]) -> Vec<FieldError> {
+        let mut errors = Vec::new();
+        hours_rules(self.hours, &self.conservator_hours, conservators, &mut errors);
+        errors
     }
 }
 

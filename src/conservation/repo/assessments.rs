@@ -15,7 +15,7 @@ use crate::events::repo as events;
 use crate::holdings::model::PageSet;
 use crate::holdings::repo::files;
 use crate::keys::model::Actor;
-use crate::schema::{assessments, files as files_table};
+use crate::schema::{assessment_withdrawals, assessments, files as files_table};
 
 /// A condition checked against its file and the vocabularies, ready to store.
 #[derive(Debug, Clone)]
@@ -141,19 +141,28 @@ pub fn create(conn: &mut PgConnection, new: &NewAssessment, actor: &Actor) -> Re
         errors.push(FieldError::new("assessed_at", crate::clock::FUTURE));
     }
     if let Some(supersedes) = new.supersedes_id {
-        let corrected: Option<(i64, Option<i64>)> = assessment_records::table
+        let corrected: Option<(i64, Option<i64>, bool)> = assessment_records::table
             .find(supersedes)
-            .select((assessment_records::file_id, assessment_records::superseded_by))
+            .select((
+                assessment_records::file_id,
+                assessment_records::superseded_by,
+                assessment_records::withdrawn_at.is_not_null(),
+            ))
             .first(conn)
             .optional()?;
         match corrected {
             None => errors.push(FieldError::new("supersedes_id", format!("no assessment has id {supersedes}"))),
-            Some((file_id, _)) if file_id != new.file_id => {
+            Some((file_id, ..)) if file_id != new.file_id => {
                 errors.push(FieldError::new("supersedes_id", format!("assessment {supersedes} is of another file")))
             }
-            Some((_, Some(by))) if errors.is_empty() => {
+            Some((_, Some(by), _)) if errors.is_empty() => {
                 return Err(Error::Conflict(format!(
                     "assessment {supersedes} is already superseded by assessment {by}"
+                )));
+            }
+            Some((.., true)) if errors.is_empty() => {
+                return Err(Error::Conflict(format!(
+                    "assessment {supersedes} is withdrawn: record a new survey instead of a correction"
                 )));
             }
             Some(_) => {}
@@ -218,6 +227,35 @@ pub fn list(
         .load(conn)?)
 }
 
+/// Whether the assessment in `assessments` counts, as `pk_assessment_counts` says: not
+/// withdrawn, and not superseded by a correction that is not withdrawn. Written out so that the
+/// planner sees the anti-joins.
+const COUNTS: &str = "NOT EXISTS (SELECT 1 FROM assessment_withdrawals w WHERE w.assessment_id = assessments.id) \
+    AND NOT EXISTS (SELECT 1 FROM assessments c WHERE c.supersedes_id = assessments.id \
+                    AND NOT EXISTS (SELECT 1 FROM assessment_withdrawals w WHERE w.assessment_id = c.id))";
+
+/// Withdraws an assessment recorded in error: it stops counting and stays, marked, in the page
+/// history. Once.
+pub fn withdraw(conn: &mut PgConnection, id: i64, reason: &str, actor: &Actor) -> Result<Assessment> {
+    let found: Option<i64> = assessments::table.find(id).select(assessments::id).first(conn).optional()?;
+    found.ok_or_else(|| Error::NotFound(format!("no assessment has id {id}")))?;
+    let before = get(conn, id)?;
+    let inserted = diesel::insert_into(assessment_withdrawals::table)
+        .values((
+            assessment_withdrawals::assessment_id.eq(id),
+            assessment_withdrawals::reason.eq(reason),
+            assessment_withdrawals::withdrawn_by.eq(actor.key_id),
+        ))
+        .on_conflict_do_nothing()
+        .execute(conn)?;
+    if inserted == 0 {
+        return Err(Error::Conflict(format!("assessment {id} is withdrawn already")));
+    }
+    let after = get(conn, id)?;
+    events::record(conn, &[Change::new("withdrawn", &after, Some(&before))])?;
+    Ok(after)
+}
+
 /// What the current condition is computed from: a file's assessments that no correction
 /// supersedes, newest first.
 #[derive(Debug, Clone, Queryable)]
@@ -234,12 +272,9 @@ pub struct Survey {
 pub fn surveys_of(conn: &mut PgConnection, file_ids: &[i64]) -> Result<Vec<Survey>> {
     // The base table, not assessment_records: the view's treatment join is not needed here and
     // the planner only drops it after the supersedes join, which costs the queue half its time.
-    let correction = diesel::alias!(assessments as correction);
     Ok(assessments::table
         .filter(assessments::file_id.eq_any(file_ids))
-        .filter(diesel::dsl::not(diesel::dsl::exists(
-            correction.filter(correction.field(assessments::supersedes_id).eq(assessments::id.nullable())),
-        )))
+        .filter(diesel::dsl::sql::<diesel::sql_types::Bool>(COUNTS))
         .order((assessments::file_id, assessments::assessed_at.desc(), assessments::id.desc()))
         .select((
             assessments::file_id,

@@ -11,11 +11,13 @@ use diesel::sql_types::{BigInt, Integer};
 use super::assessments::{Survey, surveys_of};
 use super::treatments::{Done, completed_of};
 use crate::conservation::model::{
-    Assessment, ConditionSummary, PageEvent, PageHistory, QueueEntry, QueueFilter, Treatment, assessment_records,
+    Assessment, ConditionSummary, DEFAULT_PRIORITY, PageEvent, PageHistory, QueueEntry, QueueFilter, QueueStage,
+    QueuedTreatment, Treatment, TreatmentStatus, assessment_records,
 };
 use crate::error::{Error, Result};
 use crate::holdings::model::{File, PageSet};
-use crate::schema::{assessments, files, treatments};
+use crate::schema::{assessments, boxes, files, locations, treatments};
+use crate::storage::model::Purpose;
 
 /// Pages whose current condition comes from one assessment.
 struct Segment<'a> {
@@ -176,7 +178,8 @@ pub fn page_history(conn: &mut PgConnection, file_id: i64, page: i32) -> Result<
         .filter(treatments::pages.contains(page_number()))
         .select(Treatment::as_select())
         .load(conn)?;
-    let current = assessments.iter().filter(|a| a.superseded_by.is_none()).max_by_key(|a| (a.assessed_at, a.id));
+    let counting = assessments.iter().filter(|a| a.superseded_by.is_none() && a.withdrawn_at.is_none());
+    let current = counting.max_by_key(|a| (a.assessed_at, a.id));
     let mut events: Vec<PageEvent> = assessments
         .iter()
         .map(|a| PageEvent {
@@ -208,28 +211,67 @@ pub fn page_history(conn: &mut PgConnection, file_id: i64, page: i32) -> Result<
     })
 }
 
-/// Files with pages waiting for treatment, worst first: by worst grade, then active damage,
-/// then most pages waiting.
-pub fn queue(conn: &mut PgConnection, filter: &QueueFilter) -> Result<Vec<QueueEntry>> {
-    // Candidates: files with any assessment that could put pages in the queue.
-    let mut candidates =
-        files::table
-            .filter(diesel::dsl::exists(assessments::table.filter(assessments::file_id.eq(files::id)).filter(
+/// The queue's entries `skip..skip + take`: files with work at the filter's stage, most urgent
+/// first — by priority (the most urgent of their open treatments; normal without one), then
+/// worst grade, active damage, most pages — each with its box and where that stands now.
+pub fn queue(conn: &mut PgConnection, filter: &QueueFilter, skip: usize, take: usize) -> Result<Vec<QueueEntry>> {
+    let stage = filter.stage.unwrap_or(QueueStage::Waiting);
+    let statuses = match stage {
+        QueueStage::Waiting => TreatmentStatus::OPEN.to_vec(),
+        QueueStage::Approved => vec![TreatmentStatus::Approved],
+        QueueStage::InProgress => vec![TreatmentStatus::InProgress],
+    };
+    let at_stage = || {
+        let mut query = treatments::table.filter(treatments::status.eq_any(statuses.clone())).into_boxed();
+        if let Some(kind) = &filter.treatment_type {
+            query = query.filter(treatments::type_.eq(kind.clone()));
+        }
+        query
+    };
+    // Candidates: files with an assessment that could put pages in the queue, or with
+    // treatments at the later stage asked for.
+    let mut candidates = files::table.select(File::as_select()).into_boxed();
+    candidates = match stage {
+        QueueStage::Waiting => candidates.filter(diesel::dsl::exists(
+            assessments::table.filter(assessments::file_id.eq(files::id)).filter(
                 assessments::grade.ge(3).or(assessments::recommended_treatments.ne(Vec::<Option<String>>::new())),
-            )))
-            .select(File::as_select())
-            .into_boxed();
+            ),
+        )),
+        _ => candidates.filter(files::id.eq_any(at_stage().select(treatments::file_id))),
+    };
     if let Some(fonds_id) = filter.fonds_id {
         candidates = candidates.filter(files::fonds_id.eq(fonds_id));
     }
     let candidates: Vec<File> = candidates.load(conn)?;
-    let records = Records::of(conn, &candidates.iter().map(|f| f.id).collect::<Vec<_>>())?;
+    let ids: Vec<i64> = candidates.iter().map(|f| f.id).collect();
+    let records = Records::of(conn, &ids)?;
+    let mut open: HashMap<i64, Vec<QueuedTreatment>> = HashMap::new();
+    let loaded: Vec<QueuedTreatment> = at_stage()
+        .filter(treatments::file_id.eq_any(&ids))
+        .order((treatments::priority, treatments::due_date.asc().nulls_last(), treatments::id))
+        .select((
+            treatments::id,
+            treatments::file_id,
+            treatments::type_,
+            treatments::status,
+            treatments::pages,
+            treatments::priority,
+            treatments::due_date,
+        ))
+        .load(conn)?;
+    for treatment in loaded {
+        open.entry(treatment.file_id).or_default().push(treatment);
+    }
     let mut entries: Vec<QueueEntry> = candidates
         .into_iter()
         .filter_map(|file| {
             let (surveys, done) = records.of_file(file.id);
             let (segments, _) = current(&surveys, file.page_count);
-            let waiting = waiting(&segments, &done, filter.treatment_type.as_deref())?;
+            let treatments = open.remove(&file.id).unwrap_or_default();
+            let work = match stage {
+                QueueStage::Waiting => waiting(&segments, &done, filter.treatment_type.as_deref())?,
+                _ => in_treatment(&segments, &treatments),
+            };
             Some(QueueEntry {
                 file_id: file.id,
                 fonds_id: file.fonds_id,
@@ -237,21 +279,70 @@ pub fn queue(conn: &mut PgConnection, filter: &QueueFilter) -> Result<Vec<QueueE
                 file_no: file.file_no,
                 title: file.title,
                 box_id: file.box_id,
-                worst_grade: waiting.worst_grade,
-                active_damage: waiting.active_damage,
-                pages_waiting_count: waiting.pages.count(),
-                pages_waiting: waiting.pages,
-                treatment_types: waiting.types,
+                box_barcode: None,
+                box_path_code: None,
+                in_lab: false,
+                priority: treatments.iter().map(|t| t.priority).min().unwrap_or(DEFAULT_PRIORITY),
+                due_date: treatments.iter().filter_map(|t| t.due_date).min(),
+                treatments,
+                worst_grade: (work.worst_grade > 0).then_some(work.worst_grade),
+                active_damage: work.active_damage,
+                pages_waiting_count: work.pages.count(),
+                pages_waiting: work.pages,
+                treatment_types: work.types,
             })
         })
         .collect();
     entries.sort_by(|a, b| {
-        (b.worst_grade, b.active_damage, b.pages_waiting_count, a.file_id).cmp(&(
+        (a.priority, b.worst_grade, b.active_damage, b.pages_waiting_count, a.file_id).cmp(&(
+            b.priority,
             a.worst_grade,
             a.active_damage,
             a.pages_waiting_count,
             b.file_id,
         ))
     });
-    Ok(entries)
+    let mut page: Vec<QueueEntry> = entries.into_iter().skip(skip).take(take).collect();
+    let box_ids: Vec<i64> = page.iter().filter_map(|entry| entry.box_id).collect();
+    let places: HashMap<i64, (String, String, Option<Purpose>)> = boxes::table
+        .inner_join(locations::table.on(locations::id.eq(boxes::current_location_id)))
+        .filter(boxes::id.eq_any(&box_ids))
+        .select((boxes::id, (boxes::barcode, locations::path_code, locations::purpose)))
+        .load::<(i64, (String, String, Option<Purpose>))>(conn)?
+        .into_iter()
+        .collect();
+    for entry in &mut page {
+        if let Some((barcode, path_code, purpose)) = entry.box_id.and_then(|id| places.get(&id)) {
+            entry.box_barcode = Some(barcode.clone());
+            entry.box_path_code = Some(path_code.clone());
+            entry.in_lab = *purpose == Some(Purpose::ConservationLab);
+        }
+    }
+    Ok(page)
+}
+
+/// The pages in these treatments, with the worst current grade (0: never assessed) and any
+/// live damage on them.
+fn in_treatment(segments: &[Segment], treatments: &[QueuedTreatment]) -> Waiting {
+    let pages = treatments.iter().fold(PageSet::default(), |pages, t| pages.union(&t.pages));
+    let mut found = Waiting { pages, worst_grade: 0, active_damage: false, types: Vec::new() };
+    for segment in segments {
+        let touched = segment.pages.intersection(&found.pages);
+        if touched.is_empty() {
+            continue;
+        }
+        found.worst_grade = found.worst_grade.max(segment.survey.grade);
+        found.active_damage |= segment
+            .survey
+            .damages
+            .0
+            .iter()
+            .any(|damage| damage.active && !damage.pages().intersection(&touched).is_empty());
+    }
+    for treatment in treatments {
+        if !found.types.contains(&treatment.treatment_type) {
+            found.types.push(treatment.treatment_type.clone());
+        }
+    }
+    found
 }

@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use diesel::dsl::now;
 use diesel::prelude::*;
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
@@ -11,8 +11,8 @@ use diesel::result::{DatabaseErrorKind, Error as DieselError};
 use super::assessments::{self, CONDITION_VOCABULARIES, CheckedCondition, check_condition};
 use super::vocabularies::Terms;
 use crate::conservation::model::{
-    Assessment, Method, NewTreatment, Transition, TransitionRequest, Treatment, TreatmentDetail, TreatmentFilter,
-    TreatmentStatus, Vocabulary,
+    Assessment, DEFAULT_PRIORITY, Method, NewTreatment, Transition, TransitionRequest, Treatment, TreatmentDetail,
+    TreatmentFilter, TreatmentStatus, Vocabulary, total_hours,
 };
 use crate::error::{Error, FieldError, Result};
 use crate::events::model::Change;
@@ -40,6 +40,10 @@ struct Planned {
     started_at: Option<DateTime<Utc>>,
     completed_at: Option<DateTime<Utc>>,
     after: Option<CheckedCondition>,
+    priority: i16,
+    due_date: Option<NaiveDate>,
+    hours: Option<f64>,
+    conservator_hours: serde_json::Value,
 }
 
 /// Why an entry cannot be stored: invalid fields, or pages already in an open treatment.
@@ -194,6 +198,10 @@ fn plan_one(
         started_at: entry.started_at,
         completed_at,
         after,
+        priority: entry.priority.unwrap_or(DEFAULT_PRIORITY),
+        due_date: entry.due_date,
+        hours: total_hours(entry.hours, &entry.conservator_hours),
+        conservator_hours: serde_json::to_value(&entry.conservator_hours).expect("hours serialise"),
     })
 }
 
@@ -236,6 +244,10 @@ fn insert(conn: &mut PgConnection, planned: Vec<Planned>, actor: &Actor) -> Resu
                     treatments::status.eq(entry.status),
                     treatments::started_at.eq(entry.started_at),
                     treatments::completed_at.eq(entry.completed_at),
+                    treatments::priority.eq(entry.priority),
+                    treatments::due_date.eq(entry.due_date),
+                    treatments::hours.eq(entry.hours),
+                    treatments::conservator_hours.eq(&entry.conservator_hours),
                     treatments::created_by.eq(actor.key_id),
                     treatments::updated_by.eq(actor.key_id),
                 )
@@ -316,19 +328,38 @@ pub fn transition(
     if request.to == TreatmentStatus::Approved && !actor.role.may(Permission::ApproveTreatments) {
         return Err(Error::Forbidden(format!("the {} role may not approve treatments", actor.role)));
     }
+    let conservators: Vec<&str> = current.conservators.iter().flatten().map(String::as_str).collect();
+    let mut errors = request.hours_errors(&conservators);
     // One moment for the step, and for the condition after when it completes.
     let at = Utc::now();
     let mut after_id = None;
     if let (TreatmentStatus::Completed, Some(after)) = (request.to, &request.after) {
         let page_count = files::table.find(current.file_id).select(files::page_count).first(conn)?;
-        let terms = Terms::load(conn, &CONDITION_VOCABULARIES)?;
-        let mut errors = Vec::new();
-        let checked = check_condition(after, &current.pages, page_count, &terms, "after.", &mut errors);
-        if !errors.is_empty() {
-            return Err(Error::Invalid(errors));
+        let mut vocabularies = CONDITION_VOCABULARIES.to_vec();
+        vocabularies.push(Vocabulary::Material);
+        let terms = Terms::load(conn, &vocabularies)?;
+        for (index, material) in request.materials.iter().flatten().enumerate() {
+            terms.check(Vocabulary::Material, &material.code, format!("materials[{index}].code"), &mut errors);
         }
-        after_id = Some(assessments::insert(conn, current.file_id, &current.pages, &checked, Some(at), None, actor)?);
+        let checked = check_condition(after, &current.pages, page_count, &terms, "after.", &mut errors);
+        if errors.is_empty() {
+            after_id =
+                Some(assessments::insert(conn, current.file_id, &current.pages, &checked, Some(at), None, actor)?);
+        }
     }
+    if !errors.is_empty() {
+        return Err(Error::Invalid(errors));
+    }
+    let materials = match &request.materials {
+        Some(used) => serde_json::to_value(used).expect("materials serialise"),
+        None => serde_json::to_value(&current.materials.0).expect("materials serialise"),
+    };
+    let hours = total_hours(request.hours, &request.conservator_hours).or(current.hours);
+    let conservator_hours = match request.conservator_hours.is_empty() {
+        true => serde_json::to_value(&current.conservator_hours.0),
+        false => serde_json::to_value(&request.conservator_hours),
+    }
+    .expect("hours serialise");
     let stamp = |status: TreatmentStatus| (request.to == status).then_some(at);
     diesel::update(treatments::table.find(id))
         .set((
@@ -339,6 +370,11 @@ pub fn transition(
             treatments::completed_at.eq(stamp(TreatmentStatus::Completed)),
             treatments::after_assessment_id.eq(after_id),
             treatments::cancelled_at.eq(stamp(TreatmentStatus::Cancelled)),
+            treatments::priority.eq(request.priority.unwrap_or(current.priority)),
+            treatments::due_date.eq(request.due_date.or(current.due_date)),
+            treatments::materials.eq(materials),
+            treatments::hours.eq(hours),
+            treatments::conservator_hours.eq(conservator_hours),
             treatments::version.eq(treatments::version + 1),
             treatments::updated_at.eq(now),
             treatments::updated_by.eq(actor.key_id),

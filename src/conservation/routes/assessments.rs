@@ -1,7 +1,8 @@
+use actix_web::http::StatusCode;
 use actix_web::web;
 use chrono::{DateTime, Utc};
 
-use crate::conservation::model::{Assessment, AssessmentFilter, NewAssessment};
+use crate::conservation::model::{Assessment, AssessmentFilter, NewAssessment, Withdrawal};
 use crate::conservation::repo::assessments as repo;
 use crate::http::answer::Answer;
 use crate::http::auth::Caller;
@@ -14,6 +15,7 @@ pub fn register(router: &mut Router) {
     router.add(__path_create_assessment, create_assessment);
     router.add(__path_list_assessments, list_assessments);
     router.add(__path_get_assessment, get_assessment);
+    router.add(__path_withdraw_assessment, withdraw_assessment);
 }
 
 /// Records a condition survey of some pages of a file (the whole file when `pages` is left
@@ -51,4 +53,18 @@ async fn list_assessments(
 async fn get_assessment(caller: Caller, id: web::Path<i64>) -> Result<web::Json<Assessment>, ApiError> {
     let id = id.into_inner();
     Ok(web::Json(caller.read(move |conn| repo::get(conn, id)).await?))
+}
+
+/// Withdraws an assessment recorded in error: it stops counting (a file's condition, the queue,
+/// the report) and stays in the page history, marked withdrawn with why. Withdrawing a
+/// correction makes the assessment it corrected count again. For the head conservator and
+/// admins; once.
+#[utoipa::path(post, path = "/api/v1/assessments/{id}/withdrawal", tag = "conservation", request_body = Withdrawal,
+    params(("id" = i64, Path, description = "Assessment id")),
+    responses(
+        (status = 200, description = "Withdrawn", body = Assessment),
+        (status = 409, description = "Withdrawn already", body = Problem, content_type = "application/problem+json")))]
+async fn withdraw_assessment(caller: Caller, id: web::Path<i64>, body: Json<Withdrawal>) -> Result<Answer, ApiError> {
+    let (id, reason) = (id.into_inner(), body.0.reason);
+    caller.run(move |conn, actor| Ok(Answer::json(StatusCode::OK, &repo::withdraw(conn, id, &reason, actor)?))).await
 }

@@ -22,9 +22,12 @@ async fn page_history(caller: Caller, path: web::Path<(i64, i32)>) -> Result<web
     Ok(web::Json(caller.read(move |conn| repo::page_history(conn, id, page)).await?))
 }
 
-/// What waits for treatment, worst first (grade, active damage, pages waiting): files with pages
-/// whose current grade is 3 or 4, or with a recommended treatment, and no completed treatment of
-/// that type since, each with the waiting pages.
+/// What waits for treatment, most urgent first (the priority of its open treatments, then
+/// grade, active damage, pages waiting): files with pages whose current grade is 3 or 4, or with
+/// a recommended treatment, and no completed treatment of that type since, each with the
+/// waiting pages, its open treatments, and its box and where that stands now. `stage=approved`
+/// or `in_progress`: the files with treatments approved and not started, or started, and their
+/// pages.
 #[utoipa::path(get, path = "/api/v1/conservation/queue", tag = "conservation", params(QueueFilter, PageParams),
     responses((status = 200, description = "A page of the queue", body = Page<QueueEntry>)))]
 async fn conservation_queue(
@@ -33,8 +36,7 @@ async fn conservation_queue(
 ) -> Result<web::Json<Page<QueueEntry>>, ApiError> {
     let ListQuery { filter, page } = query;
     let (skip, limit) = (page.after::<usize>()?.unwrap_or(0), page.limit());
-    let entries = caller.read(move |conn| repo::queue(conn, &filter)).await?;
     // The queue is ranked as a whole; its cursor is a position in it.
-    let rows: Vec<QueueEntry> = entries.into_iter().skip(skip).take(limit as usize + 1).collect();
+    let rows = caller.read(move |conn| repo::queue(conn, &filter, skip, limit as usize + 1)).await?;
     Ok(web::Json(Page::from_rows(rows, &page, |_| skip + limit as usize)))
 }

@@ -20,7 +20,7 @@ use crate::keys::sealing::SealingKey;
 const VERSION: u64 = 2;
 
 /// The tables of an export, in an order that restores: each after what it refers to.
-const ARCHIVE: [(&str, &str); 16] = [
+const ARCHIVE: [(&str, &str); 17] = [
     ("api_keys", "id"),
     ("vocabulary_terms", "vocabulary, code"),
     ("locations", "cardinality(ancestor_ids), id"),
@@ -31,6 +31,7 @@ const ARCHIVE: [(&str, &str); 16] = [
     ("movements", "id"),
     ("audit_findings", "audit_id, barcode"),
     ("assessments", "id"),
+    ("assessment_withdrawals", "assessment_id"),
     ("treatments", "id"),
     ("treatment_transitions", "id"),
     ("events", "tx, position"),
