@@ -29,7 +29,8 @@ const CALIBRATION_BOX: u64 = 7_777;
 const CALIBRATION_SHELF: i64 = 4_321;
 /// Requests timed one at a time for the heavy scenarios.
 const SEQUENTIAL_RUNS: u32 = 30;
-/// Pairs of keyed and plain moves, each run half the usual length, for the idempotency layer's cost.
+/// Pairs of runs, each half the usual length, where two things are compared on a shared machine:
+/// keyed and plain moves, the service and pgbench, repositories of two sizes.
 const ALTERNATIONS: usize = 3;
 /// What readers type in the search scenario: two to four words (accents left out, as readers
 /// often do), over the titles of `bench/search.sql`, matching from 0.05 % to 7 % of the files.
@@ -224,8 +225,8 @@ struct Tables {
     one_by_one: Vec<(String, Measurement, Measurement, &'static str)>,
     /// Figures of the integration scenarios, already formatted.
     integration: Vec<(String, String, String, &'static str)>,
-    /// The look-up by repository size.
-    flat: Vec<(u64, Measurement)>,
+    /// The look-up by repository size: runs alternating between the sizes.
+    flat: Vec<(u64, Vec<Measurement>)>,
     /// The statements each scenario's request sends.
     statements: Vec<(&'static str, Vec<String>)>,
 }
@@ -269,9 +270,22 @@ impl Tables {
         for (name, service, raw, target) in &self.integration {
             println!("| {name} | {service} | {raw} | {target} |");
         }
-        println!("\nThe look-up as the repository grows:\n\n| boxes | req/s | p50 ms | p99 ms |\n|---|---|---|---|");
-        for (size, m) in &self.flat {
-            println!("| {size} | {:.0} | {:.2} | {:.2} |", m.rate, m.p50, m.p99);
+        println!(
+            "\nThe look-up as the repository grows (median of {ALTERNATIONS} runs alternating between the sizes, after a \
+             warm-up; ranges):\n\n| boxes | req/s | p50 ms | p99 ms | p99 ÷ smallest's |\n|---|---|---|---|---|"
+        );
+        let smallest = self.flat.first().map(|(_, runs)| median(runs).p99);
+        for (size, runs) in &self.flat {
+            let m = median(runs);
+            println!(
+                "| {size} | {:.0} ({}) | {:.2} | {:.2} ({}) | {:.2} (target ≤ 1.2) |",
+                m.rate,
+                range(runs, |r| r.rate, 0),
+                m.p50,
+                m.p99,
+                range(runs, |r| r.p99, 2),
+                m.p99 / smallest.unwrap_or(m.p99)
+            );
         }
         for (name, captured) in &self.statements {
             println!("\nStatements per {name} ({}):", captured.len());
@@ -315,14 +329,65 @@ impl Bench<'_> {
             self.search_scenarios(&mut tables)?;
         }
         if o.runs("scaling") {
-            for &size in &o.flat_sizes {
-                let dataset = self.storage(size, 1)?;
-                let env = [barcode_path(), ("BENCH_MAX", size.to_string())];
-                tables.flat.push((size, self.wrk(&dataset.data, &env, o.seconds.div_ceil(2))?));
-            }
+            self.scaling(&mut tables)?;
         }
         tables.print(o);
         Ok(())
+    }
+
+    /// The look-up at each repository size, warm, the sizes in turn (one run after another on
+    /// the same size would compare the machine's moments, not the sizes).
+    fn scaling(&self, tables: &mut Tables) -> Result<(), String> {
+        let sizes: Vec<(u64, Storage)> = self
+            .options
+            .flat_sizes
+            .iter()
+            .map(|&size| Ok((size, self.storage(size, 1)?)))
+            .collect::<Result<_, String>>()?;
+        let env = |size: u64| [barcode_path(), ("BENCH_MAX", size.to_string())];
+        let seconds = self.options.seconds.div_ceil(2);
+        for (size, storage) in &sizes {
+            self.wrk(&storage.data, &env(*size), seconds.div_ceil(2))?;
+        }
+        let mut runs: Vec<Vec<Measurement>> = vec![Vec::new(); sizes.len()];
+        for _ in 0..ALTERNATIONS {
+            for ((size, storage), runs) in sizes.iter().zip(&mut runs) {
+                runs.push(self.wrk(&storage.data, &env(*size), seconds)?);
+            }
+        }
+        tables.flat.extend(sizes.iter().map(|(size, _)| *size).zip(runs));
+        Ok(())
+    }
+
+    /// The service and pgbench replaying its statements, in turn: a warm-up of both (not
+    /// measured), then `ALTERNATIONS` pairs of half-length runs. The median of each side, and a
+    /// line with the ranges.
+    fn alternating(
+        &self,
+        data: &Dataset,
+        env: &[(&str, String)],
+        scripts: &[String],
+    ) -> Result<(Measurement, Measurement, String), String> {
+        let seconds = self.options.seconds.div_ceil(2);
+        self.wrk(data, env, seconds.div_ceil(2))?;
+        self.pgbench(data, scripts, Load::Concurrent(seconds.div_ceil(2)))?;
+        let (mut service, mut raw) = (Vec::new(), Vec::new());
+        for _ in 0..ALTERNATIONS {
+            service.push(self.wrk(data, env, seconds)?);
+            raw.push(self.pgbench(data, scripts, Load::Concurrent(seconds))?);
+        }
+        let mut ratios: Vec<f64> = service.iter().zip(&raw).map(|(s, r)| s.rate / r.rate).collect();
+        ratios.sort_by(f64::total_cmp);
+        let spread = format!(
+            "{} req/s, p99 {} ms; pgbench {} tps, p99 {} ms; ÷ {:.2}–{:.2}",
+            range(&service, |m| m.rate, 0),
+            range(&service, |m| m.p99, 2),
+            range(&raw, |m| m.rate, 0),
+            range(&raw, |m| m.p99, 2),
+            ratios[0],
+            ratios[ratios.len() - 1],
+        );
+        Ok((median(&service), median(&raw), spread))
     }
 
     /// The look-up behind every reader's request, moves, and moves with an Idempotency-Key.
@@ -376,18 +441,14 @@ impl Bench<'_> {
             ],
         };
         let boxes = ("BENCH_MAX", storage.boxes.to_string());
-        let lookup_service = self.wrk(&storage.data, &[barcode_path(), boxes], o.seconds)?;
-        tables.flat.push((storage.boxes, lookup_service));
-        tables.concurrent.push((
-            format!("GET /boxes/by-barcode/{{barcode}}, {} boxes", storage.boxes),
-            lookup_service,
-            self.pgbench(
-                &storage.data,
-                &[replay(&lookup, &box_replay, CALIBRATION_BOX)?],
-                Load::Concurrent(o.seconds),
-            )?,
-            "≥ 0.5×, p99 ≤ 10 ms",
-        ));
+        let name = format!("GET /boxes/by-barcode/{{barcode}}, {} boxes", storage.boxes);
+        let (service, raw, spread) = self.alternating(
+            &storage.data,
+            &[barcode_path(), boxes],
+            &[replay(&lookup, &box_replay, CALIBRATION_BOX)?],
+        )?;
+        tables.concurrent.push((name.clone(), service, raw, "≥ 0.5×, p99 ≤ 10 ms"));
+        tables.integration.push((format!("{name}: ranges"), spread, String::new(), ""));
         let move_env = [
             ("BENCH_BOXES", storage.boxes.to_string()),
             ("BENCH_READING_ROOM", storage.reading_room.to_string()),
@@ -426,16 +487,14 @@ impl Bench<'_> {
             ("BENCH_MIN", storage.first_shelf.to_string()),
             ("BENCH_MAX", (storage.first_shelf + shelves - 1).to_string()),
         ];
-        tables.concurrent.push((
-            format!("GET /locations/by-barcode/{{barcode}}, {shelves} shelves"),
-            self.wrk(&storage.data, &shelf_env, o.seconds)?,
-            self.pgbench(
-                &storage.data,
-                &[replay(&shelf_lookup, &shelf_replay, calibration_shelf as u64)?],
-                Load::Concurrent(o.seconds),
-            )?,
-            "as the box look-up",
-        ));
+        let name = format!("GET /locations/by-barcode/{{barcode}}, {shelves} shelves");
+        let (service, raw, spread) = self.alternating(
+            &storage.data,
+            &shelf_env,
+            &[replay(&shelf_lookup, &shelf_replay, calibration_shelf as u64)?],
+        )?;
+        tables.concurrent.push((name.clone(), service, raw, "as the box look-up"));
+        tables.integration.push((format!("{name}: ranges"), spread, String::new(), ""));
         tables.statements.push(("shelf look-up", shelf_lookup));
         tables.statements.push(("move", moving));
 
@@ -532,16 +591,14 @@ impl Bench<'_> {
         ] {
             let calibration = path.replace("%d", &calibration_file.to_string());
             let captured = self.capture(&holdings, |client, url| client.get(format!("{url}{calibration}")))?;
-            tables.concurrent.push((
-                format!("{name}, {} files", o.files),
-                self.wrk(&holdings, &[("BENCH_PATH", path.to_string()), files.clone()], o.seconds)?,
-                self.pgbench(
-                    &holdings,
-                    &[replay(&captured, &file_replay, calibration_file)?],
-                    Load::Concurrent(o.seconds),
-                )?,
-                "p99 ≤ 10 ms",
-            ));
+            let title = format!("{name}, {} files", o.files);
+            let (service, raw, spread) = self.alternating(
+                &holdings,
+                &[("BENCH_PATH", path.to_string()), files.clone()],
+                &[replay(&captured, &file_replay, calibration_file)?],
+            )?;
+            tables.concurrent.push((title.clone(), service, raw, "p99 ≤ 10 ms, ≥ 0.4×"));
+            tables.integration.push((format!("{title}: ranges"), spread, String::new(), ""));
             tables.statements.push((name, captured));
         }
         let fonds_files = o.files / o.fonds;
@@ -1042,6 +1099,29 @@ fn kept(pairs: &[(Measurement, Measurement)], unit: &str) -> String {
         mean(|pair| pair.0.rate),
         mean(|pair| pair.1.rate),
     )
+}
+
+/// Each figure's median over runs (errors added up).
+fn median(runs: &[Measurement]) -> Measurement {
+    let middle = |figure: fn(&Measurement) -> f64| {
+        let mut values: Vec<f64> = runs.iter().map(figure).collect();
+        values.sort_by(f64::total_cmp);
+        values[values.len() / 2]
+    };
+    Measurement {
+        rate: middle(|m| m.rate),
+        p50: middle(|m| m.p50),
+        p99: middle(|m| m.p99),
+        errors: runs.iter().map(|m| m.errors).sum(),
+    }
+}
+
+/// The lowest and highest of a figure over runs, `low–high`.
+fn range(runs: &[Measurement], figure: fn(&Measurement) -> f64, decimals: usize) -> String {
+    let values: Vec<f64> = runs.iter().map(figure).collect();
+    let low = values.iter().copied().fold(f64::INFINITY, f64::min);
+    let high = values.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    format!("{low:.decimals$}–{high:.decimals$}")
 }
 
 fn all_home(dataset: &Dataset) -> Result<(), String> {

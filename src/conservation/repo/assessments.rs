@@ -1,6 +1,8 @@
 //! Condition assessments: append-only; a correction supersedes what it corrects.
 
 use chrono::{DateTime, Utc};
+use diesel::dsl::{IntoBoxed, Select};
+use diesel::pg::Pg;
 use diesel::prelude::*;
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
 
@@ -8,7 +10,7 @@ use super::vocabularies::Terms;
 use crate::conservation::model::{
     Assessment, AssessmentFilter, ConditionInput, Damage, NewAssessment, Vocabulary, assessment_records,
 };
-use crate::db::Json;
+use crate::db::{Json, Kept};
 use crate::error::{Error, FieldError, Result};
 use crate::events::model::Change;
 use crate::events::repo as events;
@@ -269,21 +271,46 @@ pub struct Survey {
     pub damages: Json<Vec<Damage>>,
 }
 
-pub fn surveys_of(conn: &mut PgConnection, file_ids: &[i64]) -> Result<Vec<Survey>> {
+/// The statement reading what these files' current condition is computed from (`Survey`s), to
+/// run on a connection of either kind.
+pub type SurveysOf = Kept<
+    IntoBoxed<
+        'static,
+        Select<
+            assessments::table,
+            (
+                assessments::file_id,
+                assessments::id,
+                assessments::pages,
+                assessments::grade,
+                assessments::assessed_at,
+                assessments::recommended_treatments,
+                assessments::damages,
+            ),
+        >,
+        Pg,
+    >,
+>;
+
+/// Kept: its text never changes, though it holds SQL written out (`COUNTS`), which Diesel would
+/// otherwise prepare again for every request.
+pub fn surveys_of(file_ids: Vec<i64>) -> SurveysOf {
     // The base table, not assessment_records: the view's treatment join is not needed here and
     // the planner only drops it after the supersedes join, which costs the queue half its time.
-    Ok(assessments::table
-        .filter(assessments::file_id.eq_any(file_ids))
-        .filter(diesel::dsl::sql::<diesel::sql_types::Bool>(COUNTS))
-        .order((assessments::file_id, assessments::assessed_at.desc(), assessments::id.desc()))
-        .select((
-            assessments::file_id,
-            assessments::id,
-            assessments::pages,
-            assessments::grade,
-            assessments::assessed_at,
-            assessments::recommended_treatments,
-            assessments::damages,
-        ))
-        .load(conn)?)
+    Kept(
+        assessments::table
+            .select((
+                assessments::file_id,
+                assessments::id,
+                assessments::pages,
+                assessments::grade,
+                assessments::assessed_at,
+                assessments::recommended_treatments,
+                assessments::damages,
+            ))
+            .into_boxed()
+            .filter(assessments::file_id.eq_any(file_ids))
+            .filter(diesel::dsl::sql::<diesel::sql_types::Bool>(COUNTS))
+            .order((assessments::file_id, assessments::assessed_at.desc(), assessments::id.desc())),
+    )
 }

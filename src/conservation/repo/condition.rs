@@ -7,6 +7,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Integer};
+use diesel_async::AsyncPgConnection;
 
 use super::assessments::{Survey, surveys_of};
 use super::treatments::{Done, completed_of};
@@ -101,14 +102,19 @@ struct Records {
 
 impl Records {
     fn of(conn: &mut PgConnection, file_ids: &[i64]) -> Result<Self> {
+        let surveys = surveys_of(file_ids.to_vec()).load(conn)?;
+        Ok(Records::from(surveys, completed_of(file_ids.to_vec()).load(conn)?))
+    }
+
+    fn from(surveys: Vec<Survey>, completed: Vec<Done>) -> Self {
         let mut records = Records { surveys: HashMap::new(), completed: HashMap::new() };
-        for survey in surveys_of(conn, file_ids)? {
+        for survey in surveys {
             records.surveys.entry(survey.file_id).or_default().push(survey);
         }
-        for done in completed_of(conn, file_ids)? {
+        for done in completed {
             records.completed.entry(done.file_id).or_default().push(done);
         }
-        Ok(records)
+        records
     }
 
     /// The surveys and completed treatments of one file.
@@ -121,13 +127,23 @@ impl Records {
 /// The conservation state of each of `files`, in their order.
 pub fn summaries(conn: &mut PgConnection, files: &[File]) -> Result<Vec<ConditionSummary>> {
     let records = Records::of(conn, &files.iter().map(|file| file.id).collect::<Vec<_>>())?;
-    Ok(files
+    Ok(summaries_from(files, &records))
+}
+
+/// The conservation state of each of `files` from their surveys and completed treatments, as
+/// `surveys_of` and `completed_of` read them.
+pub fn summaries_of(files: &[File], surveys: Vec<Survey>, completed: Vec<Done>) -> Vec<ConditionSummary> {
+    summaries_from(files, &Records::from(surveys, completed))
+}
+
+fn summaries_from(files: &[File], records: &Records) -> Vec<ConditionSummary> {
+    files
         .iter()
         .map(|file| {
             let (surveys, completed) = records.of_file(file.id);
             summarize(file, &surveys, &completed)
         })
-        .collect())
+        .collect()
 }
 
 /// A file's conservation state from its surveys (newest first) and completed treatments.
@@ -153,31 +169,35 @@ fn summarize(file: &File, surveys: &[&Survey], completed: &[&Done]) -> Condition
     summary
 }
 
-/// Every assessment and treatment covering page `page` of `file`, oldest first.
-pub fn page_history(conn: &mut PgConnection, file_id: i64, page: i32) -> Result<PageHistory> {
+/// Every assessment and treatment covering page `page` of `file`, oldest first. Its two
+/// statements are sent together on a pipelined connection: one round trip.
+pub async fn page_history(conn: &AsyncPgConnection, file_id: i64, page: i32) -> Result<PageHistory> {
     // `CAST($n AS int4)` keeps the statement unambiguous when the page is written into it as a
     // literal (as the benchmark's pgbench replay does); a typed expression keeps it prepared.
     let page_number = || i64::from(page).into_sql::<BigInt>().fallible_cast::<Integer>();
     // The file's page count and the assessments covering the page, in one statement.
-    let rows: Vec<(i32, Option<Assessment>)> = files::table
+    let covering = files::table
         .left_join(
             assessment_records::table
                 .on(assessment_records::file_id.eq(files::id).and(assessment_records::pages.contains(page_number()))),
         )
         .filter(files::id.eq(file_id))
-        .select((files::page_count, assessment_records::all_columns.nullable()))
-        .load(conn)?;
+        .select((files::page_count, assessment_records::all_columns.nullable()));
+    let treated = treatments::table
+        .filter(treatments::file_id.eq(file_id))
+        .filter(treatments::pages.contains(page_number()))
+        .select(Treatment::as_select());
+    let (rows, treatments): (Vec<(i32, Option<Assessment>)>, Vec<Treatment>) = futures_util::future::try_join(
+        diesel_async::RunQueryDsl::load(covering, &mut &*conn),
+        diesel_async::RunQueryDsl::load(treated, &mut &*conn),
+    )
+    .await?;
     let page_count =
         rows.first().map(|(count, _)| *count).ok_or_else(|| Error::NotFound(format!("no file has id {file_id}")))?;
     if !(1..=page_count).contains(&page) {
         return Err(Error::NotFound(format!("file {file_id} has pages 1 to {page_count}")));
     }
     let assessments: Vec<Assessment> = rows.into_iter().filter_map(|(_, assessment)| assessment).collect();
-    let treatments: Vec<Treatment> = treatments::table
-        .filter(treatments::file_id.eq(file_id))
-        .filter(treatments::pages.contains(page_number()))
-        .select(Treatment::as_select())
-        .load(conn)?;
     let counting = assessments.iter().filter(|a| a.superseded_by.is_none() && a.withdrawn_at.is_none());
     let current = counting.max_by_key(|a| (a.assessed_at, a.id));
     let mut events: Vec<PageEvent> = assessments

@@ -4,7 +4,8 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, NaiveDate, Utc};
-use diesel::dsl::now;
+use diesel::dsl::{AssumeNotNull, IntoBoxed, Select, now};
+use diesel::pg::Pg;
 use diesel::prelude::*;
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
 
@@ -471,11 +472,21 @@ pub struct Done {
     pub completed_at: DateTime<Utc>,
 }
 
-/// Completed treatments of these files.
-pub fn completed_of(conn: &mut PgConnection, file_ids: &[i64]) -> Result<Vec<Done>> {
-    Ok(treatments::table
+/// The statement reading the completed treatments (`Done`) of these files, to run on a
+/// connection of either kind.
+pub type CompletedOf = IntoBoxed<
+    'static,
+    Select<
+        treatments::table,
+        (treatments::file_id, treatments::type_, treatments::pages, AssumeNotNull<treatments::completed_at>),
+    >,
+    Pg,
+>;
+
+pub fn completed_of(file_ids: Vec<i64>) -> CompletedOf {
+    treatments::table
+        .select((treatments::file_id, treatments::type_, treatments::pages, treatments::completed_at.assume_not_null()))
+        .into_boxed()
         .filter(treatments::file_id.eq_any(file_ids))
         .filter(treatments::status.eq(TreatmentStatus::Completed))
-        .select((treatments::file_id, treatments::type_, treatments::pages, treatments::completed_at.assume_not_null()))
-        .load(conn)?)
 }

@@ -19,7 +19,7 @@ pub fn register(router: &mut Router) {
     responses((status = 200, description = "The page's history", body = PageHistory)))]
 async fn page_history(caller: Caller, path: web::Path<(i64, i32)>) -> Result<web::Json<PageHistory>, ApiError> {
     let (id, page) = path.into_inner();
-    Ok(web::Json(caller.read(move |conn| repo::page_history(conn, id, page)).await?))
+    Ok(web::Json(caller.read_pipelined(|conn| async move { repo::page_history(&conn, id, page).await }).await?))
 }
 
 /// What waits for treatment, most urgent first (the priority of its open treatments, then

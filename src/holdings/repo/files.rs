@@ -1,11 +1,15 @@
 use std::collections::HashMap;
 
-use diesel::dsl::{now, sql};
+use diesel::dsl::{AsSelect, InnerJoin, IntoBoxed, Select, now, sql};
 use diesel::pg::Pg;
 use diesel::prelude::*;
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
 use diesel::sql_types::{BigInt, Bool, Integer};
 
+use crate::conservation::model::ConditionSummary;
+use crate::conservation::repo::assessments::surveys_of;
+use crate::conservation::repo::condition;
+use crate::conservation::repo::treatments::completed_of;
 use crate::db::search::{Listed, Search, Tier, ranked, walks};
 use crate::error::{Error, FieldError, Result};
 use crate::events::model::Change;
@@ -13,8 +17,9 @@ use crate::events::repo as events;
 use crate::holdings::model::{Access, File, FileDetail, FileFilter, FilePatch, NewFile, Numbering, check_dates};
 use crate::keys::model::Actor;
 use crate::schema::{assessments, boxes, files, fonds, treatments};
-use crate::storage::model::ArchiveBox;
+use crate::storage::model::{ArchiveBox, BoxRecord};
 use crate::storage::repo::boxes as box_repo;
+use diesel_async::AsyncPgConnection;
 
 fn conflict(err: DieselError) -> Error {
     match err {
@@ -98,29 +103,58 @@ pub fn detail(conn: &mut PgConnection, id: i64) -> Result<FileDetail> {
     details(conn, &[id])?.pop().ok_or_else(|| Error::NotFound(format!("no file has id {id}")))
 }
 
+/// The same, its four statements sent together on a pipelined connection: one round trip.
+pub async fn detail_pipelined(conn: &AsyncPgConnection, id: i64) -> Result<FileDetail> {
+    let (rows, boxes, surveys, completed) = futures_util::future::try_join4(
+        diesel_async::RunQueryDsl::load::<(File, String, String)>(with_fonds(vec![id]), &mut &*conn),
+        diesel_async::RunQueryDsl::load(box_repo::of_files(vec![id]), &mut &*conn),
+        diesel_async::RunQueryDsl::load(surveys_of(vec![id]), &mut &*conn),
+        diesel_async::RunQueryDsl::load(completed_of(vec![id]), &mut &*conn),
+    )
+    .await?;
+    let files: Vec<File> = rows.iter().map(|(file, ..)| file.clone()).collect();
+    let summaries = condition::summaries_of(&files, surveys, completed);
+    assemble(rows, boxes, summaries).pop().ok_or_else(|| Error::NotFound(format!("no file has id {id}")))
+}
+
 /// The files with these ids, each with its fonds, box and conservation, in id order.
 fn details(conn: &mut PgConnection, ids: &[i64]) -> Result<Vec<FileDetail>> {
-    let rows = files::table
+    let rows: Vec<(File, String, String)> = with_fonds(ids.to_vec()).load(conn)?;
+    let boxes = box_repo::of_files(ids.to_vec()).load(conn)?;
+    let files: Vec<File> = rows.iter().map(|(file, ..)| file.clone()).collect();
+    let summaries = condition::summaries(conn, &files)?;
+    Ok(assemble(rows, boxes, summaries))
+}
+
+/// The files with these ids and their fonds' code and name, in id order.
+type WithFonds = IntoBoxed<
+    'static,
+    Select<InnerJoin<files::table, fonds::table>, (AsSelect<File, Pg>, fonds::code, fonds::name)>,
+    Pg,
+>;
+
+fn with_fonds(ids: Vec<i64>) -> WithFonds {
+    files::table
         .inner_join(fonds::table)
+        .select((File::as_select(), fonds::code, fonds::name))
+        .into_boxed()
         .filter(files::id.eq_any(ids))
         .order(files::id)
-        .select((File::as_select(), fonds::code, fonds::name))
-        .load::<(File, String, String)>(conn)?;
-    let mut box_ids: Vec<i64> = rows.iter().filter_map(|(file, ..)| file.box_id).collect();
-    box_ids.sort_unstable();
-    box_ids.dedup();
-    let boxes: HashMap<i64, ArchiveBox> =
-        box_repo::get_many(conn, &box_ids)?.into_iter().map(|found| (found.id, found)).collect();
-    let files: Vec<File> = rows.iter().map(|(file, ..)| file.clone()).collect();
-    let summaries = crate::conservation::repo::condition::summaries(conn, &files)?;
-    Ok(rows
-        .into_iter()
+}
+
+fn assemble(
+    rows: Vec<(File, String, String)>,
+    boxes: Vec<BoxRecord>,
+    summaries: Vec<ConditionSummary>,
+) -> Vec<FileDetail> {
+    let boxes: HashMap<i64, ArchiveBox> = boxes.into_iter().map(|found| (found.id, found.into())).collect();
+    rows.into_iter()
         .zip(summaries)
         .map(|((file, fonds_code, fonds_name), conservation)| {
             let in_box = file.box_id.and_then(|id| boxes.get(&id).cloned());
             FileDetail { file, fonds_code, fonds_name, in_box, conservation }
         })
-        .collect())
+        .collect()
 }
 
 /// A file's place in the list: its fonds, inventory and number.

@@ -49,7 +49,7 @@ async fn list_files(caller: Caller, query: ListQuery<FileFilter>) -> Result<web:
     responses((status = 200, description = "The file", body = FileDetail, headers(("ETag" = String)))))]
 async fn get_file(caller: Caller, id: web::Path<i64>) -> Result<Answer, ApiError> {
     let id = id.into_inner();
-    Ok(Answer::tagged(&caller.read(move |conn| repo::detail(conn, id)).await?))
+    Ok(Answer::tagged(&caller.read_pipelined(|conn| async move { repo::detail_pipelined(&conn, id).await }).await?))
 }
 
 /// Changes a file's codes, title, dates, page count, numbering, box, access or notes.

@@ -10,7 +10,7 @@ use crate::db::{Json, text_enum};
 use crate::events::model::Resource;
 use crate::http::body::{Rules, nullable};
 use crate::http::etag::Versioned;
-use crate::schema::{boxes, locations};
+use crate::schema::{boxes, files, locations};
 
 pub const STANDARD_BOX_WIDTH_MM: i32 = 125;
 
@@ -78,6 +78,7 @@ diesel::table! {
 }
 
 diesel::allow_tables_to_appear_in_same_query!(box_places, locations);
+diesel::allow_tables_to_appear_in_same_query!(box_places, files);
 
 /// A box as read, with both its places.
 #[derive(Debug, Clone, Queryable, Selectable)]

@@ -18,7 +18,7 @@ use crate::error::{Error, Result};
 use crate::events::model::Change;
 use crate::events::repo as events;
 use crate::keys::model::Actor;
-use crate::schema::{boxes, fonds, locations};
+use crate::schema::{boxes, files, fonds, locations};
 use crate::storage::model::{
     ArchiveBox, BoxFilter, BoxPatch, BoxRecord, BoxStatus, ContainerType, ListedBox, LocationKind, MoveReason, NewBox,
     Outing, STANDARD_BOX_WIDTH_MM, ShelvedBox, box_places,
@@ -32,6 +32,12 @@ fn boxes_with_places() -> box_places::BoxedQuery<'static, Pg, AsSelect<BoxRecord
 pub fn get(conn: &mut PgConnection, id: i64) -> Result<ArchiveBox> {
     let found = boxes_with_places().filter(box_places::id.eq(id)).first::<BoxRecord>(conn).optional()?;
     Ok(found.ok_or_else(|| Error::NotFound(format!("no box has id {id}")))?.into())
+}
+
+/// The boxes of the files with these ids, to run on a connection of either kind.
+pub fn of_files(file_ids: Vec<i64>) -> box_places::BoxedQuery<'static, Pg, AsSelect<BoxRecord, Pg>> {
+    let boxes = files::table.filter(files::id.eq_any(file_ids)).select(files::box_id.assume_not_null());
+    boxes_with_places().filter(box_places::id.eq_any(boxes))
 }
 
 /// The boxes with these ids, in id order.
