@@ -438,6 +438,8 @@ impl Bench<'_> {
                     format!("ARRAY[{}, :home, :home]::int8[]", storage.reading_room),
                 ),
                 (format!("'{home}'"), ":home".into()),
+                // A box keeps its place on its shelf (dataset.sql numbers each shelf's 8 boxes).
+                (format!("position = '{}'", (CALIBRATION_BOX - 1) % 8 + 1), "position = (:box - 1) % 8 + 1".into()),
             ],
         };
         let boxes = ("BENCH_MAX", storage.boxes.to_string());
@@ -857,14 +859,14 @@ impl Bench<'_> {
 
     /// The service with its default settings, but for the per-key rate limit (every scenario
     /// drives it with one key at full speed); `pool_size` overrides the connections.
-    fn service(&self, dataset: &Dataset, pool_size: Option<u32>) -> Result<(paperkeep::http::Running, String), String> {
+    fn service(&self, dataset: &Dataset, pool_size: Option<u32>) -> Result<(paperkeep::app::Running, String), String> {
         let defaults = PoolConfig::default();
         let config = PoolConfig { size: pool_size.unwrap_or(defaults.size), ..defaults };
         let pool = db::pool(&dataset.url, &config).map_err(|e| e.to_string())?;
         let listener = TcpListener::bind("127.0.0.1:0").map_err(|e| e.to_string())?;
         let url = format!("http://{}", listener.local_addr().map_err(|e| e.to_string())?);
         let http = HttpConfig { rate_limit: 0, ..HttpConfig::default() };
-        Ok((paperkeep::http::spawn(listener, pool, http), url))
+        Ok((paperkeep::app::spawn(listener, pool, http), url))
     }
 
     /// The statements the service sends for one request, with their parameters in place.

@@ -8,6 +8,8 @@ use paperkeep::config::{DatabaseConfig, HttpConfig};
 use paperkeep::db::Database;
 use paperkeep::keys::model::{Role, Secret};
 use paperkeep::keys::repo as keys;
+use paperkeep::people::model::NewPerson;
+use paperkeep::people::repo as people;
 
 #[derive(Parser)]
 #[command(name = "paperkeep", version, about = "Conservation and shelf-inventory service for archives")]
@@ -37,6 +39,11 @@ enum Command {
     Keys {
         #[command(subcommand)]
         command: KeysCommand,
+    },
+    /// Manage the staff who sign in to the app.
+    Users {
+        #[command(subcommand)]
+        command: UsersCommand,
     },
     /// Print the OpenAPI document (what GET /openapi.yaml serves).
     Openapi,
@@ -75,6 +82,26 @@ enum KeysCommand {
     },
 }
 
+#[derive(Subcommand)]
+enum UsersCommand {
+    /// Create a staff account. The password is read from PAPERKEEP_PASSWORD, or from the first
+    /// line of standard input.
+    Create {
+        /// 2 to 40 of a-z, 0-9, '.', '_' and '-'.
+        #[arg(long)]
+        username: String,
+        /// The name the app shows, e.g. "Nguyễn Thị Lan".
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        role: Role,
+        #[arg(long, env = "PAPERKEEP_PASSWORD", hide_env_values = true)]
+        password: Option<String>,
+        #[command(flatten)]
+        database: DatabaseConfig,
+    },
+}
+
 fn main() -> ExitCode {
     env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("info")).init();
     // No command means `serve`, with its settings from the environment.
@@ -105,6 +132,38 @@ fn run(command: Command) -> Result<(), String> {
             let secret = Secret::generate();
             let key = keys::create(&mut conn, &name, role, &secret, None).map_err(|e| e.to_string())?;
             println!("created API key {} ({}, role {}):\n{}", key.id, key.name, key.role, secret.reveal());
+            Ok(())
+        }
+        Command::Users { command: UsersCommand::Create { username, name, role, password, database } } => {
+            let password = match password {
+                Some(password) => password,
+                None => {
+                    let mut line = String::new();
+                    std::io::stdin().read_line(&mut line).map_err(|e| e.to_string())?;
+                    line.trim_end_matches(['\r', '\n']).to_string()
+                }
+            };
+            let new = NewPerson {
+                username,
+                display_name: paperkeep::text::normalize(name.trim()),
+                role,
+                password,
+                language: None,
+            };
+            validator::Validate::validate(&new).map_err(|errors| {
+                paperkeep::http::body::validation_errors(&errors)
+                    .iter()
+                    .map(|e| format!("{}: {}", e.field, e.message))
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            })?;
+            let database = Database::open(&database).map_err(|e| e.to_string())?;
+            let mut conn = database.pool.get().map_err(|e| e.to_string())?;
+            let person = people::create(&mut conn, &new, None).map_err(|e| e.to_string())?;
+            println!(
+                "created {} ({}, role {}): they sign in at the app with their password",
+                person.username, person.display_name, person.role
+            );
             Ok(())
         }
         Command::Restore { file, key, database } => {
@@ -183,7 +242,7 @@ fn serve(database: &DatabaseConfig, http: &HttpConfig, bootstrap_key: Option<&st
     let listener = TcpListener::bind(&http.bind).map_err(|e| format!("cannot listen on {}: {e}", http.bind))?;
     let address = listener.local_addr().map_err(|e| e.to_string())?;
     println!("paperkeep serving on http://{address} (API docs: http://{address}/docs/)");
-    let server = paperkeep::http::serve(listener, database.pool.clone(), http).map_err(|e| e.to_string())?;
+    let server = paperkeep::app::serve(listener, database.pool.clone(), http).map_err(|e| e.to_string())?;
     let upkeep = paperkeep::upkeep::start(&database.pool);
     actix_web::rt::System::new().block_on(server).map_err(|e| e.to_string())?;
     drop(upkeep);

@@ -28,6 +28,7 @@ diesel::table! {
         created_by -> Nullable<Int8>,
         revoked_at -> Nullable<Timestamptz>,
         revoked_by -> Nullable<Int8>,
+        person -> Bool,
     }
 }
 
@@ -241,6 +242,35 @@ diesel::table! {
 }
 
 diesel::table! {
+    people (id) {
+        id -> Int8,
+        username -> Text,
+        display_name -> Text,
+        role -> Text,
+        password_hash -> Text,
+        language -> Text,
+        actor_id -> Int8,
+        disabled_at -> Nullable<Timestamptz>,
+        version -> Int4,
+        created_at -> Timestamptz,
+        created_by -> Nullable<Int8>,
+        updated_at -> Timestamptz,
+        updated_by -> Nullable<Int8>,
+    }
+}
+
+diesel::table! {
+    sessions (token_hash) {
+        token_hash -> Bytea,
+        person_id -> Int8,
+        csrf_token -> Text,
+        created_at -> Timestamptz,
+        last_seen_at -> Timestamptz,
+        ended_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
     treatment_transitions (id) {
         id -> Int8,
         treatment_id -> Int8,
@@ -349,6 +379,7 @@ diesel::joinable!(files -> fonds (fonds_id));
 diesel::joinable!(movements -> api_keys (moved_by));
 diesel::joinable!(movements -> audits (audit_id));
 diesel::joinable!(movements -> boxes (box_id));
+diesel::joinable!(sessions -> people (person_id));
 diesel::joinable!(treatment_transitions -> api_keys (by));
 diesel::joinable!(treatment_transitions -> treatments (treatment_id));
 diesel::joinable!(treatments -> files (file_id));
@@ -370,6 +401,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     idempotency_keys,
     locations,
     movements,
+    people,
+    sessions,
     treatment_transitions,
     treatments,
     vocabulary_terms,

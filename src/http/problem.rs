@@ -207,11 +207,11 @@ impl ResponseError for ApiError {
 /// into one, keeping its status and headers.
 pub fn problem_middleware<B: MessageBody + 'static>() -> ErrorHandlers<B> {
     ErrorHandlers::new().default_handler(|response: ServiceResponse<B>| {
-        let is_problem = response
-            .headers()
-            .get(header::CONTENT_TYPE)
-            .is_some_and(|ct| ct.as_bytes().starts_with(PROBLEM_JSON.as_bytes()));
-        if is_problem {
+        // A problem already, or a page of the staff app (which says what went wrong in HTML).
+        let answered = response.headers().get(header::CONTENT_TYPE).is_some_and(|ct| {
+            ct.as_bytes().starts_with(PROBLEM_JSON.as_bytes()) || ct.as_bytes().starts_with(b"text/html")
+        });
+        if answered {
             return Ok(ErrorHandlerResponse::Response(response.map_into_left_body()));
         }
         let status = response.status();

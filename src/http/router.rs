@@ -173,6 +173,7 @@ fn with_who_may_call(mut operation: Operation, access: Access) -> Operation {
                 Role::ALL.iter().filter(|role| role.may(permission)).map(|role| role.as_str()).collect();
             if roles.len() == Role::ALL.len() { "every role".to_string() } else { roles.join(", ") }
         }
+        Access::Page | Access::Person(_) => unreachable!("the staff app's routes are registered by ui::routes"),
     };
     let description = operation.description.take().unwrap_or_default();
     operation.description = Some(format!("{description}\n\n**Who may call**: {who}.").trim_start().to_string());

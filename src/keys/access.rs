@@ -11,9 +11,13 @@ pub enum Access {
     Public,
     /// A key whose role has this permission.
     Key(Permission),
+    /// A page of the staff app anyone may open (signing in, the language, its files).
+    Page,
+    /// A screen of the staff app for a signed-in person whose role has this permission.
+    Person(Permission),
 }
 
-use Access::{Key, Public};
+use Access::{Key, Page, Person, Public};
 
 /// Method, path (as in the OpenAPI document) and what it needs. Some handlers narrow further:
 /// a role with `MoveBoxes` alone moves boxes only into or out of a conservation lab, and
@@ -89,6 +93,14 @@ pub const ROUTES: &[(&str, &str, Access)] = &[
     ("GET", "/api/v1/webhooks/{id}", Key(ManageWebhooks)),
     ("POST", "/api/v1/webhooks/{id}/deactivate", Key(ManageWebhooks)),
     ("GET", "/api/v1/webhooks/{id}/deliveries", Key(ManageWebhooks)),
+    // The staff app (`ui`): the same roles and permissions as the API's.
+    ("GET", "/", Page),
+    ("GET", "/assets/{path:.*}", Page),
+    ("GET", "/sign-in", Page),
+    ("POST", "/sign-in", Page),
+    ("POST", "/language", Page),
+    ("POST", "/sign-out", Person(Read)),
+    ("GET", "/locate", Person(Read)),
 ];
 
 /// What the route `method path` needs, if it is in the table.

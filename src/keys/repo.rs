@@ -67,6 +67,7 @@ pub fn bootstrap(conn: &mut PgConnection, given: Option<&str>) -> Result<Option<
 /// Keys in creation order, after the key with id `after`; `limit + 1` rows at most.
 pub fn list(conn: &mut PgConnection, after: Option<i64>, limit: i64) -> Result<Vec<ApiKey>> {
     Ok(api_keys::table
+        .filter(api_keys::person.eq(false))
         .filter(api_keys::id.gt(after.unwrap_or(0)))
         .order(api_keys::id)
         .limit(limit + 1)
@@ -77,6 +78,7 @@ pub fn list(conn: &mut PgConnection, after: Option<i64>, limit: i64) -> Result<V
 pub fn get(conn: &mut PgConnection, id: i64) -> Result<ApiKey> {
     api_keys::table
         .find(id)
+        .filter(api_keys::person.eq(false))
         .select(ApiKey::as_select())
         .first(conn)
         .optional()?

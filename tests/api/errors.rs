@@ -11,7 +11,7 @@ fn unknown_route_is_a_404_problem() {
     let app = TestApp::spawn();
     let problem = app.get("/api/v1/nothing-here").problem(404).clone();
     assert_eq!(problem["type"], "urn:paperkeep:problem:not-found");
-    app.get("/").problem(404);
+    app.get("/nothing-here").problem(404);
 }
 
 #[test]

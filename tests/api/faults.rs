@@ -231,7 +231,7 @@ struct Outage {
     key: String,
     /// Where the service listens.
     base: String,
-    server: paperkeep::http::Running,
+    server: paperkeep::app::Running,
 }
 
 impl Outage {
@@ -246,7 +246,7 @@ impl Outage {
         let pool = paperkeep::db::pool(&url, &PoolConfig::default()).unwrap();
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
-        let server = paperkeep::http::spawn(listener, pool, HttpConfig { rate_limit: 0, ..HttpConfig::default() });
+        let server = paperkeep::app::spawn(listener, pool, HttpConfig { rate_limit: 0, ..HttpConfig::default() });
         Outage { dir, postgres, url, key, base, server }
     }
 }

@@ -4,6 +4,7 @@ mod support;
 
 mod access;
 mod api_keys;
+mod app;
 mod audits;
 mod boxes;
 mod concurrency;
@@ -20,6 +21,7 @@ mod lab;
 mod locations;
 mod moves;
 mod operations;
+mod people;
 mod positions;
 mod readme;
 mod reports;

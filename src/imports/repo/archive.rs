@@ -20,8 +20,9 @@ use crate::keys::sealing::SealingKey;
 const VERSION: u64 = 2;
 
 /// The tables of an export, in an order that restores: each after what it refers to.
-const ARCHIVE: [(&str, &str); 17] = [
+const ARCHIVE: [(&str, &str); 18] = [
     ("api_keys", "id"),
+    ("people", "id"),
     ("vocabulary_terms", "vocabulary, code"),
     ("locations", "cardinality(ancestor_ids), id"),
     ("fonds", "id"),

@@ -91,7 +91,7 @@ pub struct TestApp {
     pub admin_key: String,
     pub database: String,
     pub pool: Pool,
-    server: paperkeep::http::Running,
+    server: paperkeep::app::Running,
     http: Client,
 }
 
@@ -120,7 +120,7 @@ impl TestApp {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let url = format!("http://{}", listener.local_addr().unwrap());
         http_config.workers.get_or_insert(2);
-        let server = paperkeep::http::spawn(listener, pool.clone(), http_config);
+        let server = paperkeep::app::spawn(listener, pool.clone(), http_config);
         let http = Client::builder().timeout(Duration::from_secs(30)).build().unwrap();
         TestApp { url, admin_key, database, pool, server, http }
     }
@@ -132,7 +132,7 @@ impl TestApp {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let url = format!("http://{}", listener.local_addr().unwrap());
         let config = HttpConfig { workers: Some(2), ..HttpConfig::default() };
-        Instance { url, _server: paperkeep::http::spawn(listener, pool, config) }
+        Instance { url, _server: paperkeep::app::spawn(listener, pool, config) }
     }
 
     /// A direct connection to the app's database, to check what is stored.
@@ -202,7 +202,7 @@ impl TestApp {
 /// Another instance of the service; see [`TestApp::second_instance`].
 pub struct Instance {
     pub url: String,
-    _server: paperkeep::http::Running,
+    _server: paperkeep::app::Running,
 }
 
 impl Drop for TestApp {

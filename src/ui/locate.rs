@@ -1,0 +1,267 @@
+//! Tra cứu / Locate: one field for whatever is scanned or typed. A box's barcode → where it is,
+//! its files and last movements; a shelf's label → what stands there in position order; words →
+//! files, boxes and fonds.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, web};
+use askama::Template;
+use serde::Deserialize;
+
+use super::sign_in::render;
+use super::{Frame, Visitor, i18n};
+use crate::db::pipelined::PipelinedConnections;
+use crate::error::Error;
+use crate::holdings::model::{FileFilter, FondsFilter};
+use crate::holdings::repo::{files, fonds};
+use crate::people::model::Language;
+use crate::storage::model::{ArchiveBox, BoxFilter, LocationDetail};
+use crate::storage::repo::{boxes, locations, moves};
+
+/// The longest search; a scanner's stray burst beyond it is refused, not searched.
+const MAX_QUERY_CHARS: usize = 200;
+/// Rows of each kind a search by words shows.
+const WORDS_SHOWN: i64 = 10;
+
+#[derive(Template)]
+#[template(path = "locate.html")]
+struct LocatePage {
+    frame: Frame,
+    query: String,
+    found: Option<Found>,
+}
+
+/// The answer alone, for the scan queue (`HX-Request`).
+#[derive(Template)]
+#[template(path = "_locate.html")]
+struct LocateAnswer {
+    frame: Frame,
+    found: Found,
+}
+
+pub enum Found {
+    Box(BoxView),
+    Shelf(ShelfView),
+    Words(WordsView),
+    Nothing(String),
+}
+
+pub struct BoxView {
+    announce: String,
+    heading: String,
+    label: Option<String>,
+    status: String,
+    status_code: String,
+    path: Vec<Step>,
+    home: String,
+    files: Vec<FileLine>,
+    moves: Vec<String>,
+}
+
+pub struct Step {
+    kind: String,
+    name: String,
+}
+
+pub struct FileLine {
+    number: String,
+    title: String,
+    pages: String,
+}
+
+pub struct ShelfView {
+    announce: String,
+    heading: String,
+    space: String,
+    boxes: Vec<ShelfLine>,
+}
+
+pub struct ShelfLine {
+    position: String,
+    barcode: String,
+    label: Option<String>,
+    status: String,
+}
+
+pub struct WordsView {
+    announce: String,
+    query: String,
+    files: Vec<String>,
+    boxes: Vec<String>,
+    fonds: Vec<String>,
+}
+
+#[derive(Deserialize)]
+pub struct LocateQuery {
+    q: Option<String>,
+}
+
+pub async fn page(visitor: Visitor, req: HttpRequest, query: web::Query<LocateQuery>) -> HttpResponse {
+    let query = crate::text::normalize(query.into_inner().q.unwrap_or_default().trim());
+    let found = if query.is_empty() { None } else { Some(locate(&visitor, &req, &query).await) };
+    let frame = Frame::of(&visitor, "locate");
+    match (found, req.headers().contains_key("hx-request")) {
+        (Some(found), true) => render(StatusCode::OK, &LocateAnswer { frame, found }),
+        (found, _) => render(StatusCode::OK, &LocatePage { frame, query, found }),
+    }
+}
+
+async fn locate(visitor: &Visitor, req: &HttpRequest, query: &str) -> Found {
+    let lang = visitor.language;
+    let say = |key: &str, args: &[(&str, &str)]| i18n::text(lang, key, args);
+    if query.chars().count() > MAX_QUERY_CHARS {
+        return Found::Nothing(say("locate-too-long", &[]));
+    }
+    let nothing = || Found::Nothing(say("locate-none", &[("query", query)]));
+    let unavailable = || Found::Nothing(say("unavailable", &[]));
+    // A box's barcode or a place's label: both asked at once, one round trip.
+    let pipelined = req.app_data::<web::Data<PipelinedConnections>>().expect("registered per worker");
+    let Ok(used) = pipelined.get().await else { return unavailable() };
+    let (found_box, found_place) = futures_util::future::join(
+        boxes::get_by_barcode(&used.conn, query),
+        locations::get_by_barcode(&used.conn, query),
+    )
+    .await;
+    let (found_box, found_place) = match (absent_if_missing(found_box), absent_if_missing(found_place)) {
+        (Ok(found_box), Ok(found_place)) => (found_box, found_place),
+        (Err(err), _) | (_, Err(err)) => {
+            let _ = pipelined.forget_if_lost::<()>(&used, Err(err));
+            return unavailable();
+        }
+    };
+    let state = visitor.state.clone();
+    let query = query.to_string();
+    let answer = match (found_box, found_place) {
+        (Some(found), _) => state.with_read_connection(move |conn| Ok(box_view(conn, lang, found)?)).await,
+        (None, Some(place)) => state.with_read_connection(move |conn| Ok(shelf_view(conn, lang, place)?)).await,
+        (None, None) => state.with_read_connection(move |conn| Ok(words_view(conn, lang, &query)?)).await,
+    };
+    match answer {
+        Ok(Some(found)) => found,
+        Ok(None) => nothing(),
+        Err(_) => unavailable(),
+    }
+}
+
+/// A look-up that found nothing is no error here.
+fn absent_if_missing<T>(found: Result<T, Error>) -> Result<Option<T>, Error> {
+    match found {
+        Ok(found) => Ok(Some(found)),
+        Err(Error::NotFound(_)) => Ok(None),
+        Err(err) => Err(err),
+    }
+}
+
+fn box_view(conn: &mut diesel::PgConnection, lang: Language, found: ArchiveBox) -> crate::error::Result<Option<Found>> {
+    let say = |key: &str, args: &[(&str, &str)]| i18n::text(lang, key, args);
+    let in_box = FileFilter { box_id: Some(found.id), ..FileFilter::default() };
+    let files = files::list(conn, &in_box, None, 50)?
+        .into_iter()
+        .map(|(_, file)| FileLine {
+            number: format!("{}/{}", file.inventory_no, file.file_no),
+            title: file.title,
+            pages: say("pages", &[("count", &i18n::number(lang, f64::from(file.page_count), 0))]),
+        })
+        .collect();
+    let moves = moves::history(conn, found.id, None, 5)?
+        .into_iter()
+        .take(5)
+        .map(|m| {
+            let reason = m.reason.to_string();
+            let at = i18n::date_time(lang, m.moved_at);
+            let from = m.from_path_code.unwrap_or_else(|| "—".into());
+            say("moved-at", &[("at", &at), ("from", &from), ("to", &m.to_path_code), ("reason", &reason)])
+        })
+        .collect();
+    let status_code = found.status.to_string();
+    let status = say(&format!("status-{status_code}"), &[]);
+    let path: Vec<Step> = found
+        .current_location
+        .path
+        .iter()
+        .map(|place| Step { kind: place.code.clone(), name: place.name.clone().unwrap_or_else(|| place.code.clone()) })
+        .collect();
+    let heading = say("box-heading", &[("barcode", &found.barcode)]);
+    Ok(Some(Found::Box(BoxView {
+        announce: format!("{heading}: {}, {status}", found.current_location.path_code),
+        heading,
+        label: found.label,
+        status,
+        status_code,
+        path,
+        home: found.home_location.path_code,
+        files,
+        moves,
+    })))
+}
+
+fn shelf_view(
+    conn: &mut diesel::PgConnection,
+    lang: Language,
+    place: LocationDetail,
+) -> crate::error::Result<Option<Found>> {
+    let say = |key: &str, args: &[(&str, &str)]| i18n::text(lang, key, args);
+    let location = place.location;
+    let standing = boxes::contents(conn, location.id, None, 1000)?;
+    let lines = standing
+        .into_iter()
+        .map(|b| ShelfLine {
+            position: b.position.map_or_else(|| "—".into(), |p| p.to_string()),
+            barcode: b.barcode,
+            label: b.label,
+            status: match b.status.to_string().as_str() {
+                "out" => format!("{} ({})", say("status-out", &[]), b.location_path_code),
+                other => say(&format!("status-{other}"), &[]),
+            },
+        })
+        .collect::<Vec<_>>();
+    let space = &location.space;
+    let heading = say("shelf-heading", &[("path", &location.path_code)]);
+    let space_line = say(
+        "shelf-space",
+        &[
+            ("free", &i18n::number(lang, space.free_m, 2)),
+            ("capacity", &i18n::number(lang, space.capacity_m, 2)),
+            ("boxes", &i18n::number(lang, space.box_count as f64, 0)),
+        ],
+    );
+    Ok(Some(Found::Shelf(ShelfView {
+        announce: format!("{heading}: {space_line}"),
+        heading,
+        space: space_line,
+        boxes: lines,
+    })))
+}
+
+fn words_view(conn: &mut diesel::PgConnection, lang: Language, query: &str) -> crate::error::Result<Option<Found>> {
+    let files: Vec<String> =
+        files::list(conn, &FileFilter { q: Some(query.into()), ..FileFilter::default() }, None, WORDS_SHOWN)?
+            .into_iter()
+            .take(WORDS_SHOWN as usize)
+            .map(|(_, f)| format!("{}/{} · {}", f.inventory_no, f.file_no, f.title))
+            .collect();
+    let boxes: Vec<String> =
+        boxes::list(conn, &BoxFilter { q: Some(query.into()), ..BoxFilter::default() }, None, WORDS_SHOWN)?
+            .into_iter()
+            .take(WORDS_SHOWN as usize)
+            .map(|(_, b)| match b.r#box.label {
+                Some(label) => format!("{} · {label} · {}", b.r#box.barcode, b.r#box.current_location.path_code),
+                None => format!("{} · {}", b.r#box.barcode, b.r#box.current_location.path_code),
+            })
+            .collect();
+    let fonds: Vec<String> = fonds::list(conn, &FondsFilter { q: Some(query.into()) }, None, WORDS_SHOWN)?
+        .into_iter()
+        .take(WORDS_SHOWN as usize)
+        .map(|(_, f)| format!("{} · {}", f.code, f.name))
+        .collect();
+    if files.is_empty() && boxes.is_empty() && fonds.is_empty() {
+        return Ok(None);
+    }
+    let counts = [(files.len(), "words-files"), (boxes.len(), "words-boxes"), (fonds.len(), "words-fonds")];
+    let announce = counts
+        .iter()
+        .filter(|(n, _)| *n > 0)
+        .map(|(n, key)| format!("{}: {n}", i18n::text(lang, key, &[])))
+        .collect::<Vec<_>>()
+        .join(", ");
+    Ok(Some(Found::Words(WordsView { announce, query: query.into(), files, boxes, fonds })))
+}

@@ -1,0 +1,80 @@
+//! The staff app: pages rendered on the server (askama templates in `templates/`), a little
+//! script (`assets/`), at `/`. A second door to the same domains as the JSON API: its handlers
+//! call the domains' repos, never the API, and its routes are in the same access table
+//! (`keys::access`). Assembled beside the API in `app`.
+
+pub mod assets;
+mod frame;
+pub mod i18n;
+mod locate;
+mod sign_in;
+mod visitor;
+
+use actix_web::http::Method;
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::{HttpResponse, Route, web};
+
+pub use frame::Frame;
+pub use visitor::{ScreenAccess, Visitor};
+
+use crate::keys::access;
+
+/// The app's routes, each with what the access table says it needs.
+pub fn routes(config: &mut web::ServiceConfig) {
+    resource(config, "/", vec![(Method::GET, web::get().to(sign_in::home))]);
+    resource(config, "/assets/{path:.*}", vec![(Method::GET, web::get().to(assets::serve))]);
+    resource(
+        config,
+        "/sign-in",
+        vec![(Method::GET, web::get().to(sign_in::form)), (Method::POST, web::post().to(sign_in::submit))],
+    );
+    resource(config, "/sign-out", vec![(Method::POST, web::post().to(sign_in::sign_out))]);
+    resource(config, "/language", vec![(Method::POST, web::post().to(sign_in::language))]);
+    resource(config, "/locate", vec![(Method::GET, web::get().to(locate::page))]);
+}
+
+/// One path's routes. Each method's route knows what it needs; a method the path does not
+/// serve is 405.
+fn resource(config: &mut web::ServiceConfig, path: &str, routes: Vec<(Method, Route)>) {
+    let needs = routes
+        .iter()
+        .map(|(method, _)| {
+            let access = access::required(method.as_str(), path)
+                .unwrap_or_else(|| panic!("{method} {path} has no entry in keys::access::ROUTES"));
+            (method.clone(), access)
+        })
+        .collect();
+    let mut resource = web::resource(path).app_data(ScreenAccess(needs));
+    for (_, route) in routes {
+        resource = resource.route(route);
+    }
+    config.service(resource);
+}
+
+/// What every page of the app is sent with: no script or style but the app's own files, no
+/// framing, no guessing of types, the referrer kept to this site.
+const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
+     font-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'";
+
+/// An HTML answer with the app's security headers; `Vary: HX-Request`, since a page and its
+/// fragment share a URL.
+pub fn html(status: actix_web::http::StatusCode, body: String) -> HttpResponse {
+    let mut response = HttpResponse::build(status).content_type("text/html; charset=utf-8").body(body);
+    let headers = response.headers_mut();
+    for (name, value) in [
+        (header::CONTENT_SECURITY_POLICY, CONTENT_SECURITY_POLICY),
+        (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+        (header::X_FRAME_OPTIONS, "DENY"),
+        (header::REFERRER_POLICY, "same-origin"),
+        (header::CACHE_CONTROL, "no-store"),
+        (header::VARY, "HX-Request, Cookie"),
+    ] {
+        headers.insert(name, HeaderValue::from_static(value));
+    }
+    response
+}
+
+/// A redirect after a form (post/redirect/get).
+pub fn see_other(to: &str) -> HttpResponse {
+    HttpResponse::SeeOther().insert_header((header::LOCATION, to)).finish()
+}

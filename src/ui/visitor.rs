@@ -1,0 +1,179 @@
+//! Who is asking, for the app: the person of the session cookie, and the language. Before any
+//! handler runs, it refuses an unsafe request from another site, sends someone not signed in
+//! to sign in, and answers 403 to a role the screen is not for (`keys::access`).
+
+use actix_web::cookie::{Cookie, SameSite};
+use actix_web::dev::Payload;
+use actix_web::http::{Method, StatusCode, header};
+use actix_web::{FromRequest, HttpRequest, HttpResponse, ResponseError, web};
+use futures_util::future::LocalBoxFuture;
+
+use super::{Frame, html};
+use crate::http::AppState;
+use crate::keys::access::Access;
+use crate::people::model::{Language, SignedIn};
+use crate::people::repo as people;
+
+pub const SESSION_COOKIE: &str = "pk_session";
+/// The language of someone not signed in (a signed-in person's is kept with them).
+pub const LANGUAGE_COOKIE: &str = "pk_lang";
+
+/// What each method of a path needs, from the access table, kept with the path (`ui::routes`).
+#[derive(Debug, Clone)]
+pub struct ScreenAccess(pub Vec<(Method, Access)>);
+
+pub struct Visitor {
+    pub signed_in: Option<SignedIn>,
+    pub language: Language,
+    /// The session cookie's token, if one came.
+    pub token: Option<String>,
+    /// Whether the request came over HTTPS (directly or through a proxy that says so): the
+    /// session cookie is then `Secure`.
+    pub secure: bool,
+    pub state: web::Data<AppState>,
+}
+
+impl Visitor {
+    /// Whether `sent` is this session's token against cross-site requests.
+    pub fn sent_own_token(&self, sent: &str) -> bool {
+        self.signed_in.as_ref().is_some_and(|s| constant_time_eq(s.csrf_token.as_bytes(), sent.as_bytes()))
+    }
+
+    /// The session cookie carrying `token` (an empty one that expires now, to sign out).
+    pub fn session_cookie(&self, token: Option<&str>) -> Cookie<'static> {
+        let mut cookie = Cookie::build(SESSION_COOKIE, token.unwrap_or_default().to_string())
+            .path("/")
+            .http_only(true)
+            .same_site(SameSite::Strict)
+            .secure(self.secure)
+            .finish();
+        if token.is_none() {
+            cookie.make_removal();
+        }
+        cookie
+    }
+}
+
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+impl FromRequest for Visitor {
+    type Error = actix_web::Error;
+    type Future = LocalBoxFuture<'static, Result<Self, Self::Error>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let state = req.app_data::<web::Data<AppState>>().cloned().expect("AppState is registered");
+        let access = req
+            .app_data::<ScreenAccess>()
+            .and_then(|ScreenAccess(methods)| methods.iter().find(|(m, _)| m == req.method()))
+            .map_or(Access::Page, |(_, access)| *access);
+        let token = req.cookie(SESSION_COOKIE).map(|c| c.value().to_string()).filter(|t| !t.is_empty());
+        let cross_site = !matches!(*req.method(), Method::GET | Method::HEAD) && !same_origin(req);
+        let preferred = preferred_language(req);
+        let secure = req.connection_info().scheme() == "https";
+        let asked_for = req.uri().path_and_query().map_or("/", |p| p.as_str()).to_string();
+        Box::pin(async move {
+            if cross_site {
+                return Err(Refusal::CrossSite(preferred).into());
+            }
+            let signed_in = match token.clone() {
+                Some(token) => state
+                    .with_read_connection(move |conn| Ok(people::session(conn, &token)?))
+                    .await
+                    .map_err(|_| Refusal::Unavailable(preferred))?,
+                None => None,
+            };
+            let language = signed_in.as_ref().map_or(preferred, |s| s.person.language);
+            if let Access::Person(permission) = access {
+                match &signed_in {
+                    None => return Err(Refusal::SignIn { next: asked_for, ended: token.is_some() }.into()),
+                    Some(s) if !s.person.role.may(permission) => return Err(Refusal::NotForRole(language).into()),
+                    Some(_) => {}
+                }
+            }
+            Ok(Visitor { signed_in, language, token, secure, state })
+        })
+    }
+}
+
+/// Whether an unsafe request comes from a page of this site: the browser says so
+/// (`Sec-Fetch-Site`), or its `Origin` is this host. A client that sends neither is no browser
+/// another site could drive.
+fn same_origin(req: &HttpRequest) -> bool {
+    if let Some(site) = req.headers().get("sec-fetch-site") {
+        return site.as_bytes() == b"same-origin";
+    }
+    match req.headers().get(header::ORIGIN).and_then(|o| o.to_str().ok()) {
+        Some(origin) => {
+            let info = req.connection_info();
+            origin == format!("{}://{}", info.scheme(), info.host())
+        }
+        None => true,
+    }
+}
+
+/// The language cookie, else the browser's first preference between Vietnamese and English,
+/// else Vietnamese.
+fn preferred_language(req: &HttpRequest) -> Language {
+    if let Some(chosen) = req.cookie(LANGUAGE_COOKIE).and_then(|c| c.value().parse().ok()) {
+        return chosen;
+    }
+    let accepted = req.headers().get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()).unwrap_or_default();
+    let first = accepted
+        .split(',')
+        .map(|tag| tag.split(';').next().unwrap_or_default().trim().to_ascii_lowercase())
+        .find(|tag| tag.starts_with("vi") || tag.starts_with("en"));
+    match first {
+        Some(tag) if tag.starts_with("en") => Language::En,
+        _ => Language::Vi,
+    }
+}
+
+/// Why a request did not reach its screen.
+#[derive(Debug)]
+pub enum Refusal {
+    /// Not signed in (or the session ended): to the sign-in page, then back.
+    SignIn {
+        next: String,
+        ended: bool,
+    },
+    NotForRole(Language),
+    CrossSite(Language),
+    Unavailable(Language),
+}
+
+impl std::fmt::Display for Refusal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{self:?}")
+    }
+}
+
+impl ResponseError for Refusal {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            Refusal::SignIn { .. } => StatusCode::SEE_OTHER,
+            Refusal::NotForRole(_) | Refusal::CrossSite(_) => StatusCode::FORBIDDEN,
+            Refusal::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let (language, key) = match self {
+            Refusal::SignIn { next, ended } => {
+                let mut to =
+                    format!("/sign-in?next={}", form_urlencoded::byte_serialize(next.as_bytes()).collect::<String>());
+                if *ended {
+                    to.push_str("&ended=1");
+                }
+                return super::see_other(&to);
+            }
+            Refusal::NotForRole(language) => (*language, "refused-role"),
+            Refusal::CrossSite(language) => (*language, "refused-cross-site"),
+            Refusal::Unavailable(language) => (*language, "unavailable"),
+        };
+        let frame = Frame { lang: language, person: None, screen: "" };
+        let page = super::sign_in::Problem { message: frame.t(key), frame };
+        html(self.status_code(), askama::Template::render(&page).unwrap_or_default())
+    }
+}

@@ -1,0 +1,245 @@
+//! The staff app over HTTP, as a browser sees it: signing in and out, sessions and cross-site
+//! requests, languages, the locate screen, every screen for every role.
+
+use paperkeep::keys::access::{Access, ROUTES};
+use paperkeep::keys::model::Role;
+use paperkeep::people::model::NewPerson;
+use reqwest::blocking::{Client, Response};
+use reqwest::redirect::Policy;
+use serde_json::json;
+
+use crate::support::TestApp;
+use crate::support::fixtures::{file, fonds, id, move_box, new_box, repository};
+
+const PASSWORD: &str = "giấy dó và hồ CMC";
+
+/// A person of `role` with the test password.
+fn person(app: &TestApp, username: &str, role: Role) {
+    let new = NewPerson {
+        username: username.into(),
+        display_name: format!("Nguyễn Văn {username}"),
+        role,
+        password: PASSWORD.into(),
+        language: None,
+    };
+    paperkeep::people::repo::create(&mut app.db(), &new, None).unwrap();
+}
+
+/// A browser: keeps cookies, does not follow redirects (the tests look at them).
+fn browser() -> Client {
+    Client::builder().cookie_store(true).redirect(Policy::none()).build().unwrap()
+}
+
+fn sign_in(app: &TestApp, browser: &Client, username: &str, password: &str) -> Response {
+    browser
+        .post(format!("{}/sign-in", app.url))
+        .form(&[("username", username), ("password", password), ("next", "/locate")])
+        .send()
+        .unwrap()
+}
+
+fn location(response: &Response) -> String {
+    response.headers()["location"].to_str().unwrap().to_string()
+}
+
+/// The page's CSRF token, from its sign-out form.
+fn csrf(page: &str) -> String {
+    let start = page.find("name=\"csrf\" value=\"").expect("a form with the session's token") + 19;
+    page[start..].split('"').next().unwrap().to_string()
+}
+
+#[test]
+fn a_person_signs_in_to_the_frame_and_out_again() {
+    let app = TestApp::spawn();
+    person(&app, "lan", Role::Conservator);
+    let browser = browser();
+    let front = browser.get(format!("{}/", app.url)).send().unwrap();
+    assert_eq!((front.status().as_u16(), location(&front)), (303, "/sign-in".into()));
+    let asked = browser.get(format!("{}/locate?q=SNV", app.url)).send().unwrap();
+    assert_eq!((asked.status().as_u16(), location(&asked)), (303, "/sign-in?next=%2Flocate%3Fq%3DSNV".into()));
+
+    let form = browser.get(format!("{}/sign-in", app.url)).send().unwrap();
+    let headers = form.headers().clone();
+    let page = form.text().unwrap();
+    assert!(page.contains("<html lang=\"vi\">") && page.contains("Tên đăng nhập"), "Vietnamese first: {page}");
+    let policy = headers["content-security-policy"].to_str().unwrap();
+    assert!(policy.contains("script-src 'self'") && !policy.contains("unsafe-inline"), "{policy}");
+    assert_eq!(headers["x-frame-options"], "DENY");
+
+    let signed_in = sign_in(&app, &browser, "LAN", PASSWORD);
+    assert_eq!((signed_in.status().as_u16(), location(&signed_in)), (303, "/locate".into()));
+    let cookie = signed_in.headers()["set-cookie"].to_str().unwrap().to_string();
+    assert!(
+        cookie.starts_with("pk_session=") && cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"),
+        "{cookie}"
+    );
+    let page = browser.get(format!("{}/locate", app.url)).send().unwrap().text().unwrap();
+    assert!(page.contains("Nguyễn Văn lan (tu bổ)"), "the person and their role: {page}");
+    assert!(page.contains("aria-current=\"page\""), "{page}");
+
+    let token = csrf(&page);
+    let forged = browser.post(format!("{}/sign-out", app.url)).form(&[("csrf", "not-the-token")]).send().unwrap();
+    assert_eq!(forged.status().as_u16(), 403, "a form without the session's token");
+    let out = browser.post(format!("{}/sign-out", app.url)).form(&[("csrf", token.as_str())]).send().unwrap();
+    assert_eq!((out.status().as_u16(), location(&out)), (303, "/sign-in".into()));
+    let after = browser.get(format!("{}/locate", app.url)).send().unwrap();
+    assert_eq!(after.status().as_u16(), 303, "signed out");
+}
+
+#[test]
+fn wrong_passwords_disabled_accounts_and_guessing_are_refused() {
+    let app = TestApp::spawn();
+    person(&app, "minh", Role::StorageManager);
+    let browser = browser();
+    let wrong = sign_in(&app, &browser, "minh", "not the password");
+    assert_eq!(wrong.status().as_u16(), 422);
+    let page = wrong.text().unwrap();
+    assert!(
+        page.contains("mật khẩu không đúng") && page.contains("value=\"minh\""),
+        "the message, the name kept: {page}"
+    );
+    assert!(!page.contains("not the password"), "a password is never sent back");
+    diesel::RunQueryDsl::execute(diesel::sql_query("UPDATE people SET disabled_at = now()"), &mut app.db()).unwrap();
+    assert_eq!(sign_in(&app, &browser, "minh", PASSWORD).status().as_u16(), 422, "a disabled account");
+    let statuses: Vec<u16> = (0..12).map(|_| sign_in(&app, &browser, "minh", "guess").status().as_u16()).collect();
+    assert_eq!(statuses.last(), Some(&429), "guessing is slowed down: {statuses:?}");
+}
+
+#[test]
+fn a_request_from_another_site_is_refused() {
+    let app = TestApp::spawn();
+    person(&app, "lan", Role::Conservator);
+    let browser = browser();
+    let sign_in_with = |header: &str, value: &str| {
+        let request = browser.post(format!("{}/sign-in", app.url)).header(header, value);
+        request.form(&[("username", "lan"), ("password", PASSWORD)]).send().unwrap().status().as_u16()
+    };
+    assert_eq!(sign_in_with("Origin", "https://evil.example"), 403);
+    assert_eq!(sign_in_with("Sec-Fetch-Site", "cross-site"), 403);
+    assert_eq!(sign_in_with("Sec-Fetch-Site", "same-origin"), 303);
+}
+
+#[test]
+fn the_language_is_switched_and_remembered_per_person() {
+    let app = TestApp::spawn();
+    person(&app, "lan", Role::Conservator);
+    let browser = browser();
+    let before =
+        browser.get(format!("{}/sign-in", app.url)).header("Accept-Language", "en-GB,en;q=0.8").send().unwrap();
+    assert!(before.text().unwrap().contains("<html lang=\"en\">"), "the browser's language before signing in");
+    sign_in(&app, &browser, "lan", PASSWORD);
+    let page = browser.get(format!("{}/locate", app.url)).send().unwrap().text().unwrap();
+    assert!(page.contains("<html lang=\"vi\">"), "a person's own language once signed in");
+    let token = csrf(&page);
+    let unknown =
+        browser.post(format!("{}/language", app.url)).form(&[("lang", "fr"), ("csrf", token.as_str())]).send().unwrap();
+    assert_eq!(unknown.status().as_u16(), 422);
+    let switched = browser
+        .post(format!("{}/language", app.url))
+        .header("Referer", format!("{}/locate?q=x", app.url))
+        .form(&[("lang", "en"), ("csrf", token.as_str())])
+        .send()
+        .unwrap();
+    assert_eq!((switched.status().as_u16(), location(&switched)), (303, "/locate?q=x".into()));
+    // A new browser: the person's choice comes with them.
+    let elsewhere = browser_signed_in(&app, "lan");
+    let page = elsewhere.get(format!("{}/locate", app.url)).send().unwrap().text().unwrap();
+    assert!(page.contains("<html lang=\"en\">") && page.contains("Sign out"), "{page}");
+}
+
+fn browser_signed_in(app: &TestApp, username: &str) -> Client {
+    let browser = browser();
+    assert_eq!(sign_in(app, &browser, username, PASSWORD).status().as_u16(), 303);
+    browser
+}
+
+#[test]
+fn locate_finds_a_box_a_shelf_or_words() {
+    let app = TestApp::spawn();
+    let repo = repository(&app);
+    let snv = fonds(&app, "SNV", "Phông Sở Nội vụ");
+    let b = id(&new_box(&app, "SNV-0001", repo.shelves[0], json!({"label": "Hộp 1", "fonds_id": snv})));
+    new_box(&app, "SNV-0002", repo.shelves[0], json!({}));
+    file(&app, snv, 37, 250, json!({"box_id": b, "title": "Tập công văn về công tác cán bộ năm 1976"}));
+    move_box(&app, b, json!({"to_location_id": repo.reading_room, "reason": "reading_room"}));
+    person(&app, "lan", Role::Viewer);
+    let browser = browser_signed_in(&app, "lan");
+    let locate = |q: &str| {
+        let url = format!("{}/locate?q={}", app.url, form_urlencoded::byte_serialize(q.as_bytes()).collect::<String>());
+        let answer = browser.get(url).header("HX-Request", "true").send().unwrap();
+        assert_eq!(answer.status().as_u16(), 200);
+        answer.text().unwrap()
+    };
+    let found = locate("snv-0001");
+    assert!(!found.contains("<html"), "only the answer for the scan queue");
+    assert!(found.contains("Hộp SNV-0001") && found.contains("Phòng đọc") && found.contains("đang ở ngoài"), "{found}");
+    assert!(found.contains("1/37 · Tập công văn về công tác cán bộ năm 1976 · 250 tờ"), "its files: {found}");
+    let shelf = locate(&format!("LOC-{:06}", repo.shelves[0]));
+    assert!(shelf.contains("Giá K1-P02-G05-1-1") && shelf.contains("SNV-0002"), "{shelf}");
+    let words = locate("cong tac can bo");
+    assert!(words.contains("Tập công văn về công tác cán bộ năm 1976"), "{words}");
+    let decomposed = locate("Pho\u{302}ng So\u{31b}\u{309} No\u{323}i vu\u{323}");
+    assert!(decomposed.contains("SNV · Phông Sở Nội vụ"), "typed decomposed: {decomposed}");
+    assert!(locate("XYZ-404").contains("Không tìm thấy gì"), "nothing");
+    assert!(locate(&"9".repeat(10_000)).contains("quá dài"), "a scanner's stray burst");
+    let page = browser.get(format!("{}/locate?q=SNV-0002", app.url)).send().unwrap().text().unwrap();
+    assert!(page.contains("<html lang=\"vi\">") && page.contains("Hộp SNV-0002"), "without script: the whole page");
+}
+
+#[test]
+fn every_screen_answers_every_role_as_the_access_table_says() {
+    let app = TestApp::spawn();
+    let screens: Vec<&(&str, &str, Access)> =
+        ROUTES.iter().filter(|(_, _, a)| matches!(a, Access::Person(_))).collect();
+    assert!(!screens.is_empty());
+    for role in Role::ALL {
+        let username = format!("u-{}", role.as_str().replace('_', "-"));
+        person(&app, &username, *role);
+        let browser = browser_signed_in(&app, &username);
+        let page = browser.get(format!("{}/locate", app.url)).send().unwrap().text().unwrap();
+        let token = csrf(&page);
+        for (method, path, access) in &screens {
+            let Access::Person(permission) = access else { unreachable!() };
+            let url = format!("{}{path}", app.url);
+            let answer = match *method {
+                "GET" => browser.get(url).send().unwrap(),
+                _ => browser.post(url).form(&[("csrf", token.as_str())]).send().unwrap(),
+            };
+            let status = answer.status().as_u16();
+            if role.may(*permission) {
+                assert!(status < 400, "{method} {path} as {role}: {status}");
+            } else {
+                assert_eq!(status, 403, "{method} {path} as {role}");
+            }
+        }
+    }
+    // Without a session, every screen sends to sign in.
+    for (method, path, _) in &screens {
+        let answer = match *method {
+            "GET" => browser().get(format!("{}{path}", app.url)).send().unwrap(),
+            _ => browser().post(format!("{}{path}", app.url)).form(&[("csrf", "x")]).send().unwrap(),
+        };
+        assert_eq!(answer.status().as_u16(), 303, "{method} {path}");
+    }
+}
+
+#[test]
+fn assets_are_served_at_hashed_urls_kept_for_a_year() {
+    let app = TestApp::spawn();
+    let page = browser().get(format!("{}/sign-in", app.url)).send().unwrap().text().unwrap();
+    let css = page.split("href=\"").nth(1).unwrap().split('"').next().unwrap().to_string();
+    assert!(
+        css.starts_with("/assets/app.") && css.ends_with(".css") && css.len() > "/assets/app..css".len() + 7,
+        "{css}"
+    );
+    let answer = browser().get(format!("{}{css}", app.url)).send().unwrap();
+    assert_eq!(answer.headers()["cache-control"], "public, max-age=31536000, immutable");
+    let stylesheet = answer.text().unwrap();
+    let font = stylesheet.split("url(\"").nth(1).unwrap().split('"').next().unwrap().to_string();
+    assert!(
+        font.starts_with("/assets/fonts/be-vietnam-pro-vietnamese-400-normal.") && font.ends_with(".woff2"),
+        "{font}"
+    );
+    assert_eq!(browser().get(format!("{}{font}", app.url)).send().unwrap().status().as_u16(), 200);
+    assert_eq!(browser().get(format!("{}/assets/app.css", app.url)).send().unwrap().status().as_u16(), 404);
+}
