@@ -10,7 +10,9 @@ use serde_json::{Value, json};
 use crate::conservation::repo::{assessments, treatments};
 use crate::error::{Error, Result};
 use crate::holdings::repo::{files, fonds};
-use crate::keys::model::Actor;
+use crate::keys::model::{Actor, Role};
+use crate::people::model::NewPerson;
+use crate::people::repo as people;
 use crate::schema::{api_keys, fonds as fonds_table};
 use crate::storage::repo::{audits, boxes, locations, moves};
 
@@ -22,7 +24,19 @@ pub struct Loaded {
     pub assessments: usize,
     pub treatments: usize,
     pub year: i32,
+    /// The staff accounts made, one per role people have (username, role), all with `password`.
+    pub people: Vec<(String, Role)>,
+    pub password: String,
 }
+
+/// The demo's staff: usernames, names and roles.
+const PEOPLE: [(&str, &str, Role); 5] = [
+    ("quantri", "Trần Văn Quản", Role::Admin),
+    ("kho", "Lê Thị Kho", Role::StorageManager),
+    ("tubo", "Nguyễn Thị Lan", Role::Conservator),
+    ("truongtubo", "Phạm Văn Minh", Role::HeadConservator),
+    ("xem", "Hoàng Thị Xem", Role::Viewer),
+];
 
 const FONDS: [(&str, &str, &str, i32, i32, usize); 3] = [
     ("STNV", "Phông Sở Nội vụ", "Sở Nội vụ tỉnh", 1976, 2005, 40),
@@ -72,7 +86,7 @@ pub fn load(conn: &mut PgConnection) -> Result<Loaded> {
             .select(api_keys::id)
             .first(conn)?;
         diesel::sql_query(format!("SELECT set_config('paperkeep.actor', '{key_id}', true)")).execute(conn)?;
-        let actor = Actor { key_id, role: crate::keys::model::Role::Admin };
+        let actor = Actor { key_id, role: Role::Admin };
         populate(conn, &actor)
     })
 }
@@ -185,7 +199,21 @@ fn populate(conn: &mut PgConnection, actor: &Actor) -> Result<Loaded> {
     }
     let audited = input(json!({"location_id": shelves[5], "scanned": box_barcodes[30..35]}));
     audits::create(conn, &audited, actor)?;
+    // One password for the demo's people, made now and shown once.
+    let password = crate::keys::model::Secret::generate().reveal()[3..19].to_string();
+    for (username, name, role) in PEOPLE {
+        let new = NewPerson {
+            username: username.into(),
+            display_name: name.into(),
+            role,
+            password: password.clone(),
+            language: None,
+        };
+        people::create(conn, &new, Some(actor.key_id))?;
+    }
     Ok(Loaded {
+        people: PEOPLE.iter().map(|(username, _, role)| (username.to_string(), *role)).collect(),
+        password,
         fonds: FONDS.len(),
         boxes: box_barcodes.len(),
         files: file_ids.len(),

@@ -208,6 +208,14 @@ fn run(command: Command) -> Result<(), String> {
                 loaded.year,
                 year = loaded.year
             );
+            let people: Vec<String> =
+                loaded.people.iter().map(|(username, role)| format!("{username} ({role})")).collect();
+            println!(
+                "\nIts staff sign in to the app, each with the password shown only this once:\n\n    {}\n\n    \
+                 password: {}\n",
+                people.join(", "),
+                loaded.password
+            );
             Ok(())
         }
         Command::Openapi => {
@@ -229,6 +237,12 @@ fn announce_first_key(conn: &mut paperkeep::db::PooledConn, bootstrap_key: Optio
             println!("First start: the admin API key is the one given in PAPERKEEP_BOOTSTRAP_KEY.")
         }
         None => println!("To get an API key: paperkeep keys create --name NAME --role admin"),
+    }
+    if !paperkeep::people::repo::any(conn).map_err(|e| e.to_string())? {
+        println!(
+            "No one can sign in to the app yet. Make the first account:\n    \
+             paperkeep users create --username NAME --name \"Full name\" --role admin\n"
+        );
     }
     Ok(())
 }

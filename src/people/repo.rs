@@ -133,3 +133,8 @@ pub fn set_language(conn: &mut PgConnection, person_id: i64, language: Language)
     diesel::update(people::table.find(person_id)).set(people::language.eq(language)).execute(conn)?;
     Ok(())
 }
+
+/// Whether anyone has an account (the first start says how to make one).
+pub fn any(conn: &mut PgConnection) -> Result<bool> {
+    Ok(diesel::select(diesel::dsl::exists(people::table.select(people::id))).get_result(conn)?)
+}

@@ -41,13 +41,20 @@ fn at_once(
     })
 }
 
+/// The service waiting up to 10 s for a connection (1 s by default): forty requests at once
+/// on a machine busy with the other tests must test how writes meet, not how long they queue.
+fn patient_app() -> TestApp {
+    let pool = paperkeep::config::PoolConfig { wait_ms: 10_000, ..paperkeep::config::PoolConfig::default() };
+    TestApp::spawn_with(paperkeep::config::HttpConfig::default(), pool)
+}
+
 fn statuses(answers: &[Answer], status: u16) -> usize {
     answers.iter().filter(|a| a.status == status).count()
 }
 
 #[test]
 fn fifty_moves_onto_the_last_free_space_of_a_shelf_let_exactly_one_in() {
-    let app = TestApp::spawn();
+    let app = patient_app();
     let other = app.second_instance();
     let place = repository(&app);
     // A shelf with room for one more box: 7 × 125 mm on 1000 mm.
@@ -74,7 +81,7 @@ fn fifty_moves_onto_the_last_free_space_of_a_shelf_let_exactly_one_in() {
 
 #[test]
 fn fifty_patches_with_the_same_if_match_let_exactly_one_win() {
-    let app = TestApp::spawn();
+    let app = patient_app();
     let other = app.second_instance();
     let place = repository(&app);
     let archive_box = id(&new_box(&app, "HS-1", place.shelves[0], json!({})));
@@ -90,7 +97,7 @@ fn fifty_patches_with_the_same_if_match_let_exactly_one_win() {
 
 #[test]
 fn concurrent_treatments_of_overlapping_pages_leave_at_most_one_open_per_page_and_type() {
-    let app = TestApp::spawn();
+    let app = patient_app();
     let other = app.second_instance();
     let fonds = fixtures::fonds(&app, "SNV", "Phông Sở Nội vụ");
     let file = fixtures::file(&app, fonds, 1, 200, json!({}));
@@ -121,7 +128,7 @@ fn concurrent_treatments_of_overlapping_pages_leave_at_most_one_open_per_page_an
 
 #[test]
 fn forty_retries_with_one_idempotency_key_make_one_write() {
-    let app = TestApp::spawn();
+    let app = patient_app();
     let other = app.second_instance();
     let place = repository(&app);
     new_box(&app, "HS-1", place.shelves[0], json!({}));

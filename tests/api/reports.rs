@@ -259,6 +259,13 @@ fn the_demo_archive_loads_once_and_reports_its_year() {
     let leaves = backed["leaves"].as_i64().unwrap();
     assert!((3_000..5_000).contains(&leaves), "about the 4,000 leaves of a provincial centre's year: {leaves}");
     assert_eq!(report["stock"]["boxes_held"], loaded.boxes as i64);
+    // Its staff, one per role people have, sign in with the password it gave.
+    assert_eq!(loaded.people.len(), 5);
+    let mut conn = app.db();
+    for (username, role) in &loaded.people {
+        let person = paperkeep::people::repo::verify(&mut conn, username, &loaded.password).unwrap();
+        assert_eq!(person.map(|p| p.role), Some(*role), "{username}");
+    }
     assert_eq!(report["stock"]["boxes_out_total"], 6);
     // Whatever is not yet done waits in the queue.
     let queue = app.get("/api/v1/conservation/queue?type=backing");

@@ -44,6 +44,24 @@ fn without_database_url_it_runs_its_own_postgres_and_keeps_the_data() {
             .expect("keys create prints the key");
     assert_eq!(first.get("/api/v1/locations", &conservator), 200);
 
+    // The first start says how to make the first account for the app; `users create` does.
+    assert!(first.printed.iter().any(|l| l.contains("paperkeep users create")), "{:?}", first.printed);
+    let users = |args: &[&str]| {
+        Command::new(BINARY)
+            .args(args)
+            .env_remove("DATABASE_URL")
+            .env("PAPERKEEP_DATA_DIR", data)
+            .env("PAPERKEEP_PASSWORD", "giấy dó và hồ CMC")
+            .env("RUST_LOG", "warn")
+            .output()
+            .unwrap()
+    };
+    let made = users(&["users", "create", "--username", "lan", "--name", " Nguyễn Thị Lan ", "--role", "admin"]);
+    assert!(made.status.success(), "{}", String::from_utf8_lossy(&made.stderr));
+    let refused = users(&["users", "create", "--username", "Lan Nguyễn", "--name", "Lan", "--role", "admin"]);
+    assert!(!refused.status.success());
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("username: must be 2 to 40"), "{refused:?}");
+
     assert!(first.terminate().success());
     assert!(!postgres_runs(&data_dir), "the database server stops with the service");
 
@@ -51,6 +69,7 @@ fn without_database_url_it_runs_its_own_postgres_and_keeps_the_data() {
     let mut second = serve(&[("PAPERKEEP_DATA_DIR", data)]);
     assert_eq!(printed_key(&second.printed), None);
     assert!(second.printed.iter().any(|l| l.contains("paperkeep keys create")), "{:?}", second.printed);
+    assert!(!second.printed.iter().any(|l| l.contains("No one can sign in")), "{:?}", second.printed);
     assert_eq!(second.get("/api/v1/locations", &key), 200);
     assert_eq!(second.get("/api/v1/locations", &conservator), 200);
     assert!(second.terminate().success());

@@ -91,6 +91,8 @@ pub struct TestApp {
     pub admin_key: String,
     pub database: String,
     pub pool: Pool,
+    /// The pool's settings, which a second instance shares.
+    pool_config: PoolConfig,
     server: paperkeep::app::Running,
     http: Client,
 }
@@ -106,29 +108,35 @@ impl TestApp {
         let admin_key = paperkeep::keys::repo::bootstrap(&mut pool.get().unwrap(), None)
             .expect("bootstrap works")
             .expect("a fresh database gets a first admin key");
-        Self::start(database, admin_key, pool, http_config)
+        Self::start(database, admin_key, (pool, pool_config), http_config)
     }
 
     /// The service on `database`, made elsewhere (restored, say), with one of its admin keys.
     /// The database is dropped with it.
     pub fn serving(database: String, admin_key: &str) -> Self {
-        let pool = db::pool(&database_url(&database), &PoolConfig::default()).expect("pool opens");
-        Self::start(database, admin_key.to_string(), pool, HttpConfig::default())
+        let pool_config = PoolConfig::default();
+        let pool = db::pool(&database_url(&database), &pool_config).expect("pool opens");
+        Self::start(database, admin_key.to_string(), (pool, pool_config), HttpConfig::default())
     }
 
-    fn start(database: String, admin_key: String, pool: Pool, mut http_config: HttpConfig) -> Self {
+    fn start(
+        database: String,
+        admin_key: String,
+        (pool, pool_config): (Pool, PoolConfig),
+        mut http_config: HttpConfig,
+    ) -> Self {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let url = format!("http://{}", listener.local_addr().unwrap());
         http_config.workers.get_or_insert(2);
         let server = paperkeep::app::spawn(listener, pool.clone(), http_config);
         let http = Client::builder().timeout(Duration::from_secs(30)).build().unwrap();
-        TestApp { url, admin_key, database, pool, server, http }
+        TestApp { url, admin_key, database, pool, pool_config, server, http }
     }
 
     /// A second instance of the service on the same database (its own pool and workers), as
     /// when two run behind a load balancer. Stops when dropped.
     pub fn second_instance(&self) -> Instance {
-        let pool = db::pool(&database_url(&self.database), &PoolConfig::default()).expect("pool opens");
+        let pool = db::pool(&database_url(&self.database), &self.pool_config).expect("pool opens");
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let url = format!("http://{}", listener.local_addr().unwrap());
         let config = HttpConfig { workers: Some(2), ..HttpConfig::default() };
