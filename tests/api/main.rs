@@ -17,6 +17,7 @@ mod found;
 mod holdings;
 mod idempotency;
 mod imports;
+mod journeys;
 mod lab;
 mod locations;
 mod moves;

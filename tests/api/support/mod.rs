@@ -2,6 +2,7 @@
 //! migrated template database, and per test a database cloned from it with the real App
 //! serving it on 127.0.0.1:0, driven over real HTTP.
 
+pub mod browser;
 pub mod fixtures;
 pub mod service;
 
