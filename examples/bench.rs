@@ -451,6 +451,19 @@ impl Bench<'_> {
         )?;
         tables.concurrent.push((name.clone(), service, raw, "≥ 0.5×, p99 ≤ 10 ms"));
         tables.integration.push((format!("{name}: ranges"), spread, String::new(), ""));
+        // The app's locate page for a scanned box, signed in (dataset.sql's session), beside it.
+        let page_env = [
+            ("BENCH_PATH", "/locate?q=HS%07d".to_string()),
+            ("BENCH_MAX", storage.boxes.to_string()),
+            ("BENCH_COOKIE", format!("pk_session={KEY}")),
+        ];
+        let page = self.wrk(&storage.data, &page_env, o.seconds)?;
+        tables.integration.push((
+            format!("GET /locate?q={{barcode}}, the app's page for a box, {} boxes", storage.boxes),
+            format!("{:.0} req/s, p50 {:.2} ms, p99 {:.2} ms", page.rate, page.p50, page.p99),
+            format!("the JSON look-up: {:.0} req/s, p99 {:.2} ms", service.rate, service.p99),
+            "p99 ≤ 10 ms",
+        ));
         let move_env = [
             ("BENCH_BOXES", storage.boxes.to_string()),
             ("BENCH_READING_ROOM", storage.reading_room.to_string()),

@@ -10,6 +10,10 @@
 -- set, each move carries an Idempotency-Key of its own.
 local path = os.getenv("BENCH_PATH")
 wrk.headers["Authorization"] = "Bearer " .. os.getenv("BENCH_KEY")
+-- BENCH_COOKIE set: sent too (the app's pages, signed in).
+if os.getenv("BENCH_COOKIE") then
+    wrk.headers["Cookie"] = os.getenv("BENCH_COOKIE")
+end
 wrk.headers["Content-Type"] = "application/json"
 
 local threads = 0
