@@ -74,8 +74,8 @@ impl PipelinedConnections {
     async fn open(&self) -> std::result::Result<AsyncPgConnection, String> {
         let connecting = async {
             let mut conn = self.target.as_ref().map_err(Clone::clone)?.connect().await?;
-            conn.batch_execute(&self.session_settings).await.map_err(|e| e.to_string())?;
-            conn.batch_execute(GENERIC_PLANS).await.map_err(|e| e.to_string())?;
+            let settings = format!("{}; {GENERIC_PLANS}", self.session_settings);
+            conn.batch_execute(&settings).await.map_err(|e| e.to_string())?;
             Ok(conn)
         };
         tokio::time::timeout(self.connect_wait, connecting).await.map_err(|_| "timed out".to_string())?

@@ -38,11 +38,6 @@ impl Frame {
         i18n::text(self.lang, key, &[])
     }
 
-    /// The message `key` with its arguments.
-    pub fn t_args(&self, key: &str, args: &[(&str, &str)]) -> String {
-        i18n::text(self.lang, key, args)
-    }
-
     /// The hashed URL of an asset.
     pub fn asset(&self, name: &str) -> &'static str {
         assets::url(name)

@@ -7,8 +7,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
 
-use super::sign_in::render;
-use super::{Frame, Visitor, i18n};
+use super::{Frame, Visitor, i18n, render};
 use crate::db::pipelined::PipelinedConnections;
 use crate::error::Error;
 use crate::holdings::model::{FileFilter, FondsFilter};

@@ -10,9 +10,10 @@ mod locate;
 mod sign_in;
 mod visitor;
 
-use actix_web::http::Method;
 use actix_web::http::header::{self, HeaderValue};
+use actix_web::http::{Method, StatusCode};
 use actix_web::{HttpResponse, Route, web};
+use askama::Template;
 
 pub use frame::Frame;
 pub use visitor::{ScreenAccess, Visitor};
@@ -58,7 +59,7 @@ const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'; st
 
 /// An HTML answer with the app's security headers; `Vary: HX-Request`, since a page and its
 /// fragment share a URL.
-pub fn html(status: actix_web::http::StatusCode, body: String) -> HttpResponse {
+pub fn html(status: StatusCode, body: String) -> HttpResponse {
     let mut response = HttpResponse::build(status).content_type("text/html; charset=utf-8").body(body);
     let headers = response.headers_mut();
     for (name, value) in [
@@ -72,6 +73,25 @@ pub fn html(status: actix_web::http::StatusCode, body: String) -> HttpResponse {
         headers.insert(name, HeaderValue::from_static(value));
     }
     response
+}
+
+/// A page that only says what went wrong.
+#[derive(Template)]
+#[template(path = "problem.html")]
+pub struct Problem {
+    pub frame: Frame,
+    pub message: String,
+}
+
+/// `page` rendered, with the app's headers.
+pub fn render(status: StatusCode, page: &impl Template) -> HttpResponse {
+    match page.render() {
+        Ok(body) => html(status, body),
+        Err(err) => {
+            log::error!("a page did not render: {err}");
+            HttpResponse::InternalServerError().finish()
+        }
+    }
 }
 
 /// A redirect after a form (post/redirect/get).

@@ -11,7 +11,7 @@ use governor::{DefaultKeyedRateLimiter, Quota};
 use serde::Deserialize;
 
 use super::visitor::LANGUAGE_COOKIE;
-use super::{Frame, Visitor, html, see_other};
+use super::{Frame, Problem, Visitor, render, see_other};
 use crate::people::model::Language;
 use crate::people::repo as people;
 
@@ -22,14 +22,6 @@ struct SignInPage {
     message: Option<String>,
     username: String,
     next: String,
-}
-
-/// A page that only says what went wrong.
-#[derive(Template)]
-#[template(path = "problem.html")]
-pub struct Problem {
-    pub frame: Frame,
-    pub message: String,
 }
 
 /// `/`: the locate screen for someone signed in, else signing in.
@@ -181,14 +173,4 @@ fn forged(visitor: &Visitor) -> HttpResponse {
     let frame = Frame::of(visitor, "");
     let message = frame.t("refused-cross-site");
     render(StatusCode::FORBIDDEN, &Problem { frame, message })
-}
-
-pub fn render(status: StatusCode, page: &impl Template) -> HttpResponse {
-    match page.render() {
-        Ok(body) => html(status, body),
-        Err(err) => {
-            log::error!("a page did not render: {err}");
-            HttpResponse::InternalServerError().finish()
-        }
-    }
 }

@@ -8,7 +8,7 @@ use actix_web::http::{Method, StatusCode, header};
 use actix_web::{FromRequest, HttpRequest, HttpResponse, ResponseError, web};
 use futures_util::future::LocalBoxFuture;
 
-use super::{Frame, html};
+use super::Frame;
 use crate::http::AppState;
 use crate::keys::access::Access;
 use crate::people::model::{Language, SignedIn};
@@ -173,7 +173,6 @@ impl ResponseError for Refusal {
             Refusal::Unavailable(language) => (*language, "unavailable"),
         };
         let frame = Frame { lang: language, person: None, screen: "" };
-        let page = super::sign_in::Problem { message: frame.t(key), frame };
-        html(self.status_code(), askama::Template::render(&page).unwrap_or_default())
+        super::render(self.status_code(), &super::Problem { message: frame.t(key), frame })
     }
 }
