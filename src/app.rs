@@ -13,7 +13,7 @@ use crate::config::HttpConfig;
 use crate::db::Pool;
 use crate::db::pipelined::PipelinedConnections;
 use crate::http::body::BodyLimit;
-use crate::http::problem::{ApiError, problem_middleware};
+use crate::http::problem::problem_middleware;
 use crate::http::rate_limit::{self, RateLimit};
 use crate::http::router::Router;
 use crate::http::{AppState, openapi, operations, path_error};
@@ -34,6 +34,7 @@ pub fn serve(listener: TcpListener, pool: Pool, config: &HttpConfig) -> std::io:
         .map_err(std::io::Error::other)?;
     let registry = web::Data::new(metrics.registry.clone());
     let rate_limit = web::Data::new(RateLimit::new(config.rate_limit));
+    let sign_in_limits = web::Data::new(crate::ui::SignInLimits::default());
     let limit = config.max_body_bytes;
     let workers = config.workers.unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()));
     let server = HttpServer::new(move || {
@@ -44,6 +45,7 @@ pub fn serve(listener: TcpListener, pool: Pool, config: &HttpConfig) -> std::io:
             // Built once per worker: its pipelined connections are its own.
             .app_data(web::Data::new(PipelinedConnections::like(&state.pool)))
             .app_data(rate_limit.clone())
+            .app_data(sign_in_limits.clone())
             .app_data(registry.clone())
             .app_data(BodyLimit(limit))
             .app_data(web::PayloadConfig::new(limit))
@@ -55,7 +57,7 @@ pub fn serve(listener: TcpListener, pool: Pool, config: &HttpConfig) -> std::io:
             .configure(|config| router.mount(config))
             .configure(crate::ui::routes)
             .service(SwaggerUi::new("/docs/{_:.*}").config(Config::new(["/openapi.yaml"])))
-            .default_service(web::to(|| async { Err::<&str, _>(ApiError::NoRoute) }))
+            .default_service(web::to(crate::ui::no_route))
     })
     .workers(workers)
     .shutdown_timeout(10)

@@ -159,7 +159,8 @@ fn run(command: Command) -> Result<(), String> {
             })?;
             let database = Database::open(&database).map_err(|e| e.to_string())?;
             let mut conn = database.pool.get().map_err(|e| e.to_string())?;
-            let person = people::create(&mut conn, &new, None).map_err(|e| e.to_string())?;
+            let person = diesel::Connection::transaction(&mut **conn, |conn| people::create(conn, &new, None))
+                .map_err(|e: paperkeep::error::Error| e.to_string())?;
             println!(
                 "created {} ({}, role {}): they sign in at the app with their password",
                 person.username, person.display_name, person.role
@@ -238,6 +239,11 @@ fn announce_first_key(conn: &mut paperkeep::db::PooledConn, bootstrap_key: Optio
         }
         None => println!("To get an API key: paperkeep keys create --name NAME --role admin"),
     }
+    Ok(())
+}
+
+/// While no one has an account, says how to make the first.
+fn announce_no_accounts(conn: &mut paperkeep::db::PooledConn) -> Result<(), String> {
     if !paperkeep::people::repo::any(conn).map_err(|e| e.to_string())? {
         println!(
             "No one can sign in to the app yet. Make the first account:\n    \
@@ -252,6 +258,7 @@ fn serve(database: &DatabaseConfig, http: &HttpConfig, bootstrap_key: Option<&st
     paperkeep::db::pipelined::check(&database.pool)?;
     let mut conn = database.pool.get().map_err(|e| e.to_string())?;
     announce_first_key(&mut conn, bootstrap_key)?;
+    announce_no_accounts(&mut conn)?;
     drop(conn);
     let listener = TcpListener::bind(&http.bind).map_err(|e| format!("cannot listen on {}: {e}", http.bind))?;
     let address = listener.local_addr().map_err(|e| e.to_string())?;

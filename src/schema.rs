@@ -256,6 +256,7 @@ diesel::table! {
         created_by -> Nullable<Int8>,
         updated_at -> Timestamptz,
         updated_by -> Nullable<Int8>,
+        password_changed_at -> Timestamptz,
     }
 }
 

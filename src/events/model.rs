@@ -16,7 +16,7 @@ pub trait Resource: Serialize {
 }
 
 /// Every event type, and whether only the audit trail shows it.
-pub const EVENT_TYPES: [(&str, bool); 22] = [
+pub const EVENT_TYPES: [(&str, bool); 24] = [
     ("location.created", false),
     ("location.updated", false),
     ("location.deleted", false),
@@ -39,6 +39,8 @@ pub const EVENT_TYPES: [(&str, bool); 22] = [
     ("api_key.revoked", true),
     ("webhook.created", true),
     ("webhook.deactivated", true),
+    ("person.created", true),
+    ("person.updated", true),
 ];
 
 /// One change to record as an event, in the transaction that makes it.

@@ -43,6 +43,7 @@ pub struct AppState {
 pub(crate) fn operations(router: &mut Router) {
     meta::register(router);
     crate::keys::routes::register(router);
+    crate::people::routes::register(router);
     crate::storage::routes::register(router);
     crate::holdings::routes::register(router);
     crate::conservation::routes::register(router);

@@ -32,6 +32,8 @@ pub const ROUTES: &[(&str, &str, Access)] = &[
     ("GET", "/api/v1/api-keys", Key(ManageKeys)),
     ("GET", "/api/v1/api-keys/{id}", Key(ManageKeys)),
     ("POST", "/api/v1/api-keys/{id}/revoke", Key(ManageKeys)),
+    ("GET", "/api/v1/people", Key(ManagePeople)),
+    ("GET", "/api/v1/people/{id}", Key(ManagePeople)),
     ("GET", "/api/v1/audit-trail", Key(ReadAuditTrail)),
     ("POST", "/api/v1/locations", Key(WriteLocations)),
     ("GET", "/api/v1/locations", Key(Read)),
@@ -101,6 +103,13 @@ pub const ROUTES: &[(&str, &str, Access)] = &[
     ("POST", "/language", Page),
     ("POST", "/sign-out", Person(Read)),
     ("GET", "/locate", Person(Read)),
+    ("GET", "/people", Person(ManagePeople)),
+    ("POST", "/people", Person(ManagePeople)),
+    ("GET", "/people/new", Person(ManagePeople)),
+    ("GET", "/people/{id}", Person(ManagePeople)),
+    ("POST", "/people/{id}", Person(ManagePeople)),
+    ("POST", "/people/{id}/password", Person(ManagePeople)),
+    ("POST", "/people/{id}/enabled", Person(ManagePeople)),
 ];
 
 /// What the route `method path` needs, if it is in the table.

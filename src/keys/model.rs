@@ -48,6 +48,8 @@ pub enum Permission {
     ManageWebhooks,
     /// Read the audit trail of every write.
     ReadAuditTrail,
+    /// Create, change, disable and enable staff accounts, and set their passwords.
+    ManagePeople,
 }
 
 impl Role {

@@ -1,9 +1,11 @@
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 use validator::{Validate, ValidationError};
 
 use crate::db::text_enum;
+use crate::events::model::Resource;
 use crate::keys::model::Role;
 use crate::schema::people;
 
@@ -15,14 +17,16 @@ text_enum! {
     }
 }
 
-/// Someone who signs in to the app.
-#[derive(Debug, Clone, Serialize, Queryable, Selectable)]
+/// Someone who signs in to the app (never their password, only when it was last set).
+#[derive(Debug, Clone, Serialize, Queryable, Selectable, ToSchema)]
 #[diesel(table_name = people, check_for_backend(diesel::pg::Pg))]
 pub struct Person {
     pub id: i64,
     pub username: String,
     pub display_name: String,
     pub role: Role,
+    /// Their own choice, not an account's setting: not shown, and changing it is no event.
+    #[serde(skip)]
     pub language: Language,
     /// What their writes are recorded as (`created_by`, the feed's `actor`).
     pub actor_id: i64,
@@ -32,6 +36,16 @@ pub struct Person {
     pub created_by: Option<i64>,
     pub updated_at: DateTime<Utc>,
     pub updated_by: Option<i64>,
+    pub password_changed_at: DateTime<Utc>,
+}
+
+impl Resource for Person {
+    const KIND: &'static str = "person";
+    const INTERNAL: bool = true;
+
+    fn subject(&self) -> String {
+        format!("/api/v1/people/{}", self.id)
+    }
 }
 
 /// A new staff account.
@@ -40,12 +54,29 @@ pub struct NewPerson {
     /// 2 to 40 of `a-z 0-9 . _ -`, starting with a letter or digit; compared in lower case.
     #[validate(custom(function = "username"))]
     pub username: String,
-    #[validate(length(min = 1, max = 100, message = "must be 1 to 100 characters"))]
+    #[validate(custom(function = "display_name"))]
     pub display_name: String,
     pub role: Role,
     #[validate(custom(function = "password"))]
     pub password: String,
     pub language: Option<Language>,
+}
+
+/// What an admin changes of an account.
+#[derive(Debug, Clone, Deserialize, Validate)]
+pub struct PersonChanges {
+    #[validate(custom(function = "display_name"))]
+    pub display_name: String,
+    pub role: Role,
+}
+
+fn display_name(name: &str) -> Result<(), ValidationError> {
+    if (1..=100).contains(&name.chars().count()) && name == name.trim() {
+        Ok(())
+    } else {
+        Err(ValidationError::new("display_name")
+            .with_message("must be 1 to 100 characters, without spaces around".into()))
+    }
 }
 
 /// The shortest password accepted: long enough that guessing it online is hopeless at the

@@ -6,10 +6,13 @@ use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, Salt
 use chrono::{Duration, Utc};
 use diesel::prelude::*;
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
+use diesel_async::AsyncPgConnection;
 
-use super::model::{Language, NewPerson, Person, SignedIn};
+use super::model::{Language, NewPerson, Person, PersonChanges, SignedIn};
 use crate::error::{Error, Result};
-use crate::keys::model::{Secret, hash};
+use crate::events::model::Change;
+use crate::events::repo as events;
+use crate::keys::model::{Actor, Role, Secret, hash};
 use crate::schema::{api_keys, people, sessions};
 
 /// A session left alone this long ends: the next request signs in again.
@@ -20,7 +23,7 @@ pub const IDLE: Duration = Duration::hours(8);
 const SEEN_EVERY: Duration = Duration::minutes(1);
 
 /// Registers a person with their actor; `created_by` is the actor creating them (none from the
-/// command line).
+/// command line). Call it in a transaction: it writes the actor, the person and the event.
 pub fn create(conn: &mut PgConnection, new: &NewPerson, created_by: Option<i64>) -> Result<Person> {
     let username = new.username.to_lowercase();
     // Their actor: a key row whose secret is thrown away, so that no bearer key opens it.
@@ -36,7 +39,7 @@ pub fn create(conn: &mut PgConnection, new: &NewPerson, created_by: Option<i64>)
         ))
         .returning(api_keys::id)
         .get_result(conn)?;
-    diesel::insert_into(people::table)
+    let created: Person = diesel::insert_into(people::table)
         .values((
             people::username.eq(&username),
             people::display_name.eq(&new.display_name),
@@ -54,7 +57,144 @@ pub fn create(conn: &mut PgConnection, new: &NewPerson, created_by: Option<i64>)
                 Error::Conflict(format!("someone has the username `{username}` already"))
             }
             other => other.into(),
-        })
+        })?;
+    events::record(conn, &[Change::created(&created)])?;
+    Ok(created)
+}
+
+/// Everyone with an account, by username, from after the username `after`.
+pub fn list(conn: &mut PgConnection, after: Option<&str>, limit: i64) -> Result<Vec<Person>> {
+    let mut query = people::table.select(Person::as_select()).order(people::username).limit(limit).into_boxed();
+    if let Some(after) = after {
+        query = query.filter(people::username.gt(after.to_string()));
+    }
+    Ok(query.load(conn)?)
+}
+
+pub fn get(conn: &mut PgConnection, id: i64) -> Result<Person> {
+    people::table
+        .find(id)
+        .select(Person::as_select())
+        .first(conn)
+        .optional()?
+        .ok_or_else(|| Error::NotFound(format!("no person has the id {id}")))
+}
+
+/// The person `id` at `version` (for update), else why not.
+fn current(conn: &mut PgConnection, id: i64, version: i32) -> Result<Person> {
+    let person: Person = people::table
+        .find(id)
+        .select(Person::as_select())
+        .for_update()
+        .first(conn)
+        .optional()?
+        .ok_or_else(|| Error::NotFound(format!("no person has the id {id}")))?;
+    if person.version != version {
+        return Err(Error::Stale { current: person.version });
+    }
+    Ok(person)
+}
+
+/// An admin's change to an account, and what it must not do: leave the archive without an
+/// enabled admin (an admin demoting or disabling themselves included).
+enum AccountChange<'a> {
+    Details(&'a PersonChanges),
+    Disable,
+    Enable,
+    Password(&'a str),
+}
+
+/// Changes the account `id` (read at `version`) as `actor`: its name and role, whether it is
+/// enabled, or its password. Disabling it or setting its password ends its sessions.
+fn change(conn: &mut PgConnection, id: i64, version: i32, what: AccountChange, actor: &Actor) -> Result<Person> {
+    let before = current(conn, id, version)?;
+    let stays_admin = match &what {
+        AccountChange::Details(changes) => changes.role == Role::Admin,
+        AccountChange::Disable => false,
+        AccountChange::Enable | AccountChange::Password(_) => true,
+    };
+    if before.role == Role::Admin && before.disabled_at.is_none() && !stays_admin {
+        if before.actor_id == actor.key_id {
+            return Err(Error::Conflict("you cannot take away your own admin account".into()));
+        }
+        let other_admins: i64 = people::table
+            .filter(people::role.eq(Role::Admin))
+            .filter(people::disabled_at.is_null())
+            .filter(people::id.ne(id))
+            .count()
+            .get_result(conn)?;
+        if other_admins == 0 {
+            return Err(Error::Conflict("this is the last enabled admin account".into()));
+        }
+    }
+    let row = people::table.find(id);
+    let stamp = (
+        people::version.eq(people::version + 1),
+        people::updated_at.eq(diesel::dsl::now),
+        people::updated_by.eq(actor.key_id),
+    );
+    let after: Person = match what {
+        AccountChange::Details(changes) => {
+            diesel::update(api_keys::table.find(before.actor_id))
+                .set((api_keys::name.eq(&changes.display_name), api_keys::role.eq(changes.role)))
+                .execute(conn)?;
+            diesel::update(row)
+                .set((people::display_name.eq(&changes.display_name), people::role.eq(changes.role), stamp))
+                .returning(Person::as_returning())
+                .get_result(conn)?
+        }
+        AccountChange::Disable => {
+            end_sessions(conn, id)?;
+            diesel::update(row)
+                .set((people::disabled_at.eq(Some(Utc::now())), stamp))
+                .returning(Person::as_returning())
+                .get_result(conn)?
+        }
+        AccountChange::Enable => diesel::update(row)
+            .set((people::disabled_at.eq(None::<chrono::DateTime<Utc>>), stamp))
+            .returning(Person::as_returning())
+            .get_result(conn)?,
+        AccountChange::Password(password) => {
+            end_sessions(conn, id)?;
+            diesel::update(row)
+                .set((
+                    people::password_hash.eq(hash_password(password)),
+                    people::password_changed_at.eq(diesel::dsl::now),
+                    stamp,
+                ))
+                .returning(Person::as_returning())
+                .get_result(conn)?
+        }
+    };
+    events::record(conn, &[Change::updated(&before, &after)])?;
+    Ok(after)
+}
+
+pub fn update(
+    conn: &mut PgConnection,
+    id: i64,
+    version: i32,
+    changes: &PersonChanges,
+    actor: &Actor,
+) -> Result<Person> {
+    change(conn, id, version, AccountChange::Details(changes), actor)
+}
+
+/// Disables (`enabled` false) or enables the account; a disabled person cannot sign in.
+pub fn set_enabled(conn: &mut PgConnection, id: i64, version: i32, enabled: bool, actor: &Actor) -> Result<Person> {
+    change(conn, id, version, if enabled { AccountChange::Enable } else { AccountChange::Disable }, actor)
+}
+
+/// Sets a new password (checked by the caller) and signs the person out everywhere.
+pub fn reset_password(conn: &mut PgConnection, id: i64, version: i32, password: &str, actor: &Actor) -> Result<Person> {
+    change(conn, id, version, AccountChange::Password(password), actor)
+}
+
+fn end_sessions(conn: &mut PgConnection, person_id: i64) -> Result<()> {
+    diesel::update(sessions::table.filter(sessions::person_id.eq(person_id)).filter(sessions::ended_at.is_null()))
+        .set(sessions::ended_at.eq(diesel::dsl::now))
+        .execute(conn)?;
+    Ok(())
 }
 
 /// The person with this username and password, if both are right and the account is enabled.
@@ -99,23 +239,23 @@ pub fn start_session(conn: &mut PgConnection, person: &Person) -> Result<String>
 }
 
 /// The person of a live session: not ended, not idle too long, its person enabled. Notes the
-/// request's time (at most once a minute).
-pub fn session(conn: &mut PgConnection, token: &str) -> Result<Option<SignedIn>> {
+/// request's time (at most once a minute). On a pipelined connection: every page asks it.
+pub async fn session(conn: &AsyncPgConnection, token: &str) -> Result<Option<SignedIn>> {
+    let token_hash = hash(token);
     let idle_since = Utc::now() - IDLE;
-    let found: Option<(Person, String, chrono::DateTime<Utc>)> = sessions::table
+    let live = sessions::table
         .inner_join(people::table)
-        .filter(sessions::token_hash.eq(hash(token)))
+        .filter(sessions::token_hash.eq(token_hash.clone()))
         .filter(sessions::ended_at.is_null())
         .filter(sessions::last_seen_at.gt(idle_since))
         .filter(people::disabled_at.is_null())
-        .select((Person::as_select(), sessions::csrf_token, sessions::last_seen_at))
-        .first(conn)
-        .optional()?;
+        .select((Person::as_select(), sessions::csrf_token, sessions::last_seen_at));
+    let found: Option<(Person, String, chrono::DateTime<Utc>)> =
+        diesel_async::RunQueryDsl::first(live, &mut &*conn).await.optional()?;
     let Some((person, csrf_token, last_seen)) = found else { return Ok(None) };
     if Utc::now() - last_seen > SEEN_EVERY {
-        diesel::update(sessions::table.find(hash(token)))
-            .set(sessions::last_seen_at.eq(diesel::dsl::now))
-            .execute(conn)?;
+        let seen = diesel::update(sessions::table.find(token_hash)).set(sessions::last_seen_at.eq(diesel::dsl::now));
+        diesel_async::RunQueryDsl::execute(seen, &mut &*conn).await?;
     }
     Ok(Some(SignedIn { person, csrf_token }))
 }

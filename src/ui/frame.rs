@@ -2,7 +2,12 @@
 //! role may use, signing out, the language) and the words of the page's language.
 
 use super::{Visitor, assets, i18n};
+use crate::keys::access::{self, Access};
 use crate::people::model::Language;
+
+/// The screens the navigation offers, in its order: the name a page gives as its `screen`, its
+/// path, and the message naming it. Who sees each is the access table's say.
+const SCREENS: [(&str, &str, &str); 2] = [("locate", "/locate", "nav-locate"), ("people", "/people", "nav-people")];
 
 pub struct Frame {
     pub lang: Language,
@@ -17,6 +22,14 @@ pub struct PersonBar {
     pub label: String,
     /// The session's token against cross-site requests, for the frame's forms.
     pub csrf: String,
+    /// The screens their role may open.
+    pub nav: Vec<NavLink>,
+}
+
+pub struct NavLink {
+    pub screen: &'static str,
+    pub href: &'static str,
+    pub label: String,
 }
 
 impl Frame {
@@ -25,12 +38,26 @@ impl Frame {
         let person = visitor.signed_in.as_ref().map(|signed_in| {
             let person = &signed_in.person;
             let role = i18n::text(lang, &format!("role-{}", person.role), &[]);
+            let nav = SCREENS
+                .iter()
+                .filter(|(_, href, _)| match access::required("GET", href) {
+                    Some(Access::Person(permission)) => person.role.may(permission),
+                    _ => true,
+                })
+                .map(|&(screen, href, key)| NavLink { screen, href, label: i18n::text(lang, key, &[]) })
+                .collect();
             PersonBar {
                 label: i18n::text(lang, "signed-in-as", &[("name", &person.display_name), ("role", &role)]),
                 csrf: signed_in.csrf_token.clone(),
+                nav,
             }
         });
         Frame { lang, person, screen }
+    }
+
+    /// The frame of a page shown to someone not (yet) known: no person, no navigation.
+    pub fn anonymous(lang: Language) -> Frame {
+        Frame { lang, person: None, screen: "" }
     }
 
     /// The message `key` in the page's language.

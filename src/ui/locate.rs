@@ -10,16 +10,19 @@ use serde::Deserialize;
 use super::{Frame, Visitor, i18n, render};
 use crate::db::pipelined::PipelinedConnections;
 use crate::error::Error;
-use crate::holdings::model::{FileFilter, FondsFilter};
+use crate::holdings::model::{File, FileFilter, FondsFilter};
 use crate::holdings::repo::{files, fonds};
 use crate::people::model::Language;
-use crate::storage::model::{ArchiveBox, BoxFilter, LocationDetail};
+use crate::storage::model::{ArchiveBox, BoxFilter, LocationDetail, Movement};
 use crate::storage::repo::{boxes, locations, moves};
 
 /// The longest search; a scanner's stray burst beyond it is refused, not searched.
 const MAX_QUERY_CHARS: usize = 200;
 /// Rows of each kind a search by words shows.
 const WORDS_SHOWN: i64 = 10;
+/// A box's files shown, and its last movements.
+const FILES_SHOWN: i64 = 50;
+const MOVES_SHOWN: i64 = 5;
 
 #[derive(Template)]
 #[template(path = "locate.html")]
@@ -112,27 +115,15 @@ async fn locate(visitor: &Visitor, req: &HttpRequest, query: &str) -> Found {
     }
     let nothing = || Found::Nothing(say("locate-none", &[("query", query)]));
     let unavailable = || Found::Nothing(say("unavailable", &[]));
-    // A box's barcode or a place's label: both asked at once, one round trip.
-    let pipelined = req.app_data::<web::Data<PipelinedConnections>>().expect("registered per worker");
-    let Ok(used) = pipelined.get().await else { return unavailable() };
-    let (found_box, found_place) = futures_util::future::join(
-        boxes::get_by_barcode(&used.conn, query),
-        locations::get_by_barcode(&used.conn, query),
-    )
-    .await;
-    let (found_box, found_place) = match (absent_if_missing(found_box), absent_if_missing(found_place)) {
-        (Ok(found_box), Ok(found_place)) => (found_box, found_place),
-        (Err(err), _) | (_, Err(err)) => {
-            let _ = pipelined.forget_if_lost::<()>(&used, Err(err));
-            return unavailable();
-        }
-    };
-    let state = visitor.state.clone();
-    let query = query.to_string();
+    let Ok((found_box, found_place, files, moves)) = by_barcode(req, query).await else { return unavailable() };
+    let state = &visitor.state;
     let answer = match (found_box, found_place) {
-        (Some(found), _) => state.with_read_connection(move |conn| Ok(box_view(conn, lang, found)?)).await,
+        (Some(found), _) => return box_view(lang, found, files, moves),
         (None, Some(place)) => state.with_read_connection(move |conn| Ok(shelf_view(conn, lang, place)?)).await,
-        (None, None) => state.with_read_connection(move |conn| Ok(words_view(conn, lang, &query)?)).await,
+        (None, None) => {
+            let query = query.to_string();
+            state.with_read_connection(move |conn| Ok(words_view(conn, lang, &query)?)).await
+        }
     };
     match answer {
         Ok(Some(found)) => found,
@@ -141,29 +132,51 @@ async fn locate(visitor: &Visitor, req: &HttpRequest, query: &str) -> Found {
     }
 }
 
+/// What a scanned code names: a box (with its files and last movements) or a place, all asked
+/// at once on a pipelined connection, one round trip.
+async fn by_barcode(
+    req: &HttpRequest,
+    code: &str,
+) -> Result<(Option<ArchiveBox>, Option<LocationDetail>, Vec<File>, Vec<Movement>), Error> {
+    // No barcode or label holds a control character (and PostgreSQL text cannot hold NUL).
+    if code.chars().any(char::is_control) {
+        return Ok((None, None, Vec::new(), Vec::new()));
+    }
+    let pipelined = req.app_data::<web::Data<PipelinedConnections>>().expect("registered per worker");
+    let used = pipelined.get().await?;
+    let conn = &used.conn;
+    let (found_box, found_place, files, moves) = futures_util::future::join4(
+        absent_if_missing(boxes::get_by_barcode(conn, code)),
+        absent_if_missing(locations::get_by_barcode(conn, code)),
+        files::in_box_with_barcode(conn, code, FILES_SHOWN),
+        moves::latest_of_barcode(conn, code, MOVES_SHOWN),
+    )
+    .await;
+    let asked = (|| Ok((found_box?, found_place?, files?, moves?)))();
+    pipelined.forget_if_lost(&used, asked)
+}
+
 /// A look-up that found nothing is no error here.
-fn absent_if_missing<T>(found: Result<T, Error>) -> Result<Option<T>, Error> {
-    match found {
+async fn absent_if_missing<T>(found: impl std::future::Future<Output = Result<T, Error>>) -> Result<Option<T>, Error> {
+    match found.await {
         Ok(found) => Ok(Some(found)),
         Err(Error::NotFound(_)) => Ok(None),
         Err(err) => Err(err),
     }
 }
 
-fn box_view(conn: &mut diesel::PgConnection, lang: Language, found: ArchiveBox) -> crate::error::Result<Option<Found>> {
+fn box_view(lang: Language, found: ArchiveBox, files: Vec<File>, moves: Vec<Movement>) -> Found {
     let say = |key: &str, args: &[(&str, &str)]| i18n::text(lang, key, args);
-    let in_box = FileFilter { box_id: Some(found.id), ..FileFilter::default() };
-    let files = files::list(conn, &in_box, None, 50)?
+    let files = files
         .into_iter()
-        .map(|(_, file)| FileLine {
+        .map(|file| FileLine {
             number: format!("{}/{}", file.inventory_no, file.file_no),
             title: file.title,
             pages: say("pages", &[("count", &i18n::number(lang, f64::from(file.page_count), 0))]),
         })
         .collect();
-    let moves = moves::history(conn, found.id, None, 5)?
+    let moves = moves
         .into_iter()
-        .take(5)
         .map(|m| {
             let reason = m.reason.to_string();
             let at = i18n::date_time(lang, m.moved_at);
@@ -180,7 +193,7 @@ fn box_view(conn: &mut diesel::PgConnection, lang: Language, found: ArchiveBox) 
         .map(|place| Step { kind: place.code.clone(), name: place.name.clone().unwrap_or_else(|| place.code.clone()) })
         .collect();
     let heading = say("box-heading", &[("barcode", &found.barcode)]);
-    Ok(Some(Found::Box(BoxView {
+    Found::Box(BoxView {
         announce: format!("{heading}: {}, {status}", found.current_location.path_code),
         heading,
         label: found.label,
@@ -190,7 +203,7 @@ fn box_view(conn: &mut diesel::PgConnection, lang: Language, found: ArchiveBox) 
         home: found.home_location.path_code,
         files,
         moves,
-    })))
+    })
 }
 
 fn shelf_view(

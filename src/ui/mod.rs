@@ -7,6 +7,7 @@ pub mod assets;
 mod frame;
 pub mod i18n;
 mod locate;
+mod people;
 mod sign_in;
 mod visitor;
 
@@ -16,7 +17,8 @@ use actix_web::{HttpResponse, Route, web};
 use askama::Template;
 
 pub use frame::Frame;
-pub use visitor::{ScreenAccess, Visitor};
+pub use sign_in::SignInLimits;
+pub use visitor::{ScreenAccess, Submitted, Visitor};
 
 use crate::keys::access;
 
@@ -32,6 +34,19 @@ pub fn routes(config: &mut web::ServiceConfig) {
     resource(config, "/sign-out", vec![(Method::POST, web::post().to(sign_in::sign_out))]);
     resource(config, "/language", vec![(Method::POST, web::post().to(sign_in::language))]);
     resource(config, "/locate", vec![(Method::GET, web::get().to(locate::page))]);
+    resource(
+        config,
+        "/people",
+        vec![(Method::GET, web::get().to(people::list)), (Method::POST, web::post().to(people::create))],
+    );
+    resource(config, "/people/new", vec![(Method::GET, web::get().to(people::new))]);
+    resource(
+        config,
+        "/people/{id}",
+        vec![(Method::GET, web::get().to(people::show)), (Method::POST, web::post().to(people::update))],
+    );
+    resource(config, "/people/{id}/password", vec![(Method::POST, web::post().to(people::reset_password))]);
+    resource(config, "/people/{id}/enabled", vec![(Method::POST, web::post().to(people::set_enabled))]);
 }
 
 /// One path's routes. Each method's route knows what it needs; a method the path does not
@@ -92,6 +107,32 @@ pub fn render(status: StatusCode, page: &impl Template) -> HttpResponse {
             HttpResponse::InternalServerError().finish()
         }
     }
+}
+
+/// A form without the session's token: refused.
+pub fn forged(visitor: &Visitor) -> HttpResponse {
+    let frame = Frame::of(visitor, "");
+    let message = frame.t("refused-cross-site");
+    render(StatusCode::FORBIDDEN, &Problem { frame, message })
+}
+
+/// 404 in the page's language.
+pub fn not_found_page(frame: Frame) -> HttpResponse {
+    let message = frame.t("not-found");
+    render(StatusCode::NOT_FOUND, &Problem { frame, message })
+}
+
+/// What answers a path nothing serves: a page for a browser, problem+json for the API and
+/// for any client that does not ask for HTML.
+pub async fn no_route(req: actix_web::HttpRequest) -> Result<HttpResponse, actix_web::Error> {
+    let wants_page = !req.path().starts_with("/api/")
+        && req.headers().get(header::ACCEPT).and_then(|a| a.to_str().ok()).is_some_and(|a| a.contains("text/html"));
+    if !wants_page {
+        return Err(crate::http::problem::ApiError::NoRoute.into());
+    }
+    let visitor = <Visitor as actix_web::FromRequest>::extract(&req).await?;
+    let frame = Frame::of(&visitor, "");
+    Ok(not_found_page(frame))
 }
 
 /// A redirect after a form (post/redirect/get).

@@ -1,7 +1,6 @@
 //! Signing in and out, the front door, and the language switch.
 
 use std::num::NonZeroU32;
-use std::sync::OnceLock;
 
 use actix_web::cookie::Cookie;
 use actix_web::http::StatusCode;
@@ -11,7 +10,7 @@ use governor::{DefaultKeyedRateLimiter, Quota};
 use serde::Deserialize;
 
 use super::visitor::LANGUAGE_COOKIE;
-use super::{Frame, Problem, Visitor, render, see_other};
+use super::{Frame, Problem, Submitted, Visitor, forged, render, see_other};
 use crate::people::model::Language;
 use crate::people::repo as people;
 
@@ -52,28 +51,41 @@ pub struct Credentials {
     next: Option<String>,
 }
 
-/// Attempts a second per account and per address: a few mistyped passwords pass, guessing does
-/// not. Kept in memory, per instance.
-fn attempts() -> &'static (DefaultKeyedRateLimiter<String>, DefaultKeyedRateLimiter<String>) {
-    static LIMITS: OnceLock<(DefaultKeyedRateLimiter<String>, DefaultKeyedRateLimiter<String>)> = OnceLock::new();
-    LIMITS.get_or_init(|| {
-        let per_minute = |n: u32| Quota::per_minute(NonZeroU32::new(n).expect("not zero"));
-        (DefaultKeyedRateLimiter::keyed(per_minute(10)), DefaultKeyedRateLimiter::keyed(per_minute(30)))
-    })
+/// Sign-in attempts allowed per account and per address: a few mistyped passwords pass,
+/// guessing does not. Kept in memory by each instance of the service.
+pub struct SignInLimits {
+    per_account: DefaultKeyedRateLimiter<String>,
+    per_address: DefaultKeyedRateLimiter<String>,
 }
 
-pub async fn submit(visitor: Visitor, req: HttpRequest, form: web::Form<Credentials>) -> HttpResponse {
+impl Default for SignInLimits {
+    fn default() -> Self {
+        let per_minute = |n: u32| Quota::per_minute(NonZeroU32::new(n).expect("not zero"));
+        SignInLimits {
+            per_account: DefaultKeyedRateLimiter::keyed(per_minute(10)),
+            per_address: DefaultKeyedRateLimiter::keyed(per_minute(30)),
+        }
+    }
+}
+
+pub async fn submit(
+    visitor: Visitor,
+    req: HttpRequest,
+    limits: web::Data<SignInLimits>,
+    form: web::Form<Credentials>,
+) -> HttpResponse {
     let Credentials { username, password, next } = form.into_inner();
     let username = crate::text::normalize(username.trim());
     let address = req.connection_info().realip_remote_addr().unwrap_or_default().to_string();
-    let (per_account, per_address) = attempts();
     let frame = Frame::of(&visitor, "sign-in");
     let next = safe_next(next.as_deref());
     let refuse = |frame: Frame, key: &str, status| {
         let message = Some(frame.t(key));
         render(status, &SignInPage { frame, message, username: username.clone(), next: next.clone() })
     };
-    if per_account.check_key(&username.to_lowercase()).is_err() || per_address.check_key(&address).is_err() {
+    if limits.per_account.check_key(&username.to_lowercase()).is_err()
+        || limits.per_address.check_key(&address).is_err()
+    {
         return refuse(frame, "sign-in-too-many", StatusCode::TOO_MANY_REQUESTS);
     }
     let checked = username.clone();
@@ -95,16 +107,8 @@ pub async fn submit(visitor: Visitor, req: HttpRequest, form: web::Form<Credenti
     }
 }
 
-#[derive(Deserialize)]
-pub struct Token {
-    csrf: String,
-}
-
 /// Ends the session (its token must come back with the form).
-pub async fn sign_out(visitor: Visitor, form: web::Form<Token>) -> HttpResponse {
-    if !visitor.sent_own_token(&form.csrf) {
-        return forged(&visitor);
-    }
+pub async fn sign_out(Submitted { visitor, .. }: Submitted<serde::de::IgnoredAny>) -> HttpResponse {
     if let Some(token) = visitor.token.clone() {
         let _ = visitor.state.with_connection(move |conn| Ok(people::end_session(conn, &token)?)).await;
     }
@@ -166,11 +170,4 @@ fn safe_next(next: Option<&str>) -> String {
         Some(path) if path.starts_with('/') && !path.starts_with("//") && !path.starts_with("/\\") => path.to_string(),
         _ => "/locate".to_string(),
     }
-}
-
-/// A form without the session's token: refused.
-fn forged(visitor: &Visitor) -> HttpResponse {
-    let frame = Frame::of(visitor, "");
-    let message = frame.t("refused-cross-site");
-    render(StatusCode::FORBIDDEN, &Problem { frame, message })
 }

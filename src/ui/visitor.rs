@@ -9,8 +9,10 @@ use actix_web::{FromRequest, HttpRequest, HttpResponse, ResponseError, web};
 use futures_util::future::LocalBoxFuture;
 
 use super::Frame;
+use crate::db::pipelined::PipelinedConnections;
 use crate::http::AppState;
 use crate::keys::access::Access;
+use crate::keys::model::Actor;
 use crate::people::model::{Language, SignedIn};
 use crate::people::repo as people;
 
@@ -54,6 +56,27 @@ impl Visitor {
     }
 }
 
+impl Visitor {
+    /// Runs `work` in one transaction as the signed-in person: their actor is recorded in
+    /// `created_by`, the feed and the trail, exactly as a key's is.
+    pub async fn write<R, F>(&self, work: F) -> Result<R, crate::error::Error>
+    where
+        F: FnOnce(&mut diesel::PgConnection, &Actor) -> Result<R, crate::error::Error> + Send + 'static,
+        R: Send + 'static,
+    {
+        let person = &self.signed_in.as_ref().expect("writes are on screens for signed-in people").person;
+        let actor = Actor { key_id: person.actor_id, role: person.role };
+        let outcome = self
+            .state
+            .with_connection(move |conn| Ok(crate::db::transaction_by(conn, actor.key_id, |conn| work(conn, &actor))?))
+            .await;
+        outcome.map_err(|err| match err {
+            crate::http::problem::ApiError::Domain(err) => err,
+            other => crate::error::Error::Unavailable(other.to_string()),
+        })
+    }
+}
+
 fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
@@ -64,6 +87,7 @@ impl FromRequest for Visitor {
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let state = req.app_data::<web::Data<AppState>>().cloned().expect("AppState is registered");
+        let pipelined = req.app_data::<web::Data<PipelinedConnections>>().cloned().expect("registered per worker");
         let access = req
             .app_data::<ScreenAccess>()
             .and_then(|ScreenAccess(methods)| methods.iter().find(|(m, _)| m == req.method()))
@@ -77,11 +101,13 @@ impl FromRequest for Visitor {
             if cross_site {
                 return Err(Refusal::CrossSite(preferred).into());
             }
-            let signed_in = match token.clone() {
-                Some(token) => state
-                    .with_read_connection(move |conn| Ok(people::session(conn, &token)?))
-                    .await
-                    .map_err(|_| Refusal::Unavailable(preferred))?,
+            let signed_in = match &token {
+                Some(token) => {
+                    let unavailable = |_| Refusal::Unavailable(preferred);
+                    let used = pipelined.get().await.map_err(unavailable)?;
+                    let found = people::session(&used.conn, token).await;
+                    pipelined.forget_if_lost(&used, found).map_err(unavailable)?
+                }
                 None => None,
             };
             let language = signed_in.as_ref().map_or(preferred, |s| s.person.language);
@@ -93,6 +119,38 @@ impl FromRequest for Visitor {
                 }
             }
             Ok(Visitor { signed_in, language, token, secure, state })
+        })
+    }
+}
+
+/// A form posted from one of this site's pages by a signed-in person: the visitor, checked
+/// first as for any screen (signed in, the role allowed), then the form, which must carry the
+/// session's token (`csrf`) and be whole.
+pub struct Submitted<T> {
+    pub visitor: Visitor,
+    pub form: T,
+}
+
+impl<T: serde::de::DeserializeOwned + 'static> FromRequest for Submitted<T> {
+    type Error = actix_web::Error;
+    type Future = LocalBoxFuture<'static, Result<Self, Self::Error>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let visitor = Visitor::from_request(req, payload);
+        let body = web::Bytes::from_request(req, payload);
+        Box::pin(async move {
+            let visitor = visitor.await?;
+            let body = body.await?;
+            #[derive(serde::Deserialize)]
+            struct Token {
+                csrf: String,
+            }
+            let token = serde_urlencoded::from_bytes::<Token>(&body).ok();
+            if !token.is_some_and(|token| visitor.sent_own_token(&token.csrf)) {
+                return Err(Refusal::Forged(visitor.language).into());
+            }
+            let form = serde_urlencoded::from_bytes(&body).map_err(|_| Refusal::Incomplete(visitor.language))?;
+            Ok(Submitted { visitor, form })
         })
     }
 }
@@ -140,6 +198,10 @@ pub enum Refusal {
     },
     NotForRole(Language),
     CrossSite(Language),
+    /// A form without the session's token.
+    Forged(Language),
+    /// A form without a field its screen needs, or with one that does not parse.
+    Incomplete(Language),
     Unavailable(Language),
 }
 
@@ -153,7 +215,8 @@ impl ResponseError for Refusal {
     fn status_code(&self) -> StatusCode {
         match self {
             Refusal::SignIn { .. } => StatusCode::SEE_OTHER,
-            Refusal::NotForRole(_) | Refusal::CrossSite(_) => StatusCode::FORBIDDEN,
+            Refusal::NotForRole(_) | Refusal::CrossSite(_) | Refusal::Forged(_) => StatusCode::FORBIDDEN,
+            Refusal::Incomplete(_) => StatusCode::BAD_REQUEST,
             Refusal::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
         }
     }
@@ -169,10 +232,11 @@ impl ResponseError for Refusal {
                 return super::see_other(&to);
             }
             Refusal::NotForRole(language) => (*language, "refused-role"),
-            Refusal::CrossSite(language) => (*language, "refused-cross-site"),
+            Refusal::CrossSite(language) | Refusal::Forged(language) => (*language, "refused-cross-site"),
+            Refusal::Incomplete(language) => (*language, "form-incomplete"),
             Refusal::Unavailable(language) => (*language, "unavailable"),
         };
-        let frame = Frame { lang: language, person: None, screen: "" };
+        let frame = Frame::anonymous(language);
         super::render(self.status_code(), &super::Problem { message: frame.t(key), frame })
     }
 }

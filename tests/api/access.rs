@@ -27,6 +27,7 @@ struct World {
     audit: i64,
     treatment: i64,
     webhook: i64,
+    person: i64,
     /// Makes codes, barcodes and page numbers unique from call to call.
     counter: AtomicUsize,
 }
@@ -45,7 +46,9 @@ impl World {
         let audit = id(&app.post("/api/v1/audits", json!({"location_id": repository.shelves[0], "scanned": []})).body);
         let treatment = id(&app.post("/api/v1/treatments", json!({"file_id": file, "type": "mending"})).body);
         let webhook = id(&app.post("/api/v1/webhooks", json!({"url": "http://127.0.0.1:9/hook"})).body);
+        let person = crate::support::staff::person(app, "lan", paperkeep::keys::model::Role::Viewer).id;
         World {
+            person,
             repository,
             fonds,
             file,
@@ -203,6 +206,7 @@ fn call(app: &TestApp, world: &World, method: &str, route: &str) -> Call {
         ("GET", "/api/v1/webhooks/{id}/deliveries") => {
             Call::to(format!("/api/v1/webhooks/{}/deliveries", world.webhook))
         }
+        ("GET", "/api/v1/people/{id}") => Call::to(format!("/api/v1/people/{}", world.person)),
         ("GET", _) if !route.contains('{') => Call::to(route),
         _ => panic!("the access test has no request for {method} {route}: add one"),
     }

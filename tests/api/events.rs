@@ -10,7 +10,7 @@ use reqwest::Method;
 use serde_json::{Value, json};
 
 use crate::support::fixtures::{file, fonds, id, location, move_box, new_box, repository};
-use crate::support::{TestApp, count_rows};
+use crate::support::{TestApp, count_rows, decoded_cursor};
 
 /// Reads the feed from `after` to its end; returns the events and the last cursor.
 fn read_feed(app: &TestApp, after: Option<&str>, query: &str) -> (Vec<Value>, String) {
@@ -226,7 +226,7 @@ fn bad_feed_parameters_are_refused() {
     assert_eq!(app.get("/api/v1/audit-trail?types=api_key,bogus").invalid_fields(), ["types"]);
     assert_eq!(app.get("/api/v1/audit-trail?types=api_key.created,box").status, 200);
     // Not base64, not JSON, not a feed cursor, naming no event of this feed: 400, saying so.
-    let feed_id = decoded(app.get("/api/v1/events").body["next_cursor"].as_str().unwrap())[0].clone();
+    let feed_id = decoded_cursor(app.get("/api/v1/events").body["next_cursor"].as_str().unwrap())[0].clone();
     let encode =
         |value: Value| base64::Engine::encode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, value.to_string());
     let impossible = encode(json!([feed_id, [99999999, "6f1a0c9e-4b3d-4c2a-9e8f-0a1b2c3d4e5f"]]));
@@ -241,11 +241,6 @@ fn bad_feed_parameters_are_refused() {
 }
 
 /// What a cursor holds (cursors are opaque to readers; the tests look inside).
-fn decoded(cursor: &str) -> Vec<Value> {
-    let bytes = base64::Engine::decode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, cursor).unwrap();
-    serde_json::from_slice(&bytes).unwrap()
-}
-
 #[test]
 fn a_reader_of_some_types_goes_past_the_others_once() {
     let app = TestApp::spawn();
@@ -253,14 +248,14 @@ fn a_reader_of_some_types_goes_past_the_others_once() {
     let (_, start) = read_feed(&app, None, "types=fonds");
     // The cursor names the last event read past, though none was shown.
     let last = app.all_pages("/api/v1/audit-trail?limit=1")[0].clone();
-    assert_eq!(decoded(&start)[1][1], last["id"]);
+    assert_eq!(decoded_cursor(&start)[1][1], last["id"]);
     let b = id(&new_box(&app, "B-1", repo.shelves[0], json!({})));
     move_box(&app, b, json!({"to_location_id": repo.lab, "reason": "conservation"}));
     let quiet = app.get(&format!("/api/v1/events?types=fonds&after={start}"));
     assert!(quiet.items().is_empty());
     let moved = app.get("/api/v1/audit-trail?limit=1").items()[0].clone();
     let skipped = quiet.body["next_cursor"].as_str().unwrap();
-    assert_eq!(decoded(skipped)[1][1], moved["id"], "past the box's events");
+    assert_eq!(decoded_cursor(skipped)[1][1], moved["id"], "past the box's events");
     fonds(&app, "SNV", "Phông Sở Nội vụ");
     let (found, _) = read_feed(&app, Some(skipped), "types=fonds");
     assert_eq!(types(&found), ["fonds.created"]);
@@ -436,6 +431,18 @@ fn every_event_carries_what_a_get_of_its_subject_answers() {
     step(&[]);
     assert_eq!(app.post(&format!("/api/v1/webhooks/{}/deactivate", id(&hook.body)), json!(null)).status, 200);
     step(&[]);
+    // And staff accounts, made on the command line and changed in the app.
+    let admin = crate::support::staff::person(&app, "quantri", paperkeep::keys::model::Role::Admin);
+    assert_eq!(step(&[]), ["person.created"]);
+    let browser = crate::support::staff::signed_in(&app, "quantri");
+    let token = crate::support::staff::token(&app, &browser);
+    let renamed = browser
+        .post(format!("{}/people/{}", app.url, admin.id))
+        .form(&[("csrf", token.as_str()), ("version", "1"), ("display_name", "Quản trị viên"), ("role", "admin")])
+        .send()
+        .unwrap();
+    assert_eq!(renamed.status().as_u16(), 303);
+    assert_eq!(step(&[]), ["person.updated"]);
 
     types.sort_unstable();
     types.dedup();

@@ -35,7 +35,7 @@ fn a_missing_box_is_found_where_it_is_recorded() {
     assert_eq!(space(&app, shelf)["used_mm"], 125, "its space was kept, not taken twice");
     let reasons = app.get(&format!("/api/v1/boxes/{b}/moves")).strings("reason");
     assert_eq!(reasons, ["found", "intake"]);
-    let feed = app.get("/api/v1/events?types=box.moved");
+    let feed = app.settled_feed("types=box.moved");
     assert_eq!(feed.items().last().unwrap()["data"], found.body, "the feed carries the movement");
 
     app.post(&format!("/api/v1/boxes/{b}/found"), json!({})).problem(409);

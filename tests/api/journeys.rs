@@ -4,14 +4,12 @@
 use std::time::Duration;
 
 use paperkeep::keys::model::Role;
-use paperkeep::people::model::NewPerson;
 use serde_json::json;
 
 use crate::support::TestApp;
 use crate::support::browser::Browser;
 use crate::support::fixtures::{fonds, new_box, repository};
-
-const PASSWORD: &str = "giấy dó và hồ CMC";
+use crate::support::staff::{PASSWORD, person};
 
 #[test]
 fn a_storage_manager_locates_twenty_boxes_scanned_fast_a_shelf_and_words() {
@@ -23,14 +21,7 @@ fn a_storage_manager_locates_twenty_boxes_scanned_fast_a_shelf_and_words() {
     for (n, barcode) in barcodes.iter().enumerate() {
         new_box(&app, barcode, repo.shelves[n % 4], json!({"fonds_id": snv, "label": format!("Hộp {}", n + 1)}));
     }
-    let new = NewPerson {
-        username: "kho".into(),
-        display_name: "Lê Thị Kho".into(),
-        role: Role::StorageManager,
-        password: PASSWORD.into(),
-        language: None,
-    };
-    paperkeep::people::repo::create(&mut app.db(), &new, None).unwrap();
+    person(&app, "kho", Role::StorageManager);
 
     // Signing in, by keyboard: a wrong password first.
     browser.go(&format!("{}/locate", app.url));
@@ -81,4 +72,59 @@ fn a_storage_manager_locates_twenty_boxes_scanned_fast_a_shelf_and_words() {
     browser.wait_until("signed out", |b| b.url().ends_with("/sign-in"));
     browser.go(&format!("{}/locate", app.url));
     assert!(browser.url().contains("/sign-in"), "signed out for good");
+}
+
+const TAB: &str = "\u{E004}";
+const BACK_TAB: &str = "\u{E008}\u{E004}";
+const ENTER: &str = "\u{E007}";
+
+#[test]
+fn an_admin_makes_an_account_by_keyboard_alone() {
+    let Some(browser) = Browser::open() else { return };
+    let app = TestApp::spawn();
+    person(&app, "quantri", Role::Admin);
+
+    // Signing in: the username has the focus, Tab to the password, Enter.
+    browser.go(&format!("{}/", app.url));
+    browser.wait_until("the focus on the username", |b| focused(b) == "username");
+    browser.press(&format!("quantri{TAB}{PASSWORD}{ENTER}"));
+    browser.wait_until("the scan field's focus", |b| b.url().ends_with("/locate") && focused(b) == "q");
+    // From the scan field back through the frame to its navigation, and on to the accounts.
+    browser.press_until(BACK_TAB, "nav a[href='/people']");
+    browser.press(ENTER);
+    browser.wait_until("the accounts", |b| b.url().ends_with("/people"));
+    browser.assert_accessible("people");
+    browser.screenshots("people");
+    browser.press_until(TAB, "a[href='/people/new']");
+    browser.press(ENTER);
+    browser.wait_until("the new-account form", |b| b.url().ends_with("/people/new") && focused(b) == "username");
+
+    // The form, typed: a password too short first; the problem is on its field, which has the focus.
+    browser.press(&format!("lan.nguyen{TAB}Nguyễn Thị Lan{TAB}tu{TAB}ngắn{ENTER}"));
+    browser.wait_until("the problem, its field focused", |b| focused(b) == "password");
+    assert_eq!(browser.texts(".field-problem"), ["Mật khẩu phải có từ 10 đến 200 ký tự."]);
+    browser.assert_accessible("new account, refused");
+    browser.screenshots("person-new-refused");
+    browser.press(&format!("{PASSWORD}{ENTER}"));
+    browser.wait_until("the account", |b| !b.texts(".done").is_empty());
+    assert!(browser.texts("h1")[0].starts_with("Nguyễn Thị Lan"), "{:?}", browser.texts("h1"));
+    assert!(
+        browser.texts("dl.facts")[0].contains("tu bổ"),
+        "the role chosen by typing: {:?}",
+        browser.texts("dl.facts")
+    );
+    browser.assert_accessible("account");
+    browser.screenshots("person");
+
+    // Disabling it, by keyboard: Tab to the button, Enter.
+    browser.press_until(TAB, "button.danger");
+    browser.press(ENTER);
+    browser.wait_until("disabled", |b| b.texts(".done").first().is_some_and(|t| t.contains("Đã khoá")));
+    let list = app.get("/api/v1/people").items().iter().find(|p| p["username"] == "lan.nguyen").cloned().unwrap();
+    assert!(list["disabled_at"].is_string(), "{list}");
+}
+
+/// The id of the element with the focus.
+fn focused(browser: &Browser) -> String {
+    browser.run("return document.activeElement.id").as_str().unwrap_or_default().to_string()
 }

@@ -3,7 +3,7 @@
 
 use diesel::RunQueryDsl;
 use paperkeep::keys::model::Role;
-use paperkeep::people::model::{Language, NewPerson};
+use paperkeep::people::model::{Language, NewPerson, SignedIn};
 use paperkeep::people::repo as people;
 use serde_json::json;
 
@@ -58,7 +58,7 @@ fn a_session_ends_by_signing_out_by_idling_or_with_its_persons_account() {
     let app = TestApp::spawn();
     let mut conn = app.db();
     let person = people::create(&mut conn, &lan(), None).unwrap();
-    let live = |conn: &mut _, token: &str| people::session(conn, token).unwrap().map(|s| s.person.id);
+    let live = |_: &mut _, token: &str| session(&app, token).map(|s| s.person.id);
 
     let first = people::start_session(&mut conn, &person).unwrap();
     let second = people::start_session(&mut conn, &person).unwrap();
@@ -69,7 +69,7 @@ fn a_session_ends_by_signing_out_by_idling_or_with_its_persons_account() {
         count_rows(&app, &format!("sessions WHERE position(convert_to('{first}', 'UTF8') in token_hash) > 0")),
         0
     );
-    let csrf = people::session(&mut conn, &first).unwrap().unwrap().csrf_token;
+    let csrf = session(&app, &first).unwrap().csrf_token;
     assert!(csrf.len() >= 32);
 
     people::end_session(&mut conn, &first).unwrap();
@@ -82,6 +82,16 @@ fn a_session_ends_by_signing_out_by_idling_or_with_its_persons_account() {
     let third = people::start_session(&mut conn, &person).unwrap();
     diesel::sql_query("UPDATE people SET disabled_at = now()").execute(&mut conn).unwrap();
     assert_eq!(live(&mut conn, &third), None, "a disabled account's sessions end");
+}
+
+/// The session `token`'s person, asked as every page asks: on a pipelined connection.
+fn session(app: &TestApp, token: &str) -> Option<SignedIn> {
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    runtime.block_on(async {
+        let connections = paperkeep::db::pipelined::PipelinedConnections::like(&app.pool);
+        let used = connections.get().await.unwrap();
+        people::session(&used.conn, token).await.unwrap()
+    })
 }
 
 #[derive(diesel::QueryableByName)]

@@ -117,6 +117,18 @@ pub async fn detail_pipelined(conn: &AsyncPgConnection, id: i64) -> Result<FileD
     assemble(rows, boxes, summaries).pop().ok_or_else(|| Error::NotFound(format!("no file has id {id}")))
 }
 
+/// The first `limit` files of the box with this barcode, by their numbers: asked together with
+/// the box on a pipelined connection (the locate screen), so by its barcode, not its id.
+pub async fn in_box_with_barcode(conn: &AsyncPgConnection, barcode: &str, limit: i64) -> Result<Vec<File>> {
+    let query = files::table
+        .inner_join(boxes::table)
+        .filter(crate::db::lower(boxes::barcode).eq(crate::db::lower(barcode.to_string())))
+        .order((files::fonds_id, files::inventory_no, files::file_no))
+        .select(File::as_select())
+        .limit(limit);
+    Ok(diesel_async::RunQueryDsl::load(query, &mut &*conn).await?)
+}
+
 /// The files with these ids, each with its fonds, box and conservation, in id order.
 fn details(conn: &mut PgConnection, ids: &[i64]) -> Result<Vec<FileDetail>> {
     let rows: Vec<(File, String, String)> = with_fonds(ids.to_vec()).load(conn)?;

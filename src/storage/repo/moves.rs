@@ -543,6 +543,21 @@ pub fn history(conn: &mut PgConnection, box_id: i64, before: Option<i64>, limit:
         .load(conn)?)
 }
 
+/// The last `limit` movements of the box with this barcode, newest first: asked together with
+/// the box on a pipelined connection (the locate screen), so by its barcode, not its id.
+pub async fn latest_of_barcode(
+    conn: &diesel_async::AsyncPgConnection,
+    barcode: &str,
+    limit: i64,
+) -> Result<Vec<Movement>> {
+    let query = diesel::sql_query(format!(
+        "{MOVEMENTS} WHERE m.box_id = (SELECT id FROM boxes WHERE lower(barcode) = lower($1)) ORDER BY m.id DESC LIMIT $2"
+    ))
+    .bind::<Text, _>(barcode.to_string())
+    .bind::<BigInt, _>(limit);
+    Ok(diesel_async::RunQueryDsl::load(query, &mut &*conn).await?)
+}
+
 /// Movements across boxes matching `filter`, newest first, before the movement `before`;
 /// `limit + 1` at most.
 pub fn list(conn: &mut PgConnection, filter: &MoveFilter, before: Option<i64>, limit: i64) -> Result<Vec<Movement>> {

@@ -92,6 +92,36 @@ impl Browser {
         self.call(reqwest::Method::POST, &format!("/element/{element}/value"), Some(json!({"text": text})));
     }
 
+    /// Presses `keys` on whatever has the focus, as a keyboard does (`\u{E004}` is Tab,
+    /// `\u{E007}` Enter, `\u{E008}` Shift held until the end).
+    pub fn press(&self, keys: &str) {
+        let mut actions: Vec<Value> = Vec::new();
+        for key in keys.chars() {
+            actions.push(json!({"type": "keyDown", "value": key.to_string()}));
+            if key != '\u{E008}' {
+                actions.push(json!({"type": "keyUp", "value": key.to_string()}));
+            }
+        }
+        if keys.contains('\u{E008}') {
+            actions.push(json!({"type": "keyUp", "value": "\u{E008}"}));
+        }
+        let body = json!({"actions": [{"type": "key", "id": "keyboard", "actions": actions}]});
+        self.call(reqwest::Method::POST, "/actions", Some(body));
+    }
+
+    /// Presses `key` until the focused element matches `css` (at most 20 times): what a person
+    /// does with Tab. Fails if it never gets there.
+    pub fn press_until(&self, key: &str, css: &str) {
+        let focused = format!("return document.activeElement.matches({})", json!(css));
+        for _ in 0..20 {
+            if self.run(&focused) == json!(true) {
+                return;
+            }
+            self.press(key);
+        }
+        panic!("the keyboard never reached {css}");
+    }
+
     pub fn click(&self, css: &str) {
         let element = self.element(css);
         self.call(reqwest::Method::POST, &format!("/element/{element}/click"), Some(json!({})));

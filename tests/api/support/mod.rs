@@ -5,6 +5,7 @@
 pub mod browser;
 pub mod fixtures;
 pub mod service;
+pub mod staff;
 
 use std::net::TcpListener;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -70,6 +71,12 @@ pub fn drop_database(name: &str) {
 }
 
 /// Rows in `table` of the app's database (`table` may be anything a FROM takes, with a WHERE).
+/// A feed cursor's contents: `[feed id, [position, event id]]`.
+pub fn decoded_cursor(cursor: &str) -> Value {
+    let bytes = base64::Engine::decode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, cursor).unwrap();
+    serde_json::from_slice(&bytes).unwrap()
+}
+
 pub fn count_rows(app: &TestApp, table: &str) -> i64 {
     count_rows_in(&app.database, table)
 }
@@ -189,6 +196,31 @@ impl TestApp {
 
     pub fn delete(&self, path: &str) -> Answer {
         self.request(Method::DELETE, path).send().into()
+    }
+
+    /// The feed's first page (`query` added) once it has settled past every event written so
+    /// far: its cursor names the newest event. A transaction elsewhere on the shared test server
+    /// (autovacuum's, another test's) may hold the horizon back for a moment.
+    pub fn settled_feed(&self, query: &str) -> Answer {
+        #[derive(diesel::QueryableByName)]
+        struct Newest {
+            #[diesel(sql_type = diesel::sql_types::Text)]
+            id: String,
+        }
+        let newest = diesel::sql_query("SELECT id::text AS id FROM events ORDER BY tx DESC, position DESC LIMIT 1")
+            .get_result::<Newest>(&mut self.db())
+            .expect("an event")
+            .id;
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        loop {
+            let page = self.get(&format!("/api/v1/events?limit=1000&{query}"));
+            assert_eq!(page.status, 200, "{}", page.text);
+            let cursor = page.body["next_cursor"].as_str().expect("always a cursor");
+            if decoded_cursor(cursor)[1][1] == newest.as_str() || std::time::Instant::now() > deadline {
+                return page;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
     }
 
     /// Every item of a list, following `next_cursor` page by page.
