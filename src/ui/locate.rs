@@ -7,7 +7,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
 
-use super::{Frame, Visitor, i18n, render};
+use super::{Frame, Unchecked, Visitor, i18n, render};
 use crate::db::pipelined::PipelinedConnections;
 use crate::error::Error;
 use crate::holdings::model::{File, FileFilter, FondsFilter};
@@ -97,25 +97,34 @@ pub struct LocateQuery {
     q: Option<String>,
 }
 
-pub async fn page(visitor: Visitor, req: HttpRequest, query: web::Query<LocateQuery>) -> HttpResponse {
+pub async fn page(
+    unchecked: Unchecked,
+    req: HttpRequest,
+    query: web::Query<LocateQuery>,
+) -> Result<HttpResponse, actix_web::Error> {
     let query = crate::text::normalize(query.into_inner().q.unwrap_or_default().trim());
-    let found = if query.is_empty() { None } else { Some(locate(&visitor, &req, &query).await) };
+    let asked = !query.is_empty() && query.chars().count() <= MAX_QUERY_CHARS;
+    // The session and the code's look-ups go out together.
+    let scanned = async { if asked { Some(by_barcode(&req, &query).await) } else { None } };
+    let (visitor, scanned) = futures_util::future::join(unchecked.0, scanned).await;
+    let visitor = visitor?;
+    let found = if query.is_empty() { None } else { Some(locate(&visitor, &query, scanned).await) };
     let frame = Frame::of(&visitor, "locate");
-    match (found, req.headers().contains_key("hx-request")) {
+    Ok(match (found, req.headers().contains_key("hx-request")) {
         (Some(found), true) => render(StatusCode::OK, &LocateAnswer { frame, found }),
         (found, _) => render(StatusCode::OK, &LocatePage { frame, query, found }),
-    }
+    })
 }
 
-async fn locate(visitor: &Visitor, req: &HttpRequest, query: &str) -> Found {
+/// What was scanned or typed, found: `scanned` is what its look-up by barcode found (none when
+/// the query was too long to look up).
+async fn locate(visitor: &Visitor, query: &str, scanned: Option<Result<Scanned, Error>>) -> Found {
     let lang = visitor.language;
     let say = |key: &str, args: &[(&str, &str)]| i18n::text(lang, key, args);
-    if query.chars().count() > MAX_QUERY_CHARS {
-        return Found::Nothing(say("locate-too-long", &[]));
-    }
     let nothing = || Found::Nothing(say("locate-none", &[("query", query)]));
     let unavailable = || Found::Nothing(say("unavailable", &[]));
-    let Ok((found_box, found_place, files, moves)) = by_barcode(req, query).await else { return unavailable() };
+    let Some(scanned) = scanned else { return Found::Nothing(say("locate-too-long", &[])) };
+    let Ok((found_box, found_place, files, moves)) = scanned else { return unavailable() };
     let state = &visitor.state;
     let answer = match (found_box, found_place) {
         (Some(found), _) => return box_view(lang, found, files, moves),
@@ -132,12 +141,12 @@ async fn locate(visitor: &Visitor, req: &HttpRequest, query: &str) -> Found {
     }
 }
 
+/// A box with its files and last movements, or a place, or neither.
+type Scanned = (Option<ArchiveBox>, Option<LocationDetail>, Vec<File>, Vec<Movement>);
+
 /// What a scanned code names: a box (with its files and last movements) or a place, all asked
 /// at once on a pipelined connection, one round trip.
-async fn by_barcode(
-    req: &HttpRequest,
-    code: &str,
-) -> Result<(Option<ArchiveBox>, Option<LocationDetail>, Vec<File>, Vec<Movement>), Error> {
+async fn by_barcode(req: &HttpRequest, code: &str) -> Result<Scanned, Error> {
     // No barcode or label holds a control character (and PostgreSQL text cannot hold NUL).
     if code.chars().any(char::is_control) {
         return Ok((None, None, Vec::new(), Vec::new()));
@@ -178,7 +187,7 @@ fn box_view(lang: Language, found: ArchiveBox, files: Vec<File>, moves: Vec<Move
     let moves = moves
         .into_iter()
         .map(|m| {
-            let reason = m.reason.to_string();
+            let reason = say(&format!("reason-{}", m.reason), &[]);
             let at = i18n::date_time(lang, m.moved_at);
             let from = m.from_path_code.unwrap_or_else(|| "—".into());
             say("moved-at", &[("at", &at), ("from", &from), ("to", &m.to_path_code), ("reason", &reason)])

@@ -18,7 +18,7 @@ use askama::Template;
 
 pub use frame::Frame;
 pub use sign_in::SignInLimits;
-pub use visitor::{ScreenAccess, Submitted, Visitor};
+pub use visitor::{ScreenAccess, Submitted, Unchecked, Visitor};
 
 use crate::keys::access;
 

@@ -129,6 +129,7 @@ fn locate_finds_a_box_a_shelf_or_words() {
     assert!(!found.contains("<html"), "only the answer for the scan queue");
     assert!(found.contains("Hộp SNV-0001") && found.contains("Phòng đọc") && found.contains("đang ở ngoài"), "{found}");
     assert!(found.contains("1/37 · Tập công văn về công tác cán bộ năm 1976 · 250 tờ"), "its files: {found}");
+    assert!(found.contains("→ K1-RR (phục vụ độc giả)"), "its last movement, its reason in words: {found}");
     let shelf = locate(&format!("LOC-{:06}", repo.shelves[0]));
     assert!(shelf.contains("Giá K1-P02-G05-1-1") && shelf.contains("SNV-0002"), "{shelf}");
     let words = locate("cong tac can bo");

@@ -150,7 +150,8 @@ impl Browser {
         }
     }
 
-    /// Saves the page at 1280 and at 390 px wide, `target/journeys/NAME-WIDTH.png`.
+    /// Saves the page at 1280 and at 390 px wide, `target/journeys/NAME-WIDTH.png`, and checks
+    /// that at 360 px (a small phone, or 720 px at 200 % zoom) nothing needs scrolling sideways.
     pub fn screenshots(&self, name: &str) {
         let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target/journeys");
         std::fs::create_dir_all(&dir).unwrap();
@@ -160,6 +161,9 @@ impl Browser {
             let bytes = base64_decode(png.as_str().unwrap());
             std::fs::write(dir.join(format!("{name}-{width}.png")), bytes).unwrap();
         }
+        self.call(reqwest::Method::POST, "/window/rect", Some(json!({"width": 360, "height": 900})));
+        let sideways = "const e = document.documentElement; return e.scrollWidth - e.clientWidth";
+        assert_eq!(self.run(sideways), json!(0), "{name} at 360 px scrolls sideways");
         self.call(reqwest::Method::POST, "/window/rect", Some(json!({"width": 1280, "height": 900})));
     }
 
