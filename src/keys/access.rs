@@ -103,6 +103,8 @@ pub const ROUTES: &[(&str, &str, Access)] = &[
     ("POST", "/language", Page),
     ("POST", "/sign-out", Person(Read)),
     ("GET", "/locate", Person(Read)),
+    ("GET", "/out", Person(Read)),
+    ("POST", "/out/return", Person(MoveBoxes)),
     ("GET", "/people", Person(ManagePeople)),
     ("POST", "/people", Person(ManagePeople)),
     ("GET", "/people/new", Person(ManagePeople)),

@@ -85,6 +85,13 @@ pub fn get(conn: &mut PgConnection, id: i64) -> Result<ApiKey> {
         .ok_or_else(|| Error::NotFound(format!("no API key has id {id}")))
 }
 
+/// The name of each of these actors (a key's, or a person's full name), by id.
+pub fn names(conn: &mut PgConnection, ids: &[i64]) -> Result<std::collections::HashMap<i64, String>> {
+    let found: Vec<(i64, String)> =
+        api_keys::table.filter(api_keys::id.eq_any(ids)).select((api_keys::id, api_keys::name)).load(conn)?;
+    Ok(found.into_iter().collect())
+}
+
 /// Revokes a key at once. Revoking a revoked key changes nothing; the last active admin key
 /// cannot be revoked, so the archive can never lock itself out.
 pub fn revoke(conn: &mut PgConnection, id: i64, actor: &Actor) -> Result<()> {

@@ -7,6 +7,7 @@ pub mod assets;
 mod frame;
 pub mod i18n;
 mod locate;
+mod out;
 mod people;
 mod sign_in;
 mod visitor;
@@ -34,6 +35,8 @@ pub fn routes(config: &mut web::ServiceConfig) {
     resource(config, "/sign-out", vec![(Method::POST, web::post().to(sign_in::sign_out))]);
     resource(config, "/language", vec![(Method::POST, web::post().to(sign_in::language))]);
     resource(config, "/locate", vec![(Method::GET, web::get().to(locate::page))]);
+    resource(config, "/out", vec![(Method::GET, web::get().to(out::list))]);
+    resource(config, "/out/return", vec![(Method::POST, web::post().to(out::return_home))]);
     resource(
         config,
         "/people",

@@ -159,11 +159,11 @@ impl<T: serde::de::DeserializeOwned + 'static> FromRequest for Submitted<T> {
             struct Token {
                 csrf: String,
             }
-            let token = serde_urlencoded::from_bytes::<Token>(&body).ok();
+            let token = serde_html_form::from_bytes::<Token>(&body).ok();
             if !token.is_some_and(|token| visitor.sent_own_token(&token.csrf)) {
                 return Err(Refusal::Forged(visitor.language).into());
             }
-            let form = serde_urlencoded::from_bytes(&body).map_err(|_| Refusal::Incomplete(visitor.language))?;
+            let form = serde_html_form::from_bytes(&body).map_err(|_| Refusal::Incomplete(visitor.language))?;
             Ok(Submitted { visitor, form })
         })
     }

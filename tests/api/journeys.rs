@@ -8,7 +8,7 @@ use serde_json::json;
 
 use crate::support::TestApp;
 use crate::support::browser::Browser;
-use crate::support::fixtures::{fonds, new_box, repository};
+use crate::support::fixtures::{fonds, id, move_box, new_box, repository};
 use crate::support::staff::{PASSWORD, person};
 
 #[test]
@@ -61,6 +61,28 @@ fn a_storage_manager_locates_twenty_boxes_scanned_fast_a_shelf_and_words() {
     assert!(browser.texts("#results article.words li")[0].contains("Phông Sở Nội vụ"));
     browser.assert_accessible("locate, answered");
     browser.screenshots("locate");
+
+    // What is out: two boxes, the longer out first; one ticked by keyboard and returned home.
+    for (n, to) in [(4, repo.reading_room), (7, repo.lab)] {
+        let reason = if to == repo.lab { "conservation" } else { "reading_room" };
+        let moved = move_box(
+            &app,
+            id(&app.get(&format!("/api/v1/boxes/by-barcode/{}", barcodes[n])).body),
+            json!({"to_location_id": to, "reason": reason}),
+        );
+        assert_eq!(moved.status, 201, "{}", moved.text);
+    }
+    browser.go(&format!("{}/out", app.url));
+    assert_eq!(browser.texts("tbody tr td:nth-child(2)"), ["SNV-0005 · Hộp 5", "SNV-0008 · Hộp 8"]);
+    browser.assert_accessible("out");
+    browser.screenshots("out");
+    browser.press_until(TAB, "input.tick");
+    browser.press(" ");
+    browser.press_until(TAB, "form[action='/out/return'] button");
+    browser.press(ENTER);
+    browser.wait_until("returned", |b| !b.texts(".done").is_empty());
+    assert_eq!(browser.texts("tbody tr td:nth-child(2)"), ["SNV-0008 · Hộp 8"], "one returned, one still out");
+    browser.go(&format!("{}/locate", app.url));
 
     // English, remembered; then signing out.
     browser.click("form[action='/language'] button");

@@ -23,6 +23,7 @@ mod lab;
 mod locations;
 mod moves;
 mod operations;
+mod out;
 mod people;
 mod positions;
 mod readme;
