@@ -104,6 +104,7 @@ pub const ROUTES: &[(&str, &str, Access)] = &[
     ("POST", "/sign-out", Person(Read)),
     ("GET", "/locate", Person(Read)),
     ("GET", "/out", Person(Read)),
+    ("GET", "/space", Person(Read)),
     ("POST", "/out/return", Person(MoveBoxes)),
     ("GET", "/people", Person(ManagePeople)),
     ("POST", "/people", Person(ManagePeople)),

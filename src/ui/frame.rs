@@ -7,8 +7,12 @@ use crate::people::model::Language;
 
 /// The screens the navigation offers, in its order: the name a page gives as its `screen`, its
 /// path, and the message naming it. Who sees each is the access table's say.
-const SCREENS: [(&str, &str, &str); 3] =
-    [("locate", "/locate", "nav-locate"), ("out", "/out", "nav-out"), ("people", "/people", "nav-people")];
+const SCREENS: [(&str, &str, &str); 4] = [
+    ("locate", "/locate", "nav-locate"),
+    ("out", "/out", "nav-out"),
+    ("space", "/space", "nav-space"),
+    ("people", "/people", "nav-people"),
+];
 
 pub struct Frame {
     pub lang: Language,

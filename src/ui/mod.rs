@@ -10,6 +10,7 @@ mod locate;
 mod out;
 mod people;
 mod sign_in;
+mod space;
 mod visitor;
 
 use actix_web::http::header::{self, HeaderValue};
@@ -36,6 +37,7 @@ pub fn routes(config: &mut web::ServiceConfig) {
     resource(config, "/language", vec![(Method::POST, web::post().to(sign_in::language))]);
     resource(config, "/locate", vec![(Method::GET, web::get().to(locate::page))]);
     resource(config, "/out", vec![(Method::GET, web::get().to(out::list))]);
+    resource(config, "/space", vec![(Method::GET, web::get().to(space::page))]);
     resource(config, "/out/return", vec![(Method::POST, web::post().to(out::return_home))]);
     resource(
         config,
@@ -109,6 +111,30 @@ pub fn render(status: StatusCode, page: &impl Template) -> HttpResponse {
             log::error!("a page did not render: {err}");
             HttpResponse::InternalServerError().finish()
         }
+    }
+}
+
+/// Each field's problem, in the page's language, shown on the field.
+#[derive(Default)]
+pub struct FieldProblems(Vec<(&'static str, String)>);
+
+impl FieldProblems {
+    pub fn of(&self, field: &str) -> Option<&str> {
+        self.0.iter().find(|(f, _)| *f == field).map(|(_, message)| message.as_str())
+    }
+
+    pub fn add(&mut self, field: &'static str, message: String) {
+        self.0.push((field, message));
+    }
+
+    /// Whether `field` takes the focus when the page opens: the first with a problem, else
+    /// `first` (the form's first field).
+    pub fn focus(&self, field: &str, first: &str) -> bool {
+        self.0.first().map_or(first, |(f, _)| f) == field
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
     }
 }
 

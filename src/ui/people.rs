@@ -8,7 +8,7 @@ use askama::Template;
 use serde::Deserialize;
 use validator::Validate;
 
-use super::{Frame, Problem, Submitted, Visitor, i18n, render, see_other};
+use super::{FieldProblems, Frame, Problem, Submitted, Visitor, i18n, render, see_other};
 use crate::error::Error;
 use crate::keys::model::Role;
 use crate::people::model::{NewPerson, Person, PersonChanges, password};
@@ -44,28 +44,9 @@ impl Account {
     }
 }
 
-/// Each field's problem, in the page's language, shown on the field.
-#[derive(Default)]
-pub struct FieldProblems(Vec<(&'static str, String)>);
-
-impl FieldProblems {
-    pub fn of(&self, field: &str) -> Option<&str> {
-        self.0.iter().find(|(f, _)| *f == field).map(|(_, message)| message.as_str())
-    }
-
-    fn add(&mut self, frame: &Frame, field: &'static str) {
-        self.0.push((field, frame.t(&format!("people-invalid-{field}"))));
-    }
-
-    /// Whether `field` takes the focus when the page opens: the first with a problem, else
-    /// `first` (the form's first field).
-    pub fn focus(&self, field: &str, first: &str) -> bool {
-        self.0.first().map_or(first, |(f, _)| f) == field
-    }
-
-    fn is_empty(&self) -> bool {
-        self.0.is_empty()
-    }
+/// Notes that `field` is wrong, with its message from the catalogue.
+fn wrong(problems: &mut FieldProblems, frame: &Frame, field: &'static str) {
+    problems.add(field, frame.t(&format!("people-invalid-{field}")));
 }
 
 /// The roles a form offers, each with its name in the page's language.
@@ -136,12 +117,12 @@ pub async fn create(Submitted { visitor, form }: Submitted<NewAccount>) -> HttpR
     if let Err(errors) = new.validate() {
         for field in ["username", "display_name", "password"] {
             if errors.field_errors().contains_key(field) {
-                problems.add(&frame, field);
+                wrong(&mut problems, &frame, field);
             }
         }
     }
     if form.role.parse::<Role>().is_err() {
-        problems.add(&frame, "role");
+        wrong(&mut problems, &frame, "role");
     }
     let typed = Typed { username: new.username.clone(), display_name: new.display_name.clone(), role: form.role };
     let again = |frame: Frame, problems, status| {
@@ -154,7 +135,7 @@ pub async fn create(Submitted { visitor, form }: Submitted<NewAccount>) -> HttpR
     match visitor.write(move |conn, actor| people::create(conn, &new, Some(actor.key_id))).await {
         Ok(person) => see_other(&format!("/people/{}?done=created", person.id)),
         Err(Error::Conflict(_)) => {
-            problems.0.push(("username", frame.t("people-invalid-username-taken")));
+            problems.add("username", frame.t("people-invalid-username-taken"));
             again(frame, problems, StatusCode::CONFLICT)
         }
         Err(_) => unavailable(frame),
@@ -225,10 +206,10 @@ pub async fn update(id: web::Path<i64>, Submitted { visitor, form }: Submitted<D
     };
     let mut problems = FieldProblems::default();
     if changes.validate().is_err() {
-        problems.add(&frame, "display_name");
+        wrong(&mut problems, &frame, "display_name");
     }
     if form.role.parse::<Role>().is_err() {
-        problems.add(&frame, "role");
+        wrong(&mut problems, &frame, "role");
     }
     let id = *id;
     let version = form.version;
@@ -248,7 +229,7 @@ pub async fn reset_password(id: web::Path<i64>, Submitted { visitor, form }: Sub
     let frame = Frame::of(&visitor, "people");
     let mut problems = FieldProblems::default();
     if password(&form.password).is_err() {
-        problems.add(&frame, "password");
+        wrong(&mut problems, &frame, "password");
     }
     let (id, version) = (*id, form.version);
     changed(visitor, frame, id, problems, "password", move |conn, actor| {

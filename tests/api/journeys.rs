@@ -82,6 +82,16 @@ fn a_storage_manager_locates_twenty_boxes_scanned_fast_a_shelf_and_words() {
     browser.press(ENTER);
     browser.wait_until("returned", |b| !b.texts(".done").is_empty());
     assert_eq!(browser.texts("tbody tr td:nth-child(2)"), ["SNV-0008 · Hộp 8"], "one returned, one still out");
+
+    // Space for 20 boxes within the unit, asked by keyboard: the answer takes the focus.
+    browser.go(&format!("{}/space", app.url));
+    browser.wait_until("the focus on the place", |b| focused(b) == "within");
+    let unit = app.get(&format!("/api/v1/locations/{}", repo.unit)).body["path_code"].as_str().unwrap().to_string();
+    browser.press(&format!("{unit}{TAB}20{ENTER}"));
+    browser.wait_until("the answer", |b| focused(b) == "space-answer");
+    assert!(browser.texts("#space-answer")[0].starts_with("Đủ chỗ cho 20 hộp"), "{:?}", browser.texts("#space-answer"));
+    browser.assert_accessible("space");
+    browser.screenshots("space");
     browser.go(&format!("{}/locate", app.url));
 
     // English, remembered; then signing out.

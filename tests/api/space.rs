@@ -49,3 +49,51 @@ fn space_questions_are_checked() {
     assert_eq!(app.get("/api/v1/space?boxes=3").invalid_fields(), ["within"]);
     assert_eq!(app.get(&format!("/api/v1/space?within={}&boxes=10001", repo.room)).invalid_fields(), ["boxes"]);
 }
+
+#[test]
+fn the_space_screen_answers_in_shelves_and_says_what_is_wrong() {
+    let app = TestApp::spawn();
+    let repo = repository(&app);
+    new_box(&app, "FULL", repo.shelves[0], json!({"width_mm": 1000}));
+    crate::support::staff::person(&app, "kho", paperkeep::keys::model::Role::StorageManager);
+    let browser = crate::support::staff::signed_in(&app, "kho");
+    let page = |query: &str| {
+        let answer = browser.get(format!("{}/space{query}", app.url)).send().unwrap();
+        (answer.status().as_u16(), answer.text().unwrap())
+    };
+    let (status, empty) = page("");
+    assert!(status == 200 && empty.contains("Tìm chỗ trống") && !empty.contains("space-answer"), "{empty}");
+
+    // By the unit's path code, or the room's label: the shelves the API's finder gives.
+    let unit = app.get(&format!("/api/v1/locations/{}", repo.unit)).body;
+    let (status, fits) = page(&format!("?within={}&boxes=12&width_mm=125", unit["path_code"].as_str().unwrap()));
+    assert_eq!(status, 200);
+    assert!(fits.contains("Đủ chỗ cho 12 hộp"), "{fits}");
+    let found = app.get(&format!("/api/v1/space?within={}&boxes=12&width_mm=125", repo.unit));
+    for shelf in found.body["shelves"].as_array().unwrap() {
+        assert!(fits.contains(&format!("<td>{}</td>", shelf["path_code"].as_str().unwrap())), "{shelf}: {fits}");
+    }
+    assert!(
+        !fits.contains(&format!(
+            "<td>{}</td>",
+            app.get(&format!("/api/v1/locations/{}", repo.shelves[0])).body["path_code"].as_str().unwrap()
+        )),
+        "the full shelf is not offered"
+    );
+    let room_label =
+        app.get(&format!("/api/v1/locations/{}", repo.room)).body["barcode"].as_str().unwrap().to_lowercase();
+    let (_, short) = page(&format!("?within={room_label}&boxes=100"));
+    assert!(short.contains("Không đủ chỗ") && short.contains("chỉ còn chỗ cho 40 trong 100 hộp"), "{short}");
+
+    // Every field wrong at once, then a place nobody has.
+    let (status, wrong) = page("?within=&boxes=0&width_mm=dày");
+    assert_eq!(status, 422);
+    for message in ["Hãy quét nhãn hoặc gõ mã", "Số hộp phải từ 1 đến 10.000", "Độ dày phải từ 1 đến 1.000 mm"]
+    {
+        assert!(wrong.contains(message), "{message}: {wrong}");
+    }
+    assert!(wrong.contains("value=\"dày\""), "what was typed is kept");
+    let (status, unknown) = page("?within=K9-NOWHERE&boxes=3");
+    assert_eq!(status, 422);
+    assert!(unknown.contains("Không có vị trí nào có nhãn hoặc mã này"));
+}

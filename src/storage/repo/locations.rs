@@ -162,6 +162,17 @@ pub async fn get_by_barcode(conn: &AsyncPgConnection, barcode: &str) -> Result<L
     Ok(with_ancestors(found.optional()?.ok_or_else(not_found)?))
 }
 
+/// The location whose label or path code reads `code` (ignoring case): what a person scans
+/// or types to name a place.
+pub fn find_by_code(conn: &mut PgConnection, code: &str) -> Result<Option<Location>> {
+    let code = lower(code.trim().to_string());
+    Ok(locations::table
+        .filter(lower(locations::barcode).eq(code.clone()).or(lower(locations::path_code).eq(code)))
+        .select(Location::as_select())
+        .first(conn)
+        .optional()?)
+}
+
 /// A location and its path, as a detail: the path's last place is the location itself.
 fn with_ancestors((location, Json(mut ancestors)): (Location, Json<Vec<LocationRef>>)) -> LocationDetail {
     ancestors.pop();
