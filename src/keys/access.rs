@@ -103,6 +103,8 @@ pub const ROUTES: &[(&str, &str, Access)] = &[
     ("POST", "/language", Page),
     ("POST", "/sign-out", Person(Read)),
     ("GET", "/locate", Person(Read)),
+    ("GET", "/move", Person(MoveBoxes)),
+    ("POST", "/move", Person(MoveBoxes)),
     ("GET", "/out", Person(Read)),
     ("GET", "/space", Person(Read)),
     ("POST", "/out/return", Person(MoveBoxes)),

@@ -7,8 +7,9 @@ use crate::people::model::Language;
 
 /// The screens the navigation offers, in its order: the name a page gives as its `screen`, its
 /// path, and the message naming it. Who sees each is the access table's say.
-const SCREENS: [(&str, &str, &str); 4] = [
+const SCREENS: [(&str, &str, &str); 5] = [
     ("locate", "/locate", "nav-locate"),
+    ("move", "/move", "nav-move"),
     ("out", "/out", "nav-out"),
     ("space", "/space", "nav-space"),
     ("people", "/people", "nav-people"),

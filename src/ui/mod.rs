@@ -7,6 +7,7 @@ pub mod assets;
 mod frame;
 pub mod i18n;
 mod locate;
+mod move_boxes;
 mod out;
 mod people;
 mod sign_in;
@@ -36,6 +37,11 @@ pub fn routes(config: &mut web::ServiceConfig) {
     resource(config, "/sign-out", vec![(Method::POST, web::post().to(sign_in::sign_out))]);
     resource(config, "/language", vec![(Method::POST, web::post().to(sign_in::language))]);
     resource(config, "/locate", vec![(Method::GET, web::get().to(locate::page))]);
+    resource(
+        config,
+        "/move",
+        vec![(Method::GET, web::get().to(move_boxes::page)), (Method::POST, web::post().to(move_boxes::confirm))],
+    );
     resource(config, "/out", vec![(Method::GET, web::get().to(out::list))]);
     resource(config, "/space", vec![(Method::GET, web::get().to(space::page))]);
     resource(config, "/out/return", vec![(Method::POST, web::post().to(out::return_home))]);
@@ -135,6 +141,38 @@ impl FieldProblems {
 
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
+    }
+}
+
+/// Why a bulk move (`storage::repo::moves::move_many`) moved nothing: by row (its request's
+/// `moves[i]`), and what concerns no row.
+pub struct Refused {
+    pub by_row: std::collections::HashMap<usize, String>,
+    pub general: Vec<String>,
+}
+
+impl Refused {
+    /// The refusal in `err`; none when the database could not be asked.
+    pub fn of(err: crate::error::Error) -> Option<Refused> {
+        use crate::error::Error;
+        let errors = match err {
+            Error::Conflicts(errors) | Error::Invalid(errors) => errors,
+            Error::Forbidden(why) | Error::Conflict(why) | Error::NotFound(why) => {
+                vec![crate::error::FieldError::new("moves", why)]
+            }
+            _ => return None,
+        };
+        let row = |field: &str| field.strip_prefix("moves[")?.split(']').next()?.parse::<usize>().ok();
+        let mut refused = Refused { by_row: Default::default(), general: Vec::new() };
+        for error in errors {
+            match row(&error.field) {
+                Some(index) => {
+                    refused.by_row.insert(index, error.message);
+                }
+                None => refused.general.push(error.message),
+            }
+        }
+        Some(refused)
     }
 }
 

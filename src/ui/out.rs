@@ -6,8 +6,8 @@ use actix_web::{HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
 
-use super::{Frame, Problem, Submitted, Visitor, i18n, render, see_other};
-use crate::error::{Error, Result};
+use super::{Frame, Problem, Refused, Submitted, Visitor, i18n, render, see_other};
+use crate::error::Result;
 use crate::keys::model::Permission;
 use crate::keys::repo as keys;
 use crate::storage::model::{BoxFilter, BoxStatus, BulkMoveItem, BulkMoveRequest, ListedBox, MoveReason};
@@ -161,29 +161,19 @@ pub async fn return_home(Submitted { visitor, form }: Submitted<Ticked>) -> Http
     };
     let refused = match visitor.write(move |conn, actor| moves::move_many(conn, &request, actor)).await {
         Ok(moved) => return see_other(&format!("/out?returned={}", moved.len())),
-        Err(Error::Conflicts(errors) | Error::Invalid(errors)) => errors,
-        Err(Error::Forbidden(why) | Error::Conflict(why) | Error::NotFound(why)) => {
-            vec![crate::error::FieldError::new("moves", why)]
-        }
-        Err(_) => {
-            let message = frame.t("unavailable");
-            return render(StatusCode::SERVICE_UNAVAILABLE, &Problem { frame, message });
-        }
+        Err(err) => Refused::of(err),
     };
-    // `moves[3].to_location_id` is about the fourth box ticked.
-    let refusals = refused
-        .iter()
-        .filter_map(|error| {
-            let index: usize = error.field.strip_prefix("moves[")?.split(']').next()?.parse().ok()?;
-            Some((*ticked.get(index)?, error.message.clone()))
-        })
-        .collect();
-    let refusals: Vec<(i64, String)> = refusals;
+    let Some(Refused { by_row, general }) = refused else {
+        let message = frame.t("unavailable");
+        return render(StatusCode::SERVICE_UNAVAILABLE, &Problem { frame, message });
+    };
+    // Row `i` of the move is the `i`th box ticked.
+    let refusals: Vec<(i64, String)> =
+        by_row.into_iter().filter_map(|(index, why)| Some((*ticked.get(index)?, why))).collect();
     let problem = if refusals.is_empty() {
-        let why: Vec<&str> = refused.iter().map(|error| error.message.as_str()).collect();
-        format!("{} {}", frame.t("out-refused-all"), why.join("; "))
+        format!("{} {}", frame.t("out-refused-all"), general.join("; "))
     } else {
-        frame_text(&frame, "out-refused", refused.len())
+        frame_text(&frame, "out-refused", refusals.len())
     };
     out_page(&visitor, frame, None, Some(problem), refusals, StatusCode::CONFLICT).await
 }

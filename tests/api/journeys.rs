@@ -160,3 +160,44 @@ fn an_admin_makes_an_account_by_keyboard_alone() {
 fn focused(browser: &Browser) -> String {
     browser.run("return document.activeElement.id").as_str().unwrap_or_default().to_string()
 }
+
+#[test]
+fn a_storage_manager_moves_boxes_by_keyboard() {
+    let Some(browser) = Browser::open() else { return };
+    let app = TestApp::spawn();
+    let repo = repository(&app);
+    for n in 1..=5 {
+        new_box(&app, &format!("MV-{n}"), repo.shelves[0], json!({"label": format!("Hộp {n}")}));
+    }
+    person(&app, "kho", Role::StorageManager);
+    let shelf =
+        app.get(&format!("/api/v1/locations/{}", repo.shelves[2])).body["barcode"].as_str().unwrap().to_string();
+
+    browser.go(&format!("{}/move", app.url));
+    browser.wait_until("the focus on the username", |b| focused(b) == "username");
+    browser.press(&format!("kho{TAB}{PASSWORD}{ENTER}"));
+    browser.wait_until("the destination field", |b| b.url().contains("/move") && focused(b) == "to");
+    browser.assert_accessible("move, destination");
+    browser.press(&format!("{shelf}{ENTER}"));
+    // Each box scanned: the page comes back with one row more, the field focused again.
+    for (n, barcode) in ["MV-1", "MV-2", "MV-2", "MV-3", "MV-4", "MV-5"].iter().enumerate() {
+        browser.wait_until("the scan field", |b| focused(b) == "add");
+        browser.press(&format!("{barcode}{ENTER}"));
+        browser.wait_until("the row", |b| b.texts("tbody tr").len() == n + 1);
+    }
+    assert_eq!(browser.texts("tr.refused td:nth-child(4)"), ["đã quét ở dòng 2"]);
+    browser.assert_accessible("move, scanned");
+    browser.screenshots("move");
+    // The twice-scanned row removed by keyboard, then the move confirmed.
+    browser.press_until(TAB, "tr.refused a");
+    browser.press(ENTER);
+    browser.wait_until("five rows", |b| b.texts("tbody tr").len() == 5 && b.texts("tr.refused").is_empty());
+    browser.press_until(TAB, "form[method='post'] button[type='submit']");
+    browser.press(ENTER);
+    browser.wait_until("moved", |b| !b.texts(".done").is_empty());
+    assert!(browser.texts(".done")[0].starts_with("Đã chuyển 5 hộp"));
+    browser.assert_accessible("move, done");
+    browser.screenshots("move-done");
+    let moved = app.get(&format!("/api/v1/boxes?location_id={}", repo.shelves[2]));
+    assert_eq!(moved.items().len(), 5);
+}

@@ -22,6 +22,7 @@ mod journeys;
 mod lab;
 mod locations;
 mod moves;
+mod moving;
 mod operations;
 mod out;
 mod people;

@@ -46,6 +46,14 @@ pub fn get_many(conn: &mut PgConnection, ids: &[i64]) -> Result<Vec<ArchiveBox>>
     Ok(found.into_iter().map(ArchiveBox::from).collect())
 }
 
+/// The boxes with these barcodes (ignoring case), in no particular order: what a list of scans
+/// names.
+pub fn by_barcodes(conn: &mut PgConnection, barcodes: &[String]) -> Result<Vec<ArchiveBox>> {
+    let lowered: Vec<String> = barcodes.iter().map(|b| b.trim().to_lowercase()).collect();
+    let found = boxes_with_places().filter(lower(box_places::barcode).eq_any(lowered)).load::<BoxRecord>(conn)?;
+    Ok(found.into_iter().map(ArchiveBox::from).collect())
+}
+
 /// The look-up behind every reader's request: one indexed statement, on a pipelined connection.
 pub async fn get_by_barcode(conn: &AsyncPgConnection, barcode: &str) -> Result<ArchiveBox> {
     let not_found = || Error::NotFound(format!("no box has barcode `{}`", barcode.trim().escape_debug()));

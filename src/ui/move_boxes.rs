@@ -1,0 +1,282 @@
+//! Chuyển hộp / Move: the destination first (a shelf's label scanned, or a workspace chosen),
+//! then the boxes scanned one after another — each row says where the box is and what stands in
+//! its way — then one move of them all, or of none. The list lives in the page's address (each
+//! scan adds a `box`), so it works without script and survives a reload.
+
+use std::collections::HashMap;
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse};
+use askama::Template;
+use serde::Deserialize;
+
+use super::{Frame, Problem, Refused, Submitted, Visitor, i18n, render, see_other};
+use crate::error::{Error, Result};
+use crate::storage::model::{
+    ArchiveBox, BulkMoveItem, BulkMoveRequest, Location, LocationFilter, LocationKind, MoveReason, Purpose,
+};
+use crate::storage::repo::{boxes, locations, moves};
+
+/// The most boxes one move takes (the bulk move's limit).
+const MOST_BOXES: usize = 1000;
+/// The reasons a person gives for a move to a chosen place (the others are the service's own,
+/// or a return, which goes home).
+const REASONS: [MoveReason; 8] = [
+    MoveReason::Reshelve,
+    MoveReason::Relocation,
+    MoveReason::Conservation,
+    MoveReason::ReadingRoom,
+    MoveReason::Digitization,
+    MoveReason::Exhibition,
+    MoveReason::Loan,
+    MoveReason::Quarantine,
+];
+
+/// The move as the address holds it.
+#[derive(Deserialize, Default)]
+pub struct Asked {
+    to: Option<String>,
+    #[serde(default, rename = "box")]
+    boxes: Vec<String>,
+    /// A barcode just scanned, to add to the list.
+    add: Option<String>,
+    reason: Option<String>,
+    moved: Option<usize>,
+}
+
+pub struct Destination {
+    code: String,
+    path_code: String,
+    /// Its name, for the places that have one (a shelf is known by its path).
+    name: Option<String>,
+    /// "còn trống 0,375 m" for a shelf.
+    room: Option<String>,
+}
+
+pub struct Row {
+    barcode: String,
+    label: Option<String>,
+    now_at: Option<String>,
+    problem: Option<String>,
+    /// The address of the list without this row.
+    without: String,
+}
+
+pub struct Workspace {
+    code: String,
+    name: String,
+}
+
+#[derive(Template)]
+#[template(path = "move.html")]
+struct MovePage {
+    frame: Frame,
+    destination: Option<Destination>,
+    /// What was typed for the destination when it named nothing.
+    to_problem: Option<String>,
+    typed_to: String,
+    workspaces: Vec<Workspace>,
+    rows: Vec<Row>,
+    barcodes: Vec<String>,
+    reasons: Vec<(MoveReason, String)>,
+    reason: MoveReason,
+    done: Option<String>,
+    problem: Option<String>,
+    /// Whether any row stands in the way.
+    blocked: bool,
+}
+
+/// What the page needs from the database: the destination, the boxes scanned, the workspaces.
+struct Read {
+    destination: Option<Location>,
+    boxes: Vec<ArchiveBox>,
+    /// Of the barcodes naming no box, those that are a place's label.
+    labels: HashMap<String, String>,
+    workspaces: Vec<Location>,
+}
+
+fn read(conn: &mut diesel::PgConnection, to: &str, barcodes: &[String]) -> Result<Read> {
+    let destination = if to.is_empty() { None } else { locations::find_by_code(conn, to)? };
+    let boxes = boxes::by_barcodes(conn, barcodes)?;
+    let mut labels = HashMap::new();
+    for barcode in barcodes {
+        if !boxes.iter().any(|b| b.barcode.eq_ignore_ascii_case(barcode))
+            && let Some(place) = locations::find_by_code(conn, barcode)?
+        {
+            labels.insert(barcode.to_lowercase(), place.path_code);
+        }
+    }
+    let filter = LocationFilter { kind: Some(LocationKind::Workspace), ..LocationFilter::default() };
+    let workspaces = locations::list(conn, &filter, None, 100)?.into_iter().map(|(_, place)| place).collect();
+    Ok(Read { destination, boxes, labels, workspaces })
+}
+
+pub async fn page(visitor: Visitor, req: HttpRequest) -> HttpResponse {
+    // Read with serde_html_form: `box` comes once per box.
+    let Asked { to, mut boxes, add, reason, moved } = serde_html_form::from_str(req.query_string()).unwrap_or_default();
+    if let Some(scanned) = add.map(|a| crate::text::normalize(a.trim())).filter(|a| !a.is_empty()) {
+        boxes.push(scanned);
+    }
+    let frame = Frame::of(&visitor, "move");
+    let done = moved.map(|n| i18n::text(frame.lang, "move-done", &[("count", &n.to_string())]));
+    let reason = reason.and_then(|r| r.parse().ok());
+    show(&visitor, frame, to.unwrap_or_default(), boxes, reason, done, None, HashMap::new(), StatusCode::OK).await
+}
+
+/// The page for this destination and list; `refused` are the bulk move's reasons, by row.
+#[allow(clippy::too_many_arguments)]
+async fn show(
+    visitor: &Visitor,
+    frame: Frame,
+    to: String,
+    barcodes: Vec<String>,
+    reason: Option<MoveReason>,
+    done: Option<String>,
+    problem: Option<String>,
+    refused: HashMap<usize, String>,
+    status: StatusCode,
+) -> HttpResponse {
+    let to = crate::text::normalize(to.trim());
+    let barcodes: Vec<String> = barcodes.into_iter().take(MOST_BOXES).collect();
+    let (code, asked) = (to.clone(), barcodes.clone());
+    let Ok(found) = visitor.state.with_read_connection(move |conn| Ok(read(conn, &code, &asked)?)).await else {
+        let message = frame.t("unavailable");
+        return render(StatusCode::SERVICE_UNAVAILABLE, &Problem { frame, message });
+    };
+    let lang = frame.lang;
+    let say = |key: &str, args: &[(&str, &str)]| i18n::text(lang, key, args);
+    let to_problem = (!to.is_empty() && found.destination.is_none()).then(|| say("move-no-such-place", &[]));
+    let reason = reason.unwrap_or_else(|| found.destination.as_ref().map_or(MoveReason::Reshelve, usual_reason));
+    let mut free_mm = found.destination.as_ref().filter(|d| d.kind == LocationKind::Shelf).map(|d| d.space.free_mm);
+    let address = |without: Option<usize>| {
+        let mut pairs = vec![("to", to.clone()), ("reason", reason.to_string())];
+        pairs.extend(barcodes.iter().enumerate().filter(|(i, _)| Some(*i) != without).map(|(_, b)| ("box", b.clone())));
+        format!("/move?{}", serde_html_form::to_string(&pairs).unwrap_or_default())
+    };
+    let mut rows = Vec::new();
+    for (index, barcode) in barcodes.iter().enumerate() {
+        let first = barcodes.iter().position(|b| b.eq_ignore_ascii_case(barcode)).unwrap_or(index);
+        let found_box = found.boxes.iter().find(|b| b.barcode.eq_ignore_ascii_case(barcode));
+        let problem = match (found_box, &found.destination) {
+            _ if first < index => Some(say("move-twice", &[("row", &(first + 1).to_string())])),
+            (None, _) => Some(match found.labels.get(&barcode.to_lowercase()) {
+                Some(path) => say("move-a-label", &[("path", path)]),
+                None => say("move-no-such-box", &[]),
+            }),
+            (Some(b), Some(to)) if b.current_location.id == to.id => Some(say("move-already-there", &[])),
+            (Some(b), Some(_)) => match free_mm.as_mut() {
+                Some(free) if i64::from(b.width_mm) > *free => {
+                    Some(say("move-no-room", &[("free", &i18n::number(lang, *free as f64 / 1000.0, 3))]))
+                }
+                Some(free) => {
+                    *free -= i64::from(b.width_mm);
+                    None
+                }
+                None => None,
+            },
+            (Some(_), None) => None,
+        };
+        rows.push(Row {
+            barcode: barcode.clone(),
+            label: found_box.and_then(|b| b.label.clone()),
+            now_at: found_box.map(|b| b.current_location.path_code.clone()),
+            problem: refused.get(&index).cloned().or(problem),
+            without: address(Some(index)),
+        });
+    }
+    let blocked = rows.iter().any(|row| row.problem.is_some());
+    let destination = found.destination.map(|place| Destination {
+        room: (place.kind == LocationKind::Shelf)
+            .then(|| say("move-room", &[("free", &i18n::number(lang, place.space.free_mm as f64 / 1000.0, 3))])),
+        code: place.barcode,
+        name: place.name,
+        path_code: place.path_code,
+    });
+    let workspaces = found
+        .workspaces
+        .into_iter()
+        .map(|w| Workspace { code: w.barcode, name: format!("{} · {}", w.name.unwrap_or(w.code), w.path_code) })
+        .collect();
+    let reasons = REASONS.iter().map(|r| (*r, say(&format!("reason-{r}"), &[]))).collect();
+    let page = MovePage {
+        frame,
+        destination,
+        to_problem,
+        typed_to: to,
+        workspaces,
+        rows,
+        barcodes,
+        reasons,
+        reason,
+        done,
+        problem,
+        blocked,
+    };
+    render(status, &page)
+}
+
+/// The reason a move to `place` usually has.
+fn usual_reason(place: &Location) -> MoveReason {
+    match place.purpose {
+        Some(Purpose::ConservationLab) => MoveReason::Conservation,
+        Some(Purpose::ReadingRoom) => MoveReason::ReadingRoom,
+        Some(Purpose::Digitization) => MoveReason::Digitization,
+        Some(Purpose::Exhibition) => MoveReason::Exhibition,
+        Some(Purpose::Loan) => MoveReason::Loan,
+        Some(Purpose::Quarantine) => MoveReason::Quarantine,
+        Some(Purpose::Other) | None => MoveReason::Reshelve,
+    }
+}
+
+#[derive(Deserialize)]
+pub struct Confirmed {
+    to: String,
+    #[serde(default, rename = "box")]
+    boxes: Vec<String>,
+    reason: String,
+}
+
+/// Moves every box of the list to the destination, or none: then each row says why.
+pub async fn confirm(Submitted { visitor, form }: Submitted<Confirmed>) -> HttpResponse {
+    let frame = Frame::of(&visitor, "move");
+    let Confirmed { to, boxes: barcodes, reason } = form;
+    let reason: Option<MoveReason> = reason.parse().ok().filter(|r| REASONS.contains(r));
+    let Some(reason) = reason.filter(|_| !barcodes.is_empty() && barcodes.len() <= MOST_BOXES) else {
+        let problem = Some(frame.t("move-incomplete"));
+        let status = StatusCode::UNPROCESSABLE_ENTITY;
+        return show(&visitor, frame, to, barcodes, None, None, problem, HashMap::new(), status).await;
+    };
+    let (code, asked) = (to.clone(), barcodes.clone());
+    let moved = visitor
+        .write(move |conn, actor| {
+            let Some(place) = locations::find_by_code(conn, &code)? else {
+                return Err(Error::invalid("to", "no place has this label or code"));
+            };
+            let moves = asked
+                .iter()
+                .map(|barcode| BulkMoveItem {
+                    barcode: Some(barcode.clone()),
+                    box_id: None,
+                    to_location_id: Some(place.id),
+                    position: None,
+                    reason: None,
+                    note: None,
+                })
+                .collect();
+            Ok((place.barcode.clone(), moves::move_many(conn, &BulkMoveRequest { reason, note: None, moves }, actor)?))
+        })
+        .await;
+    let refused = match moved {
+        Ok((code, moved)) => {
+            let next = serde_html_form::to_string([("to", code.as_str()), ("moved", &moved.len().to_string())]);
+            return see_other(&format!("/move?{}", next.unwrap_or_default()));
+        }
+        Err(err) => Refused::of(err),
+    };
+    let Some(Refused { by_row, general }) = refused else {
+        let message = frame.t("unavailable");
+        return render(StatusCode::SERVICE_UNAVAILABLE, &Problem { frame, message });
+    };
+    let problem = Some(format!("{} {}", frame.t("move-refused"), general.join("; ")).trim_end().to_string());
+    show(&visitor, frame, to, barcodes, Some(reason), None, problem, by_row, StatusCode::CONFLICT).await
+}

@@ -1,0 +1,82 @@
+//! Chuyển hộp / Move in the app: a destination, boxes scanned one by one with what stands in
+//! each one's way, then one move of them all or of none.
+
+use paperkeep::keys::model::Role;
+use reqwest::blocking::Client;
+use serde_json::json;
+
+use crate::support::TestApp;
+use crate::support::fixtures::{id, new_box, repository};
+use crate::support::staff::{location, person, signed_in, token};
+
+fn page(app: &TestApp, browser: &Client, query: &str) -> (u16, String) {
+    let answer = browser.get(format!("{}/move{query}", app.url)).send().unwrap();
+    (answer.status().as_u16(), answer.text().unwrap())
+}
+
+#[test]
+fn boxes_scanned_to_a_shelf_are_checked_row_by_row_then_moved_together() {
+    let app = TestApp::spawn();
+    let repo = repository(&app);
+    let label =
+        |place: i64| app.get(&format!("/api/v1/locations/{place}")).body["barcode"].as_str().unwrap().to_string();
+    // Shelf 2 takes 1,000 mm: 875 already used, room for one standard box.
+    new_box(&app, "WIDE", repo.shelves[1], json!({"width_mm": 875}));
+    for barcode in ["MV-1", "MV-2", "MV-3"] {
+        new_box(&app, barcode, repo.shelves[0], json!({"label": format!("Hộp {barcode}")}));
+    }
+    person(&app, "kho", Role::StorageManager);
+    let kho = signed_in(&app, "kho");
+
+    let (_, start) = page(&app, &kho, "");
+    assert!(start.contains("Nơi đến") && start.contains("Phòng tu bổ"), "a workspace offered: {start}");
+    let (_, nowhere) = page(&app, &kho, "?to=K9-NOWHERE");
+    assert!(nowhere.contains("Không có vị trí nào có nhãn hoặc mã này"));
+
+    let to = label(repo.shelves[1]);
+    let shelf_0 = label(repo.shelves[0]);
+    let query = format!("?to={to}&box=MV-1&box=mv-1&box=NOPE&box={shelf_0}&box=WIDE&add=MV-2");
+    let (status, rows) = page(&app, &kho, &query);
+    assert_eq!(status, 200);
+    for expected in [
+        "MV-1 · Hộp MV-1",
+        "đã quét ở dòng 1",
+        "không có hộp nào mã này",
+        "không phải hộp",
+        "hộp đã ở nơi đến",
+        "giá hết chỗ: chỉ còn trống 0,000 m",
+    ] {
+        assert!(rows.contains(expected), "{expected}: {rows}");
+    }
+    assert!(rows.contains("còn trống 0,125 m"), "the destination's room: {rows}");
+
+    // Refused whole, each row saying why; then the clean list moves.
+    let csrf = token(&app, &kho);
+    let post = |boxes: &[&str]| {
+        let mut form = vec![("csrf", csrf.as_str()), ("to", to.as_str()), ("reason", "reshelve")];
+        form.extend(boxes.iter().map(|b| ("box", *b)));
+        kho.post(format!("{}/move", app.url)).form(&form).send().unwrap()
+    };
+    let refused = post(&["MV-1", "WIDE"]);
+    assert_eq!(refused.status().as_u16(), 409);
+    let refused = refused.text().unwrap();
+    assert!(refused.contains("Không hộp nào được chuyển") && refused.contains("class=\"refused\""), "{refused}");
+    assert_eq!(app.get("/api/v1/boxes/by-barcode/MV-1").body["current_location"]["id"], repo.shelves[0]);
+    let moved = post(&["MV-1"]);
+    assert_eq!(moved.status().as_u16(), 303);
+    assert_eq!(location(&moved), format!("/move?to={to}&moved=1"));
+    let (_, after) = page(&app, &kho, &format!("?to={to}&moved=1"));
+    assert!(after.contains("Đã chuyển 1 hộp"), "{after}");
+    let box_now = app.get("/api/v1/boxes/by-barcode/MV-1").body;
+    assert_eq!(box_now["current_location"]["id"], repo.shelves[1]);
+    let history = app.get(&format!("/api/v1/boxes/{}/moves", id(&box_now)));
+    assert_eq!(history.items()[0]["reason"], "reshelve");
+
+    // Nothing scanned, or a reason the service keeps for itself: refused on the page.
+    assert_eq!(post(&[]).status().as_u16(), 422);
+    let form = [("csrf", csrf.as_str()), ("to", to.as_str()), ("reason", "intake"), ("box", "MV-2")];
+    assert_eq!(kho.post(format!("{}/move", app.url)).form(&form).send().unwrap().status().as_u16(), 422);
+    // A viewer has no move screen.
+    person(&app, "xem", Role::Viewer);
+    assert_eq!(page(&app, &signed_in(&app, "xem"), "").0, 403);
+}
