@@ -166,3 +166,4 @@ move-confirm = Move them all
 move-incomplete = Scan at least one box (at most 1,000) and choose a reason.
 move-refused = No box moved: see each row.
 move-done = { $count } boxes moved. Scan on for the next move.
+space-move-here = Move boxes here

@@ -166,3 +166,4 @@ move-confirm = Chuyển tất cả
 move-incomplete = Hãy quét ít nhất một hộp (tối đa 1.000) và chọn lý do.
 move-refused = Không hộp nào được chuyển: xem lý do ở từng dòng.
 move-done = Đã chuyển { $count } hộp. Có thể quét tiếp cho lượt sau.
+space-move-here = Chuyển hộp tới đây

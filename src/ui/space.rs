@@ -9,6 +9,7 @@ use serde::Deserialize;
 use super::{FieldProblems, Frame, Problem, Visitor, i18n, render};
 use crate::error::Error;
 use crate::http::problem::ApiError;
+use crate::keys::model::Permission;
 use crate::storage::model::{STANDARD_BOX_WIDTH_MM, SpaceFound, SpaceQuery};
 use crate::storage::repo::{locations, space};
 
@@ -41,6 +42,8 @@ struct SpacePage {
     width_mm: String,
     problems: FieldProblems,
     answer: Option<Answer>,
+    /// Whether each shelf offers to open the move screen with it as the destination.
+    may_move: bool,
     /// The field that has the focus when nothing is wrong: none once there is an answer, which
     /// takes it.
     first: &'static str,
@@ -56,7 +59,8 @@ pub async fn page(visitor: Visitor, query: web::Query<Asked>) -> HttpResponse {
     let show = |frame, problems, answer: Option<Answer>, status| {
         let first = if answer.is_some() { "" } else { "within" };
         let (within, boxes, width_mm) = (within.clone(), boxes.clone(), width_mm.clone());
-        let page = SpacePage { frame, within, boxes, width_mm, problems, answer, first };
+        let may_move = visitor.signed_in.as_ref().is_some_and(|s| s.person.role.may(Permission::MoveBoxes));
+        let page = SpacePage { frame, within, boxes, width_mm, problems, answer, first, may_move };
         render(status, &page)
     };
     if within.is_empty() && boxes.is_empty() {

@@ -80,6 +80,8 @@ fn the_space_screen_answers_in_shelves_and_says_what_is_wrong() {
         )),
         "the full shelf is not offered"
     );
+    let first_shelf = found.body["shelves"][0]["path_code"].as_str().unwrap();
+    assert!(fits.contains(&format!("href=\"/move?to={first_shelf}\"")), "each shelf opens Move with it: {fits}");
     let room_label =
         app.get(&format!("/api/v1/locations/{}", repo.room)).body["barcode"].as_str().unwrap().to_lowercase();
     let (_, short) = page(&format!("?within={room_label}&boxes=100"));
