@@ -86,9 +86,26 @@ struct MovePage {
     blocked: bool,
 }
 
+/// The address's `to` for a return: each box to its own home shelf.
+const HOME: &str = "home";
+
+/// Where the boxes go: a place, or each box's home (a return).
+enum Target {
+    Place(Box<Location>),
+    Home,
+}
+
+/// The reasons a move to `target` may give.
+fn reasons_for(target: Option<&Target>) -> &'static [MoveReason] {
+    match target {
+        Some(Target::Home) => &[MoveReason::Return],
+        _ => &REASONS,
+    }
+}
+
 /// What the page needs from the database: the destination, the boxes scanned, the workspaces.
 struct Read {
-    destination: Option<Location>,
+    destination: Option<Target>,
     boxes: Vec<ArchiveBox>,
     /// Of the barcodes naming no box, those that are a place's label.
     labels: HashMap<String, String>,
@@ -96,7 +113,11 @@ struct Read {
 }
 
 fn read(conn: &mut diesel::PgConnection, to: &str, barcodes: &[String]) -> Result<Read> {
-    let destination = if to.is_empty() { None } else { locations::find_by_code(conn, to)? };
+    let destination = match to {
+        "" => None,
+        HOME => Some(Target::Home),
+        code => locations::find_by_code(conn, code)?.map(|place| Target::Place(Box::new(place))),
+    };
     let boxes = boxes::by_barcodes(conn, barcodes)?;
     let mut labels = HashMap::new();
     for barcode in barcodes {
@@ -146,8 +167,16 @@ async fn show(
     let lang = frame.lang;
     let say = |key: &str, args: &[(&str, &str)]| i18n::text(lang, key, args);
     let to_problem = (!to.is_empty() && found.destination.is_none()).then(|| say("move-no-such-place", &[]));
-    let reason = reason.unwrap_or_else(|| found.destination.as_ref().map_or(MoveReason::Reshelve, usual_reason));
-    let mut free_mm = found.destination.as_ref().filter(|d| d.kind == LocationKind::Shelf).map(|d| d.space.free_mm);
+    let allowed = reasons_for(found.destination.as_ref());
+    let reason = reason.filter(|r| allowed.contains(r)).unwrap_or_else(|| match &found.destination {
+        Some(Target::Place(place)) => usual_reason(place),
+        Some(Target::Home) => MoveReason::Return,
+        None => MoveReason::Reshelve,
+    });
+    let mut free_mm = match &found.destination {
+        Some(Target::Place(place)) if place.kind == LocationKind::Shelf => Some(place.space.free_mm),
+        _ => None,
+    };
     let address = |without: Option<usize>| {
         let mut pairs = vec![("to", to.clone()), ("reason", reason.to_string())];
         pairs.extend(barcodes.iter().enumerate().filter(|(i, _)| Some(*i) != without).map(|(_, b)| ("box", b.clone())));
@@ -163,8 +192,13 @@ async fn show(
                 Some(path) => say("move-a-label", &[("path", path)]),
                 None => say("move-no-such-box", &[]),
             }),
-            (Some(b), Some(to)) if b.current_location.id == to.id => Some(say("move-already-there", &[])),
-            (Some(b), Some(_)) => match free_mm.as_mut() {
+            (Some(b), Some(Target::Home)) if b.current_location.id == b.home_location.id => {
+                Some(say("move-already-home", &[]))
+            }
+            (Some(b), Some(Target::Place(to))) if b.current_location.id == to.id => {
+                Some(say("move-already-there", &[]))
+            }
+            (Some(b), Some(Target::Place(_))) => match free_mm.as_mut() {
                 Some(free) if i64::from(b.width_mm) > *free => {
                     Some(say("move-no-room", &[("free", &i18n::number(lang, *free as f64 / 1000.0, 3))]))
                 }
@@ -174,7 +208,7 @@ async fn show(
                 }
                 None => None,
             },
-            (Some(_), None) => None,
+            (Some(_), Some(Target::Home) | None) => None,
         };
         rows.push(Row {
             barcode: barcode.clone(),
@@ -185,19 +219,22 @@ async fn show(
         });
     }
     let blocked = rows.iter().any(|row| row.problem.is_some());
-    let destination = found.destination.map(|place| Destination {
-        room: (place.kind == LocationKind::Shelf)
-            .then(|| say("move-room", &[("free", &i18n::number(lang, place.space.free_mm as f64 / 1000.0, 3))])),
-        code: place.barcode,
-        name: place.name,
-        path_code: place.path_code,
+    let destination = found.destination.map(|target| match target {
+        Target::Place(place) => Destination {
+            room: (place.kind == LocationKind::Shelf)
+                .then(|| say("move-room", &[("free", &i18n::number(lang, place.space.free_mm as f64 / 1000.0, 3))])),
+            code: place.barcode,
+            name: place.name,
+            path_code: place.path_code,
+        },
+        Target::Home => Destination { code: HOME.into(), name: None, path_code: say("move-home", &[]), room: None },
     });
     let workspaces = found
         .workspaces
         .into_iter()
         .map(|w| Workspace { code: w.barcode, name: format!("{} · {}", w.name.unwrap_or(w.code), w.path_code) })
         .collect();
-    let reasons = REASONS.iter().map(|r| (*r, say(&format!("reason-{r}"), &[]))).collect();
+    let reasons = allowed.iter().map(|r| (*r, say(&format!("reason-{r}"), &[]))).collect();
     let page = MovePage {
         frame,
         destination,
@@ -240,7 +277,9 @@ pub struct Confirmed {
 pub async fn confirm(Submitted { visitor, form }: Submitted<Confirmed>) -> HttpResponse {
     let frame = Frame::of(&visitor, "move");
     let Confirmed { to, boxes: barcodes, reason } = form;
-    let reason: Option<MoveReason> = reason.parse().ok().filter(|r| REASONS.contains(r));
+    let home = to == HOME;
+    let allowed = reasons_for(home.then_some(&Target::Home));
+    let reason: Option<MoveReason> = reason.parse().ok().filter(|r| allowed.contains(r));
     let Some(reason) = reason.filter(|_| !barcodes.is_empty() && barcodes.len() <= MOST_BOXES) else {
         let problem = Some(frame.t("move-incomplete"));
         let status = StatusCode::UNPROCESSABLE_ENTITY;
@@ -249,21 +288,26 @@ pub async fn confirm(Submitted { visitor, form }: Submitted<Confirmed>) -> HttpR
     let (code, asked) = (to.clone(), barcodes.clone());
     let moved = visitor
         .write(move |conn, actor| {
-            let Some(place) = locations::find_by_code(conn, &code)? else {
-                return Err(Error::invalid("to", "no place has this label or code"));
+            let place = match code.as_str() {
+                HOME => None,
+                code => Some(
+                    locations::find_by_code(conn, code)?
+                        .ok_or_else(|| Error::invalid("to", "no place has this label or code"))?,
+                ),
             };
             let moves = asked
                 .iter()
                 .map(|barcode| BulkMoveItem {
                     barcode: Some(barcode.clone()),
                     box_id: None,
-                    to_location_id: Some(place.id),
+                    to_location_id: place.as_ref().map(|p| p.id),
                     position: None,
                     reason: None,
                     note: None,
                 })
                 .collect();
-            Ok((place.barcode.clone(), moves::move_many(conn, &BulkMoveRequest { reason, note: None, moves }, actor)?))
+            let code = place.map_or_else(|| HOME.to_string(), |p| p.barcode);
+            Ok((code, moves::move_many(conn, &BulkMoveRequest { reason, note: None, moves }, actor)?))
         })
         .await;
     let refused = match moved {

@@ -80,3 +80,39 @@ fn boxes_scanned_to_a_shelf_are_checked_row_by_row_then_moved_together() {
     person(&app, "xem", Role::Viewer);
     assert_eq!(page(&app, &signed_in(&app, "xem"), "").0, 403);
 }
+
+#[test]
+fn scanned_boxes_return_each_to_its_own_home() {
+    let app = TestApp::spawn();
+    let repo = repository(&app);
+    let out = id(&new_box(&app, "HOME-1", repo.shelves[0], json!({})));
+    new_box(&app, "HOME-2", repo.shelves[1], json!({}));
+    let to_lab = json!({"to_location_id": repo.lab, "reason": "conservation"});
+    assert_eq!(crate::support::fixtures::move_box(&app, out, to_lab).status, 201);
+    person(&app, "kho", Role::StorageManager);
+    let kho = signed_in(&app, "kho");
+
+    let (_, start) = page(&app, &kho, "");
+    assert!(start.contains("href=\"/move?to=home\""), "offered beside the workspaces: {start}");
+    let (status, rows) = page(&app, &kho, "?to=home&box=HOME-1&box=HOME-2");
+    assert_eq!(status, 200);
+    assert!(rows.contains("vị trí gốc của từng hộp") && rows.contains("hộp đã ở vị trí gốc"), "{rows}");
+    assert!(
+        rows.contains("value=\"return\" selected") && !rows.contains("value=\"reshelve\""),
+        "a return only: {rows}"
+    );
+
+    let csrf = token(&app, &kho);
+    let post = |reason: &str| {
+        let form = [("csrf", csrf.as_str()), ("to", "home"), ("reason", reason), ("box", "HOME-1")];
+        kho.post(format!("{}/move", app.url)).form(&form).send().unwrap()
+    };
+    assert_eq!(post("reshelve").status().as_u16(), 422, "a move home is a return");
+    let returned = post("return");
+    assert_eq!((returned.status().as_u16(), location(&returned)), (303, "/move?to=home&moved=1".to_string()));
+    let home_now = app.get(&format!("/api/v1/boxes/{out}")).body;
+    assert_eq!(
+        (home_now["status"].as_str(), home_now["current_location"]["id"].as_i64()),
+        (Some("on_shelf"), Some(repo.shelves[0]))
+    );
+}
