@@ -141,20 +141,27 @@ pub async fn page(visitor: Visitor, req: HttpRequest) -> HttpResponse {
     let frame = Frame::of(&visitor, "move");
     let done = moved.map(|n| i18n::text(frame.lang, "move-done", &[("count", &n.to_string())]));
     let reason = reason.and_then(|r| r.parse().ok());
-    show(&visitor, frame, to.unwrap_or_default(), boxes, reason, done, None, HashMap::new(), StatusCode::OK).await
+    let said = Said { done, ..Said::default() };
+    show(&visitor, frame, to.unwrap_or_default(), boxes, reason, said, StatusCode::OK).await
 }
 
-/// The page for this destination and list; `refused` are the bulk move's reasons, by row.
-#[allow(clippy::too_many_arguments)]
+/// What the page says besides the list: what was done, what went wrong, and why each row was
+/// refused (by row) when the move was.
+#[derive(Default)]
+struct Said {
+    done: Option<String>,
+    problem: Option<String>,
+    refused: HashMap<usize, String>,
+}
+
+/// The page for this destination and list.
 async fn show(
     visitor: &Visitor,
     frame: Frame,
     to: String,
     barcodes: Vec<String>,
     reason: Option<MoveReason>,
-    done: Option<String>,
-    problem: Option<String>,
-    refused: HashMap<usize, String>,
+    Said { done, problem, refused }: Said,
     status: StatusCode,
 ) -> HttpResponse {
     let to = crate::text::normalize(to.trim());
@@ -283,7 +290,7 @@ pub async fn confirm(Submitted { visitor, form }: Submitted<Confirmed>) -> HttpR
     let Some(reason) = reason.filter(|_| !barcodes.is_empty() && barcodes.len() <= MOST_BOXES) else {
         let problem = Some(frame.t("move-incomplete"));
         let status = StatusCode::UNPROCESSABLE_ENTITY;
-        return show(&visitor, frame, to, barcodes, None, None, problem, HashMap::new(), status).await;
+        return show(&visitor, frame, to, barcodes, None, Said { problem, ..Said::default() }, status).await;
     };
     let (code, asked) = (to.clone(), barcodes.clone());
     let moved = visitor
@@ -322,5 +329,6 @@ pub async fn confirm(Submitted { visitor, form }: Submitted<Confirmed>) -> HttpR
         return render(StatusCode::SERVICE_UNAVAILABLE, &Problem { frame, message });
     };
     let problem = Some(format!("{} {}", frame.t("move-refused"), general.join("; ")).trim_end().to_string());
-    show(&visitor, frame, to, barcodes, Some(reason), None, problem, by_row, StatusCode::CONFLICT).await
+    let said = Said { done: None, problem, refused: by_row };
+    show(&visitor, frame, to, barcodes, Some(reason), said, StatusCode::CONFLICT).await
 }

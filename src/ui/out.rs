@@ -74,7 +74,7 @@ async fn out_page(
         let message = frame.t("unavailable");
         return render(StatusCode::SERVICE_UNAVAILABLE, &Problem { frame, message });
     };
-    let lines = out
+    let lines: Vec<OutLine> = out
         .into_iter()
         .filter_map(|listed| {
             let outing = listed.out?;
@@ -101,7 +101,6 @@ async fn out_page(
         })
         .collect();
     // A refused box the list does not show (it was not out): its reason goes with the problem.
-    let lines: Vec<OutLine> = lines;
     let unshown: Vec<&str> = refusals
         .iter()
         .filter(|(id, _)| !lines.iter().any(|line| line.id == *id))
