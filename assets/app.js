@@ -43,6 +43,9 @@ async function fetchPage(url, headers) {
 document.addEventListener("DOMContentLoaded", () => {
   const status = document.getElementById("status");
 
+  // Labels: the print button (without script, the browser's own Print does the same).
+  document.querySelectorAll("button[data-print]").forEach((button) => button.addEventListener("click", () => window.print()));
+
   // Locate: each answer put first.
   const locate = document.querySelector("form[data-scan]");
   if (locate) {
@@ -59,26 +62,33 @@ document.addEventListener("DOMContentLoaded", () => {
     });
   }
 
-  // Move: each box added to the list, which is redrawn from the page the server answers for
-  // the list with it; the address follows, so that a reload keeps the list.
-  const move = document.querySelector("form[data-scan-list]");
-  if (move) {
-    queueScans(move, move.querySelector("input[name=add]"), async (code) => {
-      const asked = new URLSearchParams(new FormData(move));
+  // Move and Shelf audit: each box added to the list, which is redrawn (the region the form's
+  // `data-scan-list` names) from the page the server answers for the list with it; the address
+  // follows, so that a reload keeps the list.
+  const list = document.querySelector("form[data-scan-list]");
+  if (list) {
+    const path = list.getAttribute("action");
+    const region = list.dataset.scanList;
+    queueScans(list, list.querySelector("input[name=add]"), async (code) => {
+      const asked = new URLSearchParams(new FormData(list));
       asked.set("add", code);
-      const answer = await fetchPage("/move?" + asked.toString());
+      const answer = await fetchPage(path + "?" + asked.toString());
       if (answer === null) return;
       const page = new DOMParser().parseFromString(answer, "text/html");
-      const hidden = Array.from(page.querySelectorAll("form[data-scan-list] input[type=hidden]"), (input) =>
-        document.importNode(input),
-      );
-      move.querySelectorAll("input[type=hidden]").forEach((input) => input.remove());
-      move.prepend(...hidden);
-      document.getElementById("move-list").replaceWith(document.importNode(page.getElementById("move-list"), true));
+      // The forms outside the region carry the list too: each takes the new one (the scan
+      // form all its hidden fields, the others their boxes).
+      for (const form of document.querySelectorAll("form")) {
+        const fresh = page.querySelector(`form[action="${form.getAttribute("action")}"][method="${form.method}"]`);
+        if (!fresh || form.closest("#" + region)) continue;
+        const carried = form === list ? "input[type=hidden]" : "input[type=hidden][name=box]";
+        form.querySelectorAll(carried).forEach((input) => input.remove());
+        form.prepend(...Array.from(fresh.querySelectorAll(carried), (input) => document.importNode(input)));
+      }
+      document.getElementById(region).replaceWith(document.importNode(page.getElementById(region), true));
       status.textContent = page.getElementById("status").textContent;
-      const kept = new URLSearchParams(new FormData(move));
+      const kept = new URLSearchParams(new FormData(list));
       kept.delete("add");
-      history.replaceState(null, "", "/move?" + kept.toString());
+      history.replaceState(null, "", path + "?" + kept.toString());
     });
   }
 });

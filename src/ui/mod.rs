@@ -4,12 +4,15 @@
 //! (`keys::access`). Assembled beside the API in `app`.
 
 pub mod assets;
+mod audit;
 mod frame;
 pub mod i18n;
+mod labels;
 mod locate;
 mod move_boxes;
 mod out;
 mod people;
+mod scans;
 mod sign_in;
 mod space;
 mod visitor;
@@ -42,6 +45,15 @@ pub fn routes(config: &mut web::ServiceConfig) {
         "/move",
         vec![(Method::GET, web::get().to(move_boxes::page)), (Method::POST, web::post().to(move_boxes::confirm))],
     );
+    resource(
+        config,
+        "/audit",
+        vec![(Method::GET, web::get().to(audit::page)), (Method::POST, web::post().to(audit::finish))],
+    );
+    resource(config, "/audit/{id}", vec![(Method::GET, web::get().to(audit::result))]);
+    resource(config, "/audit/{id}/reconcile", vec![(Method::POST, web::post().to(audit::reconcile))]);
+    resource(config, "/audit/{id}/found", vec![(Method::POST, web::post().to(audit::mark_found))]);
+    resource(config, "/labels", vec![(Method::GET, web::get().to(labels::page))]);
     resource(config, "/out", vec![(Method::GET, web::get().to(out::list))]);
     resource(config, "/space", vec![(Method::GET, web::get().to(space::page))]);
     resource(config, "/out/return", vec![(Method::POST, web::post().to(out::return_home))]);
@@ -181,6 +193,12 @@ pub fn forged(visitor: &Visitor) -> HttpResponse {
     let frame = Frame::of(visitor, "");
     let message = frame.t("refused-cross-site");
     render(StatusCode::FORBIDDEN, &Problem { frame, message })
+}
+
+/// 503 in the page's language: the database could not be asked.
+pub fn unavailable(frame: Frame) -> HttpResponse {
+    let message = frame.t("unavailable");
+    render(StatusCode::SERVICE_UNAVAILABLE, &Problem { frame, message })
 }
 
 /// 404 in the page's language.

@@ -10,12 +10,13 @@ use actix_web::{HttpRequest, HttpResponse};
 use askama::Template;
 use serde::Deserialize;
 
-use super::{Frame, Problem, Refused, Submitted, Visitor, i18n, render, see_other};
+use super::scans::{Scans, scanned_before, with_added};
+use super::{Frame, Refused, Submitted, Visitor, i18n, render, see_other, unavailable};
 use crate::error::{Error, Result};
 use crate::storage::model::{
-    ArchiveBox, BulkMoveItem, BulkMoveRequest, Location, LocationFilter, LocationKind, MoveReason, Purpose,
+    BulkMoveItem, BulkMoveRequest, Location, LocationFilter, LocationKind, MoveReason, Purpose,
 };
-use crate::storage::repo::{boxes, locations, moves};
+use crate::storage::repo::{locations, moves};
 
 /// The most boxes one move takes (the bulk move's limit).
 const MOST_BOXES: usize = 1000;
@@ -103,12 +104,10 @@ fn reasons_for(target: Option<&Target>) -> &'static [MoveReason] {
     }
 }
 
-/// What the page needs from the database: the destination, the boxes scanned, the workspaces.
+/// What the page needs from the database: the destination, what was scanned, the workspaces.
 struct Read {
     destination: Option<Target>,
-    boxes: Vec<ArchiveBox>,
-    /// Of the barcodes naming no box, those that are a place's label.
-    labels: HashMap<String, String>,
+    scans: Scans,
     workspaces: Vec<Location>,
 }
 
@@ -118,26 +117,16 @@ fn read(conn: &mut diesel::PgConnection, to: &str, barcodes: &[String]) -> Resul
         HOME => Some(Target::Home),
         code => locations::find_by_code(conn, code)?.map(|place| Target::Place(Box::new(place))),
     };
-    let boxes = boxes::by_barcodes(conn, barcodes)?;
-    let mut labels = HashMap::new();
-    for barcode in barcodes {
-        if !boxes.iter().any(|b| b.barcode.eq_ignore_ascii_case(barcode))
-            && let Some(place) = locations::find_by_code(conn, barcode)?
-        {
-            labels.insert(barcode.to_lowercase(), place.path_code);
-        }
-    }
+    let scans = Scans::read(conn, barcodes)?;
     let filter = LocationFilter { kind: Some(LocationKind::Workspace), ..LocationFilter::default() };
     let workspaces = locations::list(conn, &filter, None, 100)?.into_iter().map(|(_, place)| place).collect();
-    Ok(Read { destination, boxes, labels, workspaces })
+    Ok(Read { destination, scans, workspaces })
 }
 
 pub async fn page(visitor: Visitor, req: HttpRequest) -> HttpResponse {
     // Read with serde_html_form: `box` comes once per box.
-    let Asked { to, mut boxes, add, reason, moved } = serde_html_form::from_str(req.query_string()).unwrap_or_default();
-    if let Some(scanned) = add.map(|a| crate::text::normalize(a.trim())).filter(|a| !a.is_empty()) {
-        boxes.push(scanned);
-    }
+    let Asked { to, boxes, add, reason, moved } = serde_html_form::from_str(req.query_string()).unwrap_or_default();
+    let boxes = with_added(boxes, add);
     let frame = Frame::of(&visitor, "move");
     let done = moved.map(|n| i18n::text(frame.lang, "move-done", &[("count", &n.to_string())]));
     let reason = reason.and_then(|r| r.parse().ok());
@@ -168,8 +157,7 @@ async fn show(
     let barcodes: Vec<String> = barcodes.into_iter().take(MOST_BOXES).collect();
     let (code, asked) = (to.clone(), barcodes.clone());
     let Ok(found) = visitor.state.with_read_connection(move |conn| Ok(read(conn, &code, &asked)?)).await else {
-        let message = frame.t("unavailable");
-        return render(StatusCode::SERVICE_UNAVAILABLE, &Problem { frame, message });
+        return unavailable(frame);
     };
     let lang = frame.lang;
     let say = |key: &str, args: &[(&str, &str)]| i18n::text(lang, key, args);
@@ -191,11 +179,11 @@ async fn show(
     };
     let mut rows = Vec::new();
     for (index, barcode) in barcodes.iter().enumerate() {
-        let first = barcodes.iter().position(|b| b.eq_ignore_ascii_case(barcode)).unwrap_or(index);
-        let found_box = found.boxes.iter().find(|b| b.barcode.eq_ignore_ascii_case(barcode));
+        let found_box = found.scans.box_of(barcode);
+        let twice = scanned_before(&barcodes, index);
         let problem = match (found_box, &found.destination) {
-            _ if first < index => Some(say("move-twice", &[("row", &(first + 1).to_string())])),
-            (None, _) => Some(match found.labels.get(&barcode.to_lowercase()) {
+            _ if let Some(first) = twice => Some(say("move-twice", &[("row", &(first + 1).to_string())])),
+            (None, _) => Some(match found.scans.label_of(barcode) {
                 Some(path) => say("move-a-label", &[("path", path)]),
                 None => say("move-no-such-box", &[]),
             }),
@@ -325,8 +313,7 @@ pub async fn confirm(Submitted { visitor, form }: Submitted<Confirmed>) -> HttpR
         Err(err) => Refused::of(err),
     };
     let Some(Refused { by_row, general }) = refused else {
-        let message = frame.t("unavailable");
-        return render(StatusCode::SERVICE_UNAVAILABLE, &Problem { frame, message });
+        return unavailable(frame);
     };
     let problem = Some(format!("{} {}", frame.t("move-refused"), general.join("; ")).trim_end().to_string());
     let said = Said { done: None, problem, refused: by_row };

@@ -6,7 +6,7 @@ use actix_web::{HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
 
-use super::{Frame, Problem, Refused, Submitted, Visitor, i18n, render, see_other};
+use super::{Frame, Refused, Submitted, Visitor, i18n, render, see_other, unavailable};
 use crate::error::Result;
 use crate::keys::model::Permission;
 use crate::keys::repo as keys;
@@ -71,8 +71,7 @@ async fn out_page(
     let lang = frame.lang;
     let read = visitor.state.with_read_connection(move |conn| Ok(out_of_shelves(conn)?)).await;
     let Ok((out, names, more)) = read else {
-        let message = frame.t("unavailable");
-        return render(StatusCode::SERVICE_UNAVAILABLE, &Problem { frame, message });
+        return unavailable(frame);
     };
     let lines: Vec<OutLine> = out
         .into_iter()
@@ -107,8 +106,7 @@ async fn out_page(
         .map(|(_, why)| why.as_str())
         .collect();
     let problem = problem.map(|problem| [&[problem.as_str()][..], &unshown].concat().join(" "));
-    let may_return =
-        visitor.signed_in.as_ref().is_some_and(|signed_in| signed_in.person.role.may(Permission::MoveBoxes));
+    let may_return = visitor.may(Permission::MoveBoxes);
     render(status, &OutPage { frame, lines, more, may_return, done, problem })
 }
 
@@ -163,8 +161,7 @@ pub async fn return_home(Submitted { visitor, form }: Submitted<Ticked>) -> Http
         Err(err) => Refused::of(err),
     };
     let Some(Refused { by_row, general }) = refused else {
-        let message = frame.t("unavailable");
-        return render(StatusCode::SERVICE_UNAVAILABLE, &Problem { frame, message });
+        return unavailable(frame);
     };
     // Row `i` of the move is the `i`th box ticked.
     let refusals: Vec<(i64, String)> =

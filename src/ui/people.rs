@@ -8,7 +8,7 @@ use askama::Template;
 use serde::Deserialize;
 use validator::Validate;
 
-use super::{FieldProblems, Frame, Problem, Submitted, Visitor, i18n, render, see_other};
+use super::{FieldProblems, Frame, Submitted, Visitor, i18n, render, see_other, unavailable};
 use crate::error::Error;
 use crate::keys::model::Role;
 use crate::people::model::{NewPerson, Person, PersonChanges, password};
@@ -279,9 +279,4 @@ where
     };
     let refused = Some(frame.t(refused));
     account_page(&visitor, frame, id, None, refused, FieldProblems::default(), StatusCode::CONFLICT).await
-}
-
-fn unavailable(frame: Frame) -> HttpResponse {
-    let message = frame.t("unavailable");
-    render(StatusCode::SERVICE_UNAVAILABLE, &Problem { frame, message })
 }

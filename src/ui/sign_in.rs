@@ -10,7 +10,7 @@ use governor::{DefaultKeyedRateLimiter, Quota};
 use serde::Deserialize;
 
 use super::visitor::LANGUAGE_COOKIE;
-use super::{Frame, Problem, Submitted, Visitor, forged, render, see_other};
+use super::{Frame, Problem, Submitted, Visitor, forged, render, see_other, unavailable};
 use crate::people::model::Language;
 use crate::people::repo as people;
 
@@ -138,8 +138,7 @@ pub async fn language(visitor: Visitor, req: HttpRequest, form: web::Form<Switch
         let id = signed_in.person.id;
         if visitor.state.with_connection(move |conn| Ok(people::set_language(conn, id, language)?)).await.is_err() {
             let frame = Frame::of(&visitor, "");
-            let message = frame.t("unavailable");
-            return render(StatusCode::SERVICE_UNAVAILABLE, &Problem { frame, message });
+            return unavailable(frame);
         }
     }
     let back = req

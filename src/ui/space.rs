@@ -6,7 +6,7 @@ use actix_web::{HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
 
-use super::{FieldProblems, Frame, Problem, Visitor, i18n, render};
+use super::{FieldProblems, Frame, Visitor, i18n, render, unavailable};
 use crate::error::Error;
 use crate::http::problem::ApiError;
 use crate::keys::model::Permission;
@@ -59,7 +59,7 @@ pub async fn page(visitor: Visitor, query: web::Query<Asked>) -> HttpResponse {
     let show = |frame, problems, answer: Option<Answer>, status| {
         let first = if answer.is_some() { "" } else { "within" };
         let (within, boxes, width_mm) = (within.clone(), boxes.clone(), width_mm.clone());
-        let may_move = visitor.signed_in.as_ref().is_some_and(|s| s.person.role.may(Permission::MoveBoxes));
+        let may_move = visitor.may(Permission::MoveBoxes);
         let page = SpacePage { frame, within, boxes, width_mm, problems, answer, first, may_move };
         render(status, &page)
     };
@@ -94,10 +94,7 @@ pub async fn page(visitor: Visitor, query: web::Query<Asked>) -> HttpResponse {
             problems.add("within", frame.t("space-invalid-within-unknown"));
             show(frame, problems, None, StatusCode::UNPROCESSABLE_ENTITY)
         }
-        Err(_) => {
-            let message = frame.t("unavailable");
-            render(StatusCode::SERVICE_UNAVAILABLE, &Problem { frame, message })
-        }
+        Err(_) => unavailable(frame),
     }
 }
 

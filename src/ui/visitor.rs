@@ -36,6 +36,11 @@ pub struct Visitor {
 }
 
 impl Visitor {
+    /// Whether the signed-in person's role has `permission`.
+    pub fn may(&self, permission: crate::keys::model::Permission) -> bool {
+        self.signed_in.as_ref().is_some_and(|signed_in| signed_in.person.role.may(permission))
+    }
+
     /// Whether `sent` is this session's token against cross-site requests.
     pub fn sent_own_token(&self, sent: &str) -> bool {
         self.signed_in.as_ref().is_some_and(|s| constant_time_eq(s.csrf_token.as_bytes(), sent.as_bytes()))

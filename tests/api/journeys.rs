@@ -211,3 +211,156 @@ fn a_storage_manager_moves_twenty_boxes_scanned_back_to_back_by_keyboard() {
     let moved = app.all_pages(&format!("/api/v1/boxes?location_id={}", repo.lab));
     assert_eq!(moved.len(), 20);
 }
+
+#[test]
+fn a_shelf_audit_finds_one_missing_one_unexpected_one_unknown_then_the_missing_box() {
+    let Some(browser) = Browser::open() else { return };
+    let app = TestApp::spawn();
+    let repo = repository(&app);
+    for n in 1..=4 {
+        new_box(&app, &format!("KK-{n}"), repo.shelves[0], json!({"label": format!("Hộp {n}")}));
+    }
+    new_box(&app, "LẠ-1", repo.shelves[1], json!({}));
+    person(&app, "kho", Role::StorageManager);
+    let shelf =
+        app.get(&format!("/api/v1/locations/{}", repo.shelves[0])).body["barcode"].as_str().unwrap().to_string();
+
+    browser.go(&format!("{}/audit", app.url));
+    browser.wait_until("the focus on the username", |b| focused(b) == "username");
+    browser.press(&format!("kho{TAB}{PASSWORD}{ENTER}"));
+    browser.wait_until("the shelf field", |b| b.url().contains("/audit") && focused(b) == "at");
+    browser.assert_accessible("audit, start");
+    browser.press(&format!("{shelf}{ENTER}"));
+    browser.wait_until("the scan field", |b| focused(b) == "add");
+    // KK-1..3 found, KK-4 not scanned, LẠ-1 from the next shelf, one code naming nothing.
+    for code in ["KK-1", "KK-2", "LẠ-1", "KK-3", "KHÔNG-CÓ"] {
+        browser.type_into("#add", &format!("{code}{ENTER}"));
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    browser.wait_until("three ticked, two standing out", |b| {
+        b.texts("tr.ticked").len() == 3 && b.texts("tr.refused").len() == 2
+    });
+    assert_eq!(focused(&browser), "add");
+    let others = browser.texts("tr.refused td:nth-child(2)");
+    assert!(others[0].starts_with("hộp lạ: hồ sơ ghi ở") && others[1] == "không có hộp nào mã này", "{others:?}");
+    assert_eq!(browser.texts(".tally")[0], "Đã thấy 3/4 hộp theo hồ sơ · 2 mã ngoài hồ sơ giá này");
+    browser.assert_accessible("audit, scanning");
+    browser.screenshots("audit");
+    browser.press_until(TAB, "form.finish button[type='submit']");
+    browser.press(ENTER);
+    browser.wait_until("the result", |b| b.url().contains("/audit/") && !b.texts(".tally").is_empty());
+    assert_eq!(browser.texts(".tally")[0], "Thấy 3/4 · thiếu 1 · hộp lạ 1 · mã không rõ 1");
+    browser.assert_accessible("audit, result");
+    browser.press_until(TAB, "form.confirm button");
+    browser.press(ENTER);
+    browser.wait_until("reconciled", |b| !b.texts(".done").is_empty());
+    browser.assert_accessible("audit, reconciled");
+    browser.screenshots("audit-reconciled");
+    assert_eq!(app.get("/api/v1/boxes/by-barcode/KK-4").body["status"], "missing");
+    browser.press_until(TAB, "form[action$='/found'] button");
+    browser.press(ENTER);
+    browser.wait_until("found", |b| b.texts(".done").first().is_some_and(|d| d.contains("KK-4")));
+    assert_eq!(app.get("/api/v1/boxes/by-barcode/KK-4").body["status"], "on_shelf");
+    assert_eq!(app.get("/api/v1/boxes/by-barcode/LẠ-1").body["current_location"]["id"], repo.shelves[0]);
+}
+
+#[test]
+fn labels_printed_to_pdf_decode_to_the_barcodes_asked_for() {
+    let tools = ["/usr/bin/pdftoppm", "/usr/bin/ZXingReader"];
+    if !tools.iter().all(|tool| std::path::Path::new(tool).exists()) {
+        eprintln!("SKIPPED: reading the printed labels back needs poppler-utils and zxing-cpp-tools (apt-get install)");
+        return;
+    }
+    let Some(browser) = Browser::open() else { return };
+    let app = TestApp::spawn();
+    let repo = repository(&app);
+    let snv = fonds(&app, "SNV", "Phông Sở Nội vụ");
+    // Sixteen boxes: one full A4 sheet and two labels of the next.
+    let barcodes: Vec<String> = (1..=16).map(|n| format!("HS{n:07}")).collect();
+    for (n, barcode) in barcodes.iter().enumerate() {
+        new_box(&app, barcode, repo.shelves[n % 2], json!({"fonds_id": snv, "label": format!("Hộp {}", n + 1)}));
+    }
+    person(&app, "kho", Role::StorageManager);
+    let bay = app.get(&format!("/api/v1/locations/{}", repo.bays[0])).body["path_code"].as_str().unwrap().to_string();
+
+    browser.go(&format!("{}/labels", app.url));
+    browser.wait_until("the focus on the username", |b| focused(b) == "username");
+    browser.press(&format!("kho{TAB}{PASSWORD}{ENTER}"));
+    browser.wait_until("the labels form", |b| b.url().contains("/labels") && focused(b) == "place");
+    browser.assert_accessible("labels, form");
+    browser.screenshots("labels-form");
+    browser.press(&format!("{bay}{ENTER}"));
+    browser.wait_until("the sheets", |b| b.texts(".sheet-a4 .page").len() == 2);
+    browser.assert_accessible("labels, sheets");
+    browser.screenshots("labels-a4");
+    let read_back = decoded(&browser.print_pdf(21.0, 29.7), "labels-a4", &Layout::a4(2));
+    // In shelf order: the first shelf's boxes (the odd ones), then the second's.
+    let on_shelf =
+        |shelf: usize| barcodes.iter().enumerate().filter(move |(n, _)| n % 2 == shelf).map(|(_, b)| b.clone());
+    let in_shelf_order: Vec<String> = on_shelf(0).chain(on_shelf(1)).collect();
+    assert_eq!(read_back, in_shelf_order, "every box label's barcode, read back from where it was printed");
+
+    // The bay's shelves on thermal labels, one a page.
+    browser.go(&format!("{}/labels?print=1&kind=shelves&sheet=thermal&place={bay}", app.url));
+    browser.wait_until("the thermal labels", |b| b.texts(".sheet-thermal .page").len() == 3);
+    browser.assert_accessible("labels, thermal");
+    browser.screenshots("labels-thermal");
+    let shelves: Vec<String> = (0..3).map(|n| format!("LOC-{:06}", repo.shelves[n])).collect();
+    assert_eq!(decoded(&browser.print_pdf(10.0, 5.0), "labels-thermal", &Layout::thermal(3)), shelves);
+}
+
+/// A printed sheet's labels: where each is on its page (mm from the top left), in order.
+struct Layout {
+    pages: usize,
+    /// (left, top) of each label of a page, in reading order, and a label's size.
+    labels: Vec<(f64, f64)>,
+    size: (f64, f64),
+}
+
+impl Layout {
+    /// A4, 2 × 7 labels of 99.1 × 38.1 mm (the print page's own measures).
+    fn a4(pages: usize) -> Layout {
+        let labels = (0..14).map(|n| (4.65 + (n % 2) as f64 * 101.6, 15.15 + (n / 2) as f64 * 38.1)).collect();
+        Layout { pages, labels, size: (99.1, 38.1) }
+    }
+
+    fn thermal(pages: usize) -> Layout {
+        Layout { pages, labels: vec![(0.0, 0.0)], size: (100.0, 50.0) }
+    }
+}
+
+/// The Code 128 barcode of each label of a printed PDF, in the order printed (none where a
+/// label reads nothing): each label cut from its page at 300 dpi (poppler's pdftoppm) and read
+/// alone (zxing-cpp's ZXingReader). The PDF and the cuts stay under target/journeys/NAME.
+fn decoded(pdf: &[u8], name: &str, layout: &Layout) -> Vec<String> {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target/journeys").join(name);
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("printed.pdf"), pdf).unwrap();
+    let px = |mm: f64| ((mm / 25.4) * 300.0).round().to_string();
+    let mut codes = Vec::new();
+    for page in 1..=layout.pages {
+        for (n, (left, top)) in layout.labels.iter().enumerate() {
+            let cut = format!("page{page}-label{:02}", n + 1);
+            let page = page.to_string();
+            let (width, height) = (px(layout.size.0), px(layout.size.1));
+            let raster = std::process::Command::new("pdftoppm")
+                .args(["-r", "300", "-png", "-singlefile", "-f", &page, "-l", &page, "-x", &px(*left), "-y", &px(*top)])
+                .args(["-W", &width, "-H", &height, "printed.pdf", &cut])
+                .current_dir(&dir)
+                .status()
+                .expect("pdftoppm (apt-get install poppler-utils)");
+            assert!(raster.success());
+            // `-noscale`: zxing-cpp 1.4 (Debian 12) aborts on an assertion when a downscaled
+            // pass finds a code the full-size pass found; at 300 dpi none is needed.
+            let read = std::process::Command::new("ZXingReader")
+                .args(["-1", "-noscale", "-format", "Code128", &format!("{cut}.png")])
+                .current_dir(&dir)
+                .output()
+                .expect("ZXingReader (apt-get install zxing-cpp-tools)");
+            let text = String::from_utf8_lossy(&read.stdout).to_string();
+            codes.extend(text.lines().filter_map(|line| Some(line.split('"').nth(1)?.to_string())));
+        }
+    }
+    codes
+}

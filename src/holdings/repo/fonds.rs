@@ -31,6 +31,20 @@ pub fn create(conn: &mut PgConnection, new: &NewFonds, actor: &Actor) -> Result<
     Ok(created)
 }
 
+/// The fonds whose code reads `code`, ignoring case.
+pub fn find_by_code(conn: &mut PgConnection, code: &str) -> Result<Option<Fonds>> {
+    Ok(fonds::table
+        .filter(lower(fonds::code).eq(lower(code.trim().to_string())))
+        .select(Fonds::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+/// The names of the fonds with these ids.
+pub fn names(conn: &mut PgConnection, ids: &[i64]) -> Result<std::collections::HashMap<i64, String>> {
+    Ok(fonds::table.filter(fonds::id.eq_any(ids)).select((fonds::id, fonds::name)).load(conn)?.into_iter().collect())
+}
+
 pub fn get(conn: &mut PgConnection, id: i64) -> Result<Fonds> {
     fonds::table
         .find(id)

@@ -173,6 +173,17 @@ pub fn find_by_code(conn: &mut PgConnection, code: &str) -> Result<Option<Locati
         .optional()?)
 }
 
+/// The shelves at or below a place, in path order; `limit` at most.
+pub fn shelves_within(conn: &mut PgConnection, place_id: i64, limit: i64) -> Result<Vec<Location>> {
+    Ok(locations::table
+        .filter(locations::kind.eq(LocationKind::Shelf))
+        .filter(locations::id.eq(place_id).or(locations::ancestor_ids.contains(vec![Some(place_id)])))
+        .order(locations::path_code)
+        .select(Location::as_select())
+        .limit(limit)
+        .load(conn)?)
+}
+
 /// A location and its path, as a detail: the path's last place is the location itself.
 fn with_ancestors((location, Json(mut ancestors)): (Location, Json<Vec<LocationRef>>)) -> LocationDetail {
     ancestors.pop();

@@ -536,11 +536,11 @@ const MOVEMENTS: &str = "SELECT m.id, m.box_id, b.barcode, m.from_location_id, f
 
 /// A box's movements, newest first, before the movement `before`; `limit + 1` at most.
 pub fn history(conn: &mut PgConnection, box_id: i64, before: Option<i64>, limit: i64) -> Result<Vec<Movement>> {
-    Ok(diesel::sql_query(format!("{MOVEMENTS} WHERE m.box_id = $1 AND m.id < $2 ORDER BY m.id DESC LIMIT $3"))
+    let query = diesel::sql_query(format!("{MOVEMENTS} WHERE m.box_id = $1 AND m.id < $2 ORDER BY m.id DESC LIMIT $3"))
         .bind::<BigInt, _>(box_id)
         .bind::<BigInt, _>(before.unwrap_or(i64::MAX))
-        .bind::<BigInt, _>(limit + 1)
-        .load(conn)?)
+        .bind::<BigInt, _>(limit + 1);
+    Ok(Kept(query).load(conn)?)
 }
 
 /// The last `limit` movements of the box with this barcode, newest first: asked together with
@@ -555,7 +555,7 @@ pub async fn latest_of_barcode(
     ))
     .bind::<Text, _>(barcode.to_string())
     .bind::<BigInt, _>(limit);
-    Ok(diesel_async::RunQueryDsl::load(query, &mut &*conn).await?)
+    Ok(diesel_async::RunQueryDsl::load(Kept(query), &mut &*conn).await?)
 }
 
 /// Movements across boxes matching `filter`, newest first, before the movement `before`;
@@ -580,8 +580,7 @@ pub fn list(conn: &mut PgConnection, filter: &MoveFilter, before: Option<i64>, l
 
 /// One movement.
 pub fn get(conn: &mut PgConnection, id: i64) -> Result<Movement> {
-    diesel::sql_query(format!("{MOVEMENTS} WHERE m.id = $1"))
-        .bind::<BigInt, _>(id)
+    Kept(diesel::sql_query(format!("{MOVEMENTS} WHERE m.id = $1")).bind::<BigInt, _>(id))
         .get_result(conn)
         .optional()?
         .ok_or_else(|| Error::NotFound(format!("no movement has id {id}")))

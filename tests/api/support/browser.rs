@@ -167,6 +167,15 @@ impl Browser {
         self.call(reqwest::Method::POST, "/window/rect", Some(json!({"width": 1280, "height": 900})));
     }
 
+    /// The page printed to PDF on paper of this size (cm), without margins: what the browser's
+    /// Print gives.
+    pub fn print_pdf(&self, width_cm: f64, height_cm: f64) -> Vec<u8> {
+        let asked = json!({"page": {"width": width_cm, "height": height_cm}, "background": true, "shrinkToFit": false,
+                           "margin": {"top": 0, "bottom": 0, "left": 0, "right": 0}});
+        let pdf = self.call(reqwest::Method::POST, "/print", Some(asked));
+        base64_decode(pdf.as_str().unwrap())
+    }
+
     /// Runs axe-core on the page (WCAG 2.0–2.2 A and AA); fails with every violation found.
     pub fn assert_accessible(&self, page: &str) {
         self.run(&format!("{AXE}\nreturn true;"));
