@@ -62,6 +62,33 @@ document.addEventListener("DOMContentLoaded", () => {
     });
   }
 
+  // A file's page map: a square clicked chooses its page (Shift: the range to it) in the form
+  // below, which the keyboard uses directly.
+  const map = document.querySelector(".pagemap");
+  if (map) {
+    const from = document.getElementById("from");
+    const to = document.getElementById("to");
+    const squares = Array.from(map.querySelectorAll("b"));
+    const show = () => {
+      const first = Number(from.value), last = Number(to.value || from.value);
+      squares.forEach((square, index) => square.classList.toggle("chosen", index + 1 >= first && index + 1 <= last));
+    };
+    map.addEventListener("click", (event) => {
+      const page = squares.indexOf(event.target) + 1;
+      if (page === 0) return;
+      if (event.shiftKey && from.value) {
+        const anchor = Number(from.value);
+        from.value = Math.min(anchor, page);
+        to.value = Math.max(anchor, page);
+      } else {
+        from.value = page;
+        to.value = page;
+      }
+      show();
+    });
+    show();
+  }
+
   // Move and Shelf audit: each box added to the list, which is redrawn (the region the form's
   // `data-scan-list` names) from the page the server answers for the list with it; the address
   // follows, so that a reload keeps the list.

@@ -464,6 +464,24 @@ impl Bench<'_> {
             format!("the JSON look-up: {:.0} req/s, p99 {:.2} ms", service.rate, service.p99),
             "p99 ≤ 10 ms",
         ));
+        // The move screen's answer to a scan: the page for a list of twenty boxes going to the lab,
+        // with one more scanned.
+        let listed: String = (1..=20).map(|n| format!("&box=HS{n:07}")).collect();
+        let scan_env = [
+            ("BENCH_PATH", format!("/move?to=K1-LAB{listed}&add=HS%07d")),
+            ("BENCH_MAX", storage.boxes.to_string()),
+            ("BENCH_COOKIE", format!("pk_session={KEY}")),
+        ];
+        let scanned = self.wrk(&storage.data, &scan_env, o.seconds)?;
+        tables.integration.push((
+            format!(
+                "GET /move?to=…&box=…×20&add={{barcode}}, the move screen's list after a scan, {} boxes",
+                storage.boxes
+            ),
+            format!("{:.0} req/s, p50 {:.2} ms, p99 {:.2} ms", scanned.rate, scanned.p50, scanned.p99),
+            format!("the JSON look-up: {:.0} req/s, p99 {:.2} ms", service.rate, service.p99),
+            "a scan answered before the next (p99 ≤ 50 ms)",
+        ));
         let move_env = [
             ("BENCH_BOXES", storage.boxes.to_string()),
             ("BENCH_READING_ROOM", storage.reading_room.to_string()),
@@ -616,6 +634,19 @@ impl Bench<'_> {
             tables.integration.push((format!("{title}: ranges"), spread, String::new(), ""));
             tables.statements.push((name, captured));
         }
+        // The app's page map of the 2,000-leaf file (holdings.sql), beside the JSON of the same
+        // file with its summary.
+        let only_it = [("BENCH_MIN", o.files.to_string()), ("BENCH_MAX", o.files.to_string())];
+        let page_map_env = [("BENCH_PATH", "/files/%d".to_string()), ("BENCH_COOKIE", format!("pk_session={KEY}"))];
+        let page_map = self.wrk(&holdings, &[&page_map_env[..], &only_it[..]].concat(), o.seconds)?;
+        let json_env = [("BENCH_PATH", "/api/v1/files/%d".to_string())];
+        let json = self.wrk(&holdings, &[&json_env[..], &only_it[..]].concat(), o.seconds)?;
+        tables.integration.push((
+            "GET /files/{id}, the app's page map of a file of 2,000 leaves (40 surveys, 5 open treatments)".into(),
+            format!("{:.0} req/s, p50 {:.2} ms, p99 {:.2} ms", page_map.rate, page_map.p50, page_map.p99),
+            format!("GET /api/v1/files/{{id}} of it: {:.0} req/s, p99 {:.2} ms", json.rate, json.p99),
+            "fast: p99 ≤ 50 ms",
+        ));
         let fonds_files = o.files / o.fonds;
         let queue =
             |client: &Client, url: &str| client.get(format!("{url}/api/v1/conservation/queue?fonds_id=1&limit=50"));

@@ -6,11 +6,13 @@
 
 INSERT INTO api_keys (name, role, prefix, key_hash) VALUES ('bench', 'admin', 'pk_bench', sha256('{key}'::bytea));
 
--- Someone signed in to the app, for its locate page: their session's token is the key too.
+-- A storage manager signed in to the app, for its locate and move pages: their session's token
+-- is the key too.
 INSERT INTO api_keys (name, role, prefix, key_hash, person)
-VALUES ('Người xem', 'viewer', '@xem', sha256('unusable {key}'::bytea), true);
+VALUES ('Người quản lý kho', 'storage_manager', '@kho', sha256('unusable {key}'::bytea), true);
 INSERT INTO people (username, display_name, role, password_hash, actor_id)
-SELECT 'xem', 'Người xem', 'viewer', 'no password: signed in by the session below', id FROM api_keys WHERE person;
+SELECT 'kho', 'Người quản lý kho', 'storage_manager', 'no password: signed in by the session below', id
+FROM api_keys WHERE person;
 INSERT INTO sessions (token_hash, person_id, csrf_token) SELECT sha256('{key}'::bytea), id, 'bench' FROM people;
 
 INSERT INTO locations (id, parent_id, kind, code, name, path_code, path, ancestor_ids, created_by, updated_by)

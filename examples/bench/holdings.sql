@@ -6,6 +6,13 @@
 
 INSERT INTO api_keys (name, role, prefix, key_hash) VALUES ('bench', 'admin', 'pk_bench', sha256('{key}'::bytea));
 
+-- Someone signed in to the app, for its page map: their session's token is the key too.
+INSERT INTO api_keys (name, role, prefix, key_hash, person)
+VALUES ('Người xem', 'viewer', '@xem', sha256('unusable {key}'::bytea), true);
+INSERT INTO people (username, display_name, role, password_hash, actor_id)
+SELECT 'xem', 'Người xem', 'viewer', 'no password: signed in by the session below', id FROM api_keys WHERE person;
+INSERT INTO sessions (token_hash, person_id, csrf_token) SELECT sha256('{key}'::bytea), id, 'bench' FROM people;
+
 INSERT INTO fonds (id, code, name, created_by, updated_by) OVERRIDING SYSTEM VALUE
 SELECT n, 'F' || n, 'Phông số ' || n, 1, 1 FROM generate_series(1, {fonds}) n;
 SELECT setval(pg_get_serial_sequence('fonds', 'id'), {fonds});
@@ -38,6 +45,21 @@ INSERT INTO treatments (file_id, pages, page_count, type, status, completed_at, 
                         created_by, updated_by)
 SELECT file_id, pages, page_count, 'backing', 'completed', assessed_at, id, '[{"code": "do_paper"}]', 1, 1
 FROM after;
+
+-- The page map's file, the last: 2,000 leaves surveyed in 40 runs of 50 (grades 1 to 4 in turn,
+-- live mould on the first ten leaves of every fifth run) and five open treatments.
+UPDATE files SET page_count = 2000 WHERE id = {files};
+INSERT INTO assessments (file_id, pages, page_count, grade, damages, recommended_treatments, assessed_at, created_by)
+SELECT {files}, int4multirange(int4range(r * 50 + 1, r * 50 + 51)), 50, r % 4 + 1,
+       CASE WHEN r % 5 = 0
+            THEN jsonb_build_array(jsonb_build_object('type', 'mould', 'severity', 2, 'active', true,
+                                                      'pages', (r * 50 + 1) || '-' || (r * 50 + 10)))
+            ELSE '[]'::jsonb END,
+       CASE WHEN r % 4 >= 2 THEN '{backing}'::text[] ELSE '{}'::text[] END, now() - interval '1 day', 1
+FROM generate_series(0, 39) r;
+INSERT INTO treatments (file_id, pages, page_count, type, status, created_by, updated_by)
+SELECT {files}, int4multirange(int4range(t * 400 + 101, t * 400 + 151)), 50, 'backing', 'proposed', 1, 1
+FROM generate_series(0, 4) t;
 
 -- The files' events, for the feed's scenario (made from the rows here, about the size of what
 -- the service writes).

@@ -10,7 +10,9 @@ use askama::Template;
 use serde::Deserialize;
 
 use super::scans::{Scans, scanned_before, with_added};
-use super::{FieldProblems, Frame, Submitted, Visitor, i18n, not_found_page, render, see_other, unavailable};
+use super::{
+    FieldProblems, Frame, Submitted, Visitor, failed_read, i18n, not_found_page, render, see_other, unavailable,
+};
 use crate::error::{Error, Result};
 use crate::keys::model::Permission;
 use crate::keys::repo as keys;
@@ -354,10 +356,7 @@ async fn result_page(
         .await;
     let (audit, now, names) = match read {
         Ok(read) => read,
-        Err(crate::http::problem::ApiError::Domain(Error::NotFound(_))) => return not_found_page(frame),
-        Err(_) => {
-            return unavailable(frame);
-        }
+        Err(err) => return failed_read(frame, err),
     };
     let lang = frame.lang;
     let say = |key: &str, args: &[(&str, &str)]| i18n::text(lang, key, args);

@@ -7,13 +7,15 @@ use crate::people::model::Language;
 
 /// The screens the navigation offers, in its order: the name a page gives as its `screen`, its
 /// path, and the message naming it. Who sees each is the access table's say.
-const SCREENS: [(&str, &str, &str); 7] = [
+const SCREENS: [(&str, &str, &str); 9] = [
     ("locate", "/locate", "nav-locate"),
     ("move", "/move", "nav-move"),
     ("audit", "/audit", "nav-audit"),
     ("out", "/out", "nav-out"),
     ("space", "/space", "nav-space"),
     ("labels", "/labels", "nav-labels"),
+    ("survey", "/survey", "nav-survey"),
+    ("report", "/report", "nav-report"),
     ("people", "/people", "nav-people"),
 ];
 

@@ -54,6 +54,14 @@ pub fn date_time(language: Language, at: DateTime<Utc>) -> String {
     }
 }
 
+/// A day: `30/06/2026` in Vietnamese, `2026-06-30` in English.
+pub fn date(language: Language, day: chrono::NaiveDate) -> String {
+    match language {
+        Language::Vi => day.format("%d/%m/%Y").to_string(),
+        Language::En => day.format("%Y-%m-%d").to_string(),
+    }
+}
+
 /// A number with `decimals` digits: `1.234,5` in Vietnamese, `1,234.5` in English.
 pub fn number(language: Language, value: f64, decimals: usize) -> String {
     let plain = format!("{value:.decimals$}");

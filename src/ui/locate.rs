@@ -65,6 +65,7 @@ pub struct Step {
 }
 
 pub struct FileLine {
+    id: i64,
     number: String,
     title: String,
     pages: String,
@@ -87,7 +88,8 @@ pub struct ShelfLine {
 pub struct WordsView {
     announce: String,
     query: String,
-    files: Vec<String>,
+    /// Each file's id and how it is named.
+    files: Vec<(i64, String)>,
     boxes: Vec<String>,
     fonds: Vec<String>,
 }
@@ -179,6 +181,7 @@ fn box_view(lang: Language, found: ArchiveBox, files: Vec<File>, moves: Vec<Move
     let files = files
         .into_iter()
         .map(|file| FileLine {
+            id: file.id,
             number: format!("{}/{}", file.inventory_no, file.file_no),
             title: file.title,
             pages: say("pages", &[("count", &i18n::number(lang, f64::from(file.page_count), 0))]),
@@ -254,11 +257,11 @@ fn shelf_view(
 }
 
 fn words_view(conn: &mut diesel::PgConnection, lang: Language, query: &str) -> crate::error::Result<Option<Found>> {
-    let files: Vec<String> =
+    let files: Vec<(i64, String)> =
         files::list(conn, &FileFilter { q: Some(query.into()), ..FileFilter::default() }, None, WORDS_SHOWN)?
             .into_iter()
             .take(WORDS_SHOWN as usize)
-            .map(|(_, f)| format!("{}/{} · {}", f.inventory_no, f.file_no, f.title))
+            .map(|(_, f)| (f.id, format!("{}/{} · {}", f.inventory_no, f.file_no, f.title)))
             .collect();
     let boxes: Vec<String> =
         boxes::list(conn, &BoxFilter { q: Some(query.into()), ..BoxFilter::default() }, None, WORDS_SHOWN)?

@@ -5,6 +5,7 @@
 
 pub mod assets;
 mod audit;
+mod file;
 mod frame;
 pub mod i18n;
 mod labels;
@@ -12,9 +13,11 @@ mod locate;
 mod move_boxes;
 mod out;
 mod people;
+mod report;
 mod scans;
 mod sign_in;
 mod space;
+mod survey;
 mod visitor;
 
 use actix_web::http::header::{self, HeaderValue};
@@ -53,6 +56,14 @@ pub fn routes(config: &mut web::ServiceConfig) {
     resource(config, "/audit/{id}", vec![(Method::GET, web::get().to(audit::result))]);
     resource(config, "/audit/{id}/reconcile", vec![(Method::POST, web::post().to(audit::reconcile))]);
     resource(config, "/audit/{id}/found", vec![(Method::POST, web::post().to(audit::mark_found))]);
+    resource(config, "/files/{id}", vec![(Method::GET, web::get().to(file::page))]);
+    resource(
+        config,
+        "/survey",
+        vec![(Method::GET, web::get().to(survey::page)), (Method::POST, web::post().to(survey::submit))],
+    );
+    resource(config, "/report", vec![(Method::GET, web::get().to(report::page))]);
+    resource(config, "/report.csv", vec![(Method::GET, web::get().to(report::page))]);
     resource(config, "/labels", vec![(Method::GET, web::get().to(labels::page))]);
     resource(config, "/out", vec![(Method::GET, web::get().to(out::list))]);
     resource(config, "/space", vec![(Method::GET, web::get().to(space::page))]);
@@ -199,6 +210,14 @@ pub fn forged(visitor: &Visitor) -> HttpResponse {
 pub fn unavailable(frame: Frame) -> HttpResponse {
     let message = frame.t("unavailable");
     render(StatusCode::SERVICE_UNAVAILABLE, &Problem { frame, message })
+}
+
+/// The page for a read that failed: 404 for what does not exist, else 503.
+pub fn failed_read(frame: Frame, err: crate::http::problem::ApiError) -> HttpResponse {
+    match err {
+        crate::http::problem::ApiError::Domain(crate::error::Error::NotFound(_)) => not_found_page(frame),
+        _ => unavailable(frame),
+    }
 }
 
 /// 404 in the page's language.

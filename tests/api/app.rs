@@ -128,7 +128,7 @@ fn locate_finds_a_box_a_shelf_or_words() {
     let found = locate("snv-0001");
     assert!(!found.contains("<html"), "only the answer for the scan queue");
     assert!(found.contains("Hộp SNV-0001") && found.contains("Phòng đọc") && found.contains("đang ở ngoài"), "{found}");
-    assert!(found.contains("1/37 · Tập công văn về công tác cán bộ năm 1976 · 250 tờ"), "its files: {found}");
+    assert!(found.contains("1/37 · Tập công văn về công tác cán bộ năm 1976</a> · 250 tờ"), "its files: {found}");
     assert!(found.contains("→ K1-RR (phục vụ độc giả)"), "its last movement, its reason in words: {found}");
     let shelf = locate(&format!("LOC-{:06}", repo.shelves[0]));
     assert!(shelf.contains("Giá K1-P02-G05-1-1") && shelf.contains("SNV-0002"), "{shelf}");
@@ -154,7 +154,15 @@ fn every_screen_answers_every_role_as_the_access_table_says() {
     // An audit for the audit's screens to show.
     let shelf = repository(&app).shelves[0];
     let audit = app.post("/api/v1/audits", json!({"location_id": shelf, "scanned": []})).body["id"].to_string();
-    let id_in = |path: &str| path.replace("{id}", if path.starts_with("/audit/") { &audit } else { &someone });
+    let a_file = file(&app, fonds(&app, "TT", "Phông thử"), 1, 10, json!({})).to_string();
+    let id_in = |path: &str| {
+        let id = match path {
+            _ if path.starts_with("/audit/") => &audit,
+            _ if path.starts_with("/files/") => &a_file,
+            _ => &someone,
+        };
+        path.replace("{id}", id)
+    };
     for role in Role::ALL {
         let username = format!("u-{}", role.as_str().replace('_', "-"));
         person(&app, &username, *role);

@@ -117,9 +117,7 @@ fn an_admin_makes_an_account_by_keyboard_alone() {
     person(&app, "quantri", Role::Admin);
 
     // Signing in: the username has the focus, Tab to the password, Enter.
-    browser.go(&format!("{}/", app.url));
-    browser.wait_until("the focus on the username", |b| focused(b) == "username");
-    browser.press(&format!("quantri{TAB}{PASSWORD}{ENTER}"));
+    sign_in_at(&browser, &format!("{}/", app.url), "quantri");
     browser.wait_until("the scan field's focus", |b| b.url().ends_with("/locate") && focused(b) == "q");
     // From the scan field back through the frame to its navigation, and on to the accounts.
     browser.press_until(BACK_TAB, "nav a[href='/people']");
@@ -133,7 +131,10 @@ fn an_admin_makes_an_account_by_keyboard_alone() {
 
     // The form, typed: a password too short first; the problem is on its field, which has the focus.
     browser.press(&format!("lan.nguyen{TAB}Nguyễn Thị Lan{TAB}tu{TAB}ngắn{ENTER}"));
-    browser.wait_until("the problem, its field focused", |b| focused(b) == "password");
+    // (The password field has the focus as it is typed in: wait for the answer's problem too.)
+    browser.wait_until("the problem, its field focused", |b| {
+        focused(b) == "password" && !b.texts(".field-problem").is_empty()
+    });
     assert_eq!(browser.texts(".field-problem"), ["Mật khẩu phải có từ 10 đến 200 ký tự."]);
     browser.assert_accessible("new account, refused");
     browser.screenshots("person-new-refused");
@@ -157,6 +158,13 @@ fn an_admin_makes_an_account_by_keyboard_alone() {
 }
 
 /// The id of the element with the focus.
+/// Opens `url` and signs in by keyboard as `username` (the app sends to sign in first).
+fn sign_in_at(browser: &Browser, url: &str, username: &str) {
+    browser.go(url);
+    browser.wait_until("the focus on the username", |b| focused(b) == "username");
+    browser.press(&format!("{username}{TAB}{PASSWORD}{ENTER}"));
+}
+
 fn focused(browser: &Browser) -> String {
     browser.run("return document.activeElement.id").as_str().unwrap_or_default().to_string()
 }
@@ -173,9 +181,7 @@ fn a_storage_manager_moves_twenty_boxes_scanned_back_to_back_by_keyboard() {
     person(&app, "kho", Role::StorageManager);
     let lab = app.get(&format!("/api/v1/locations/{}", repo.lab)).body["barcode"].as_str().unwrap().to_string();
 
-    browser.go(&format!("{}/move", app.url));
-    browser.wait_until("the focus on the username", |b| focused(b) == "username");
-    browser.press(&format!("kho{TAB}{PASSWORD}{ENTER}"));
+    sign_in_at(&browser, &format!("{}/move", app.url), "kho");
     browser.wait_until("the destination field", |b| b.url().contains("/move") && focused(b) == "to");
     browser.assert_accessible("move, destination");
     browser.press(&format!("{lab}{ENTER}"));
@@ -225,9 +231,7 @@ fn a_shelf_audit_finds_one_missing_one_unexpected_one_unknown_then_the_missing_b
     let shelf =
         app.get(&format!("/api/v1/locations/{}", repo.shelves[0])).body["barcode"].as_str().unwrap().to_string();
 
-    browser.go(&format!("{}/audit", app.url));
-    browser.wait_until("the focus on the username", |b| focused(b) == "username");
-    browser.press(&format!("kho{TAB}{PASSWORD}{ENTER}"));
+    sign_in_at(&browser, &format!("{}/audit", app.url), "kho");
     browser.wait_until("the shelf field", |b| b.url().contains("/audit") && focused(b) == "at");
     browser.assert_accessible("audit, start");
     browser.press(&format!("{shelf}{ENTER}"));
@@ -283,9 +287,7 @@ fn labels_printed_to_pdf_decode_to_the_barcodes_asked_for() {
     person(&app, "kho", Role::StorageManager);
     let bay = app.get(&format!("/api/v1/locations/{}", repo.bays[0])).body["path_code"].as_str().unwrap().to_string();
 
-    browser.go(&format!("{}/labels", app.url));
-    browser.wait_until("the focus on the username", |b| focused(b) == "username");
-    browser.press(&format!("kho{TAB}{PASSWORD}{ENTER}"));
+    sign_in_at(&browser, &format!("{}/labels", app.url), "kho");
     browser.wait_until("the labels form", |b| b.url().contains("/labels") && focused(b) == "place");
     browser.assert_accessible("labels, form");
     browser.screenshots("labels-form");
@@ -363,4 +365,99 @@ fn decoded(pdf: &[u8], name: &str, layout: &Layout) -> Vec<String> {
         }
     }
     codes
+}
+
+#[test]
+fn pages_chosen_on_the_page_map_start_a_survey_of_three_ranges() {
+    let Some(browser) = Browser::open() else { return };
+    let app = TestApp::spawn();
+    let repo = repository(&app);
+    let snv = fonds(&app, "SNV", "Phông Sở Nội vụ");
+    let held = new_box(&app, "KS-1", repo.shelves[0], json!({"fonds_id": snv}));
+    let f = crate::support::fixtures::file(&app, snv, 3, 2000, json!({"box_id": held["id"], "title": "Sổ địa bạ"}));
+    let surveyed = json!({"file_id": f, "pages": "1-500", "grade": 2,
+                          "damages": [{"type": "mould", "severity": 2, "pages": "100-150", "active": true}]});
+    assert_eq!(app.post("/api/v1/assessments", surveyed).status, 201);
+    person(&app, "lan", Role::Conservator);
+
+    sign_in_at(&browser, &format!("{}/files/{f}", app.url), "lan");
+    browser.wait_until("the page map", |b| b.texts(".pagemap .map-row").len() == 40);
+    browser.assert_accessible("file");
+    browser.screenshots("file");
+    // Page 601 clicked, then page 640 with Shift: the range is chosen, and outlined.
+    let click = |page: usize, shift: bool| {
+        browser.run(&format!(
+            "document.querySelectorAll('.pagemap b')[{}].dispatchEvent(new MouseEvent('click', {{bubbles: true, shiftKey: {shift}}}))",
+            page - 1
+        ));
+    };
+    click(601, false);
+    click(640, true);
+    assert_eq!(browser.run("return [from.value, to.value].join('-')"), json!("601-640"));
+    assert_eq!(browser.run("return document.querySelectorAll('.pagemap b.chosen').length"), json!(40));
+    browser.click("button[formaction='/survey']");
+    browser.wait_until("the survey", |b| b.url().contains("/survey") && focused(b) == "r0-pages");
+    assert_eq!(browser.run("return document.getElementById('r0-pages').value"), json!("601-640"));
+    browser.assert_accessible("survey");
+    // Three rows by keyboard: Enter in a field adds the next.
+    for (row, pages, grade) in [(0, "", "Cấp 3"), (1, "641-700", "Cấp 2"), (2, "1900-2000", "Cấp 4")] {
+        if !pages.is_empty() {
+            browser.type_into(&format!("#r{row}-pages"), pages);
+        }
+        browser.type_into(&format!("#r{row}-grade"), grade);
+        if row < 2 {
+            browser.type_into(&format!("#r{row}-notes"), ENTER);
+            let next = format!("r{}-pages", row + 1);
+            browser.wait_until("the next row", |b| focused(b) == next);
+        }
+    }
+    browser.screenshots("survey");
+    browser.click("button[value='save']");
+    browser.wait_until("saved", |b| b.url().contains(&format!("/files/{f}")) && !b.texts(".done").is_empty());
+    assert_eq!(browser.texts(".done")[0], "Đã lưu 3 dòng khảo sát.");
+    let cells = |class: &str| browser.run(&format!("return document.querySelectorAll('.pagemap b.{class}').length"));
+    assert_eq!((cells("g3"), cells("g4"), cells("g2")), (json!(40), json!(101), json!(560)));
+    browser.assert_accessible("file, surveyed");
+    browser.screenshots("file-surveyed");
+}
+
+#[test]
+fn the_head_reads_the_period_report_with_its_charts_and_prints_it() {
+    let Some(browser) = Browser::open() else { return };
+    let app = TestApp::spawn();
+    let repo = repository(&app);
+    let snv = fonds(&app, "SNV", "Phông Sở Nội vụ");
+    let held = new_box(&app, "BC-1", repo.shelves[0], json!({"fonds_id": snv}));
+    let f = crate::support::fixtures::file(&app, snv, 1, 120, json!({"box_id": held["id"]}));
+    for (pages, grade) in [("1-60", 3), ("61-120", 2)] {
+        assert_eq!(app.post("/api/v1/assessments", json!({"file_id": f, "pages": pages, "grade": grade})).status, 201);
+    }
+    let treated =
+        json!({"file_id": f, "type": "backing", "pages": "1-60", "status": "completed", "after": {"grade": 2}});
+    assert_eq!(app.post("/api/v1/treatments", treated).status, 201);
+    person(&app, "giam-doc", Role::Viewer);
+
+    sign_in_at(&browser, &format!("{}/report", app.url), "giam-doc");
+    browser.wait_until("the report", |b| b.url().contains("/report") && !b.texts("section.figures").is_empty());
+    // The whole year chosen, then shown by keyboard.
+    browser.click("input[value='year']");
+    browser.press_until(TAB, ".report-form button[type='submit']");
+    browser.press(ENTER);
+    browser.wait_until("the year", |b| b.url().contains("period=year"));
+    assert!(browser.texts(".span")[0].starts_with("Từ 01/01/"), "{:?}", browser.texts(".span"));
+    assert_eq!(browser.run("return document.querySelectorAll('svg.chart').length"), json!(2), "treatments and surveys");
+    browser.assert_accessible("report");
+    browser.screenshots("report");
+    let csv = browser.run("return document.querySelector('a[download]').getAttribute('href')");
+    assert!(csv.as_str().unwrap().starts_with("/report.csv?period=year"), "{csv}");
+    // Printed: A4, headed with the archive's name and the period, without the app's frame.
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target/journeys");
+    std::fs::write(dir.join("report.pdf"), browser.print_pdf(21.0, 29.7)).unwrap();
+    if std::path::Path::new("/usr/bin/pdftotext").exists() {
+        let text =
+            std::process::Command::new("pdftotext").args(["report.pdf", "-"]).current_dir(&dir).output().unwrap();
+        let text = String::from_utf8_lossy(&text.stdout).split_whitespace().collect::<Vec<_>>().join(" ");
+        assert!(text.starts_with("Kho lưu trữ Báo cáo công tác bảo quản và kho Từ 01/01/"), "{text}");
+        assert!(!text.contains("Đăng xuất") && !text.contains("Xem báo cáo"), "no frame, no form: {text}");
+    }
 }

@@ -28,6 +28,17 @@ pub struct ConditionSummary {
     pub pages_waiting_count: i64,
 }
 
+/// Pages of a file that look alike on its page map (`first`..=`last`): the same current grade
+/// (none: never assessed), live damage on them or not, an open treatment covering them or not.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PageRun {
+    pub first: i32,
+    pub last: i32,
+    pub grade: Option<i16>,
+    pub live_damage: bool,
+    pub open_treatment: bool,
+}
+
 /// Everything that happened to one page, oldest first.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct PageHistory {

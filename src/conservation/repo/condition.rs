@@ -12,8 +12,8 @@ use diesel_async::AsyncPgConnection;
 use super::assessments::{Survey, surveys_of};
 use super::treatments::{Done, completed_of};
 use crate::conservation::model::{
-    Assessment, ConditionSummary, DEFAULT_PRIORITY, PageEvent, PageHistory, QueueEntry, QueueFilter, QueueStage,
-    QueuedTreatment, Treatment, TreatmentStatus, assessment_records,
+    Assessment, ConditionSummary, DEFAULT_PRIORITY, PageEvent, PageHistory, PageRun, QueueEntry, QueueFilter,
+    QueueStage, QueuedTreatment, Treatment, TreatmentStatus, assessment_records,
 };
 use crate::error::{Error, Result};
 use crate::holdings::model::{File, PageSet};
@@ -169,6 +169,49 @@ fn summarize(file: &File, surveys: &[&Survey], completed: &[&Done]) -> Condition
     summary
 }
 
+/// A file's pages as its page map shows them: runs of pages alike — the same current grade (none:
+/// never assessed), live damage or not, an open treatment or not — in page order.
+pub fn page_runs(conn: &mut PgConnection, file: &File) -> Result<Vec<PageRun>> {
+    let records = Records::of(conn, &[file.id])?;
+    let (surveys, _) = records.of_file(file.id);
+    let (segments, _) = current(&surveys, file.page_count);
+    let open: Vec<PageSet> = treatments::table
+        .filter(treatments::file_id.eq(file.id))
+        .filter(treatments::status.eq_any(TreatmentStatus::OPEN))
+        .select(treatments::pages)
+        .load(conn)?;
+    // Each page's look (grade, live damage, open treatment), then runs of pages that look alike.
+    type Look = (Option<i16>, bool, bool);
+    let mut pages: Vec<Look> = vec![(None, false, false); file.page_count.max(0) as usize + 1];
+    let mut mark = |set: &PageSet, change: &dyn Fn(&mut Look)| {
+        for &(from, to) in set.runs() {
+            for page in from.max(1)..=to.min(file.page_count) {
+                change(&mut pages[page as usize]);
+            }
+        }
+    };
+    for segment in &segments {
+        mark(&segment.pages, &|look| look.0 = Some(segment.survey.grade));
+        let live = segment.survey.damages.0.iter().filter(|damage| damage.active);
+        let damaged = live.fold(PageSet::default(), |all, damage| all.union(&damage.pages()));
+        mark(&damaged.intersection(&segment.pages), &|look| look.1 = true);
+    }
+    for treated in &open {
+        mark(treated, &|look| look.2 = true);
+    }
+    let mut runs: Vec<PageRun> = Vec::new();
+    for (page, &(grade, live_damage, open_treatment)) in pages.iter().enumerate().skip(1) {
+        let page = page as i32;
+        match runs.last_mut() {
+            Some(run) if (run.grade, run.live_damage, run.open_treatment) == (grade, live_damage, open_treatment) => {
+                run.last = page
+            }
+            _ => runs.push(PageRun { first: page, last: page, grade, live_damage, open_treatment }),
+        }
+    }
+    Ok(runs)
+}
+
 /// Every assessment and treatment covering page `page` of `file`, oldest first. Its two
 /// statements are sent together on a pipelined connection: one round trip.
 pub async fn page_history(conn: &AsyncPgConnection, file_id: i64, page: i32) -> Result<PageHistory> {
@@ -200,6 +243,18 @@ pub async fn page_history(conn: &AsyncPgConnection, file_id: i64, page: i32) -> 
     let assessments: Vec<Assessment> = rows.into_iter().filter_map(|(_, assessment)| assessment).collect();
     let counting = assessments.iter().filter(|a| a.superseded_by.is_none() && a.withdrawn_at.is_none());
     let current = counting.max_by_key(|a| (a.assessed_at, a.id));
+    let events = events_of(&assessments, treatments);
+    Ok(PageHistory {
+        file_id,
+        page,
+        current_grade: current.map(|a| a.grade),
+        current_assessment_id: current.map(|a| a.id),
+        events,
+    })
+}
+
+/// The assessments and treatments, as events, oldest first.
+fn events_of(assessments: &[Assessment], treatments: Vec<Treatment>) -> Vec<PageEvent> {
     let mut events: Vec<PageEvent> = assessments
         .iter()
         .map(|a| PageEvent {
@@ -222,13 +277,22 @@ pub async fn page_history(conn: &AsyncPgConnection, file_id: i64, page: i32) -> 
         None => 1,
     };
     events.sort_by_key(|event| (event.at, rank(event)));
-    Ok(PageHistory {
-        file_id,
-        page,
-        current_grade: current.map(|a| a.grade),
-        current_assessment_id: current.map(|a| a.id),
-        events,
-    })
+    events
+}
+
+/// Every assessment and treatment of file `file_id` touching any of `pages`, oldest first.
+pub fn pages_history(conn: &mut PgConnection, file_id: i64, pages: &PageSet) -> Result<Vec<PageEvent>> {
+    let assessments: Vec<Assessment> = assessment_records::table
+        .filter(assessment_records::file_id.eq(file_id))
+        .filter(assessment_records::pages.overlaps_with(pages.clone()))
+        .select(Assessment::as_select())
+        .load(conn)?;
+    let treatments: Vec<Treatment> = treatments::table
+        .filter(treatments::file_id.eq(file_id))
+        .filter(treatments::pages.overlaps_with(pages.clone()))
+        .select(Treatment::as_select())
+        .load(conn)?;
+    Ok(events_of(&assessments, treatments))
 }
 
 /// The queue's entries `skip..skip + take`: files with work at the filter's stage, most urgent

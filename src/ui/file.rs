@@ -1,0 +1,239 @@
+//! Hồ sơ / File: a file's pages as a map coloured by current grade — each page also showing its
+//! grade as a digit, a mark for live damage and one for an open treatment, so colour is never
+//! the only signal — with the runs of pages alike as a table (what a screen reader reads), the
+//! conservation summary beside, and a range of pages chosen to see its history.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, web};
+use askama::Template;
+use serde::Deserialize;
+
+use super::{FieldProblems, Frame, Visitor, failed_read, i18n, render};
+use crate::conservation::model::{PageEvent, PageRun};
+use crate::conservation::repo::condition;
+use crate::holdings::model::{FileDetail, PageSet, PagesInput};
+use crate::holdings::repo::files;
+use crate::keys::model::Permission;
+use crate::people::model::Language;
+
+/// Pages a row of the map holds.
+const ROW: i32 = 50;
+
+pub struct MapRow {
+    /// The row's first page.
+    first: i32,
+    /// Its squares, written here (a page's classes are fixed words, nothing to escape): with
+    /// 2,000 pages, the template's loop and escaping were most of the page's time.
+    squares: String,
+}
+
+pub struct RunLine {
+    pages: String,
+    first: i32,
+    last: i32,
+    grade: String,
+    live_damage: bool,
+    open_treatment: bool,
+}
+
+pub struct HistoryLine {
+    at: String,
+    what: String,
+    pages: String,
+}
+
+#[derive(Template)]
+#[template(path = "file.html")]
+struct FilePage {
+    frame: Frame,
+    id: i64,
+    heading: String,
+    facts: Vec<(String, String)>,
+    summary: Vec<(String, String)>,
+    rows: Vec<MapRow>,
+    runs: Vec<RunLine>,
+    page_count: i32,
+    from: String,
+    to: String,
+    problems: FieldProblems,
+    /// The pages chosen, and what happened to them (newest first).
+    history: Option<(String, Vec<HistoryLine>)>,
+    may_survey: bool,
+    done: Option<String>,
+}
+
+#[derive(Deserialize)]
+pub struct Chosen {
+    from: Option<String>,
+    to: Option<String>,
+    /// Survey rows just saved.
+    surveyed: Option<usize>,
+}
+
+/// What the page shows, read in one go.
+struct Read {
+    detail: FileDetail,
+    runs: Vec<PageRun>,
+    history: Option<Vec<PageEvent>>,
+}
+
+pub async fn page(visitor: Visitor, id: web::Path<i64>, chosen: web::Query<Chosen>) -> HttpResponse {
+    let id = id.into_inner();
+    let frame = Frame::of(&visitor, "");
+    let (from, to) = (chosen.from.clone().unwrap_or_default(), chosen.to.clone().unwrap_or_default());
+    let asked = (!from.trim().is_empty() || !to.trim().is_empty()).then(|| (from.clone(), to.clone()));
+    let read = visitor
+        .state
+        .with_read_connection(move |conn| {
+            let detail = files::detail(conn, id)?;
+            let runs = condition::page_runs(conn, &detail.file)?;
+            let pages = asked.and_then(|(from, to)| chosen_pages(&from, &to, detail.file.page_count).ok());
+            let history = pages.map(|pages| condition::pages_history(conn, id, &pages)).transpose()?;
+            Ok(Read { detail, runs, history })
+        })
+        .await;
+    let read = match read {
+        Ok(read) => read,
+        Err(err) => return failed_read(frame, err),
+    };
+    let lang = frame.lang;
+    let page_count = read.detail.file.page_count;
+    let mut problems = FieldProblems::default();
+    let mut history = None;
+    if !from.trim().is_empty() || !to.trim().is_empty() {
+        match chosen_pages(&from, &to, page_count) {
+            Ok(pages) => {
+                let lines =
+                    read.history.unwrap_or_default().iter().rev().map(|event| history_line(lang, event)).collect();
+                history = Some((i18n::text(lang, "file-history-of", &[("pages", &pages.to_string())]), lines));
+            }
+            Err(why) => problems.add("from", i18n::text(lang, why, &[("count", &page_count.to_string())])),
+        }
+    }
+    let detail = &read.detail;
+    let file = &detail.file;
+    let say = |key: &str, args: &[(&str, &str)]| i18n::text(lang, key, args);
+    let number = |n: i64| i18n::number(lang, n as f64, 0);
+    let mut facts = vec![
+        (say("file-fonds", &[]), format!("{} · {}", detail.fonds_code, detail.fonds_name)),
+        (say("file-pages", &[]), number(i64::from(page_count))),
+    ];
+    if let Some(in_box) = &detail.in_box {
+        let status = say(&format!("status-{}", in_box.status), &[]);
+        facts.push((
+            say("file-box", &[]),
+            format!("{} · {} ({status})", in_box.barcode, in_box.current_location.path_code),
+        ));
+    }
+    let conservation = &detail.conservation;
+    let mut summary: Vec<(String, String)> = conservation
+        .pages_by_grade
+        .iter()
+        .map(|(grade, pages)| (say(&format!("grade-{grade}"), &[]), number(*pages)))
+        .collect();
+    summary.push((say("grade-none", &[]), number(conservation.pages_never_assessed)));
+    summary.push((say("file-waiting", &[]), number(conservation.pages_waiting_count)));
+    for (kind, pages) in &conservation.pages_treated_by_type {
+        summary.push((say("file-treated", &[("type", kind)]), number(*pages)));
+    }
+    let page = FilePage {
+        id: file.id,
+        heading: format!("{} {}/{} · {}", detail.fonds_code, file.inventory_no, file.file_no, file.title),
+        facts,
+        summary,
+        rows: map_rows(&read.runs, page_count),
+        runs: read.runs.iter().map(|run| run_line(lang, run)).collect(),
+        page_count,
+        from,
+        to,
+        problems,
+        history,
+        may_survey: visitor.may(Permission::WriteAssessments),
+        done: chosen.surveyed.map(|n| i18n::text(lang, "file-surveyed", &[("count", &n.to_string())])),
+        frame,
+    };
+    render(if page.problems.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY }, &page)
+}
+
+/// The pages from `from` to `to` (either alone: that page), or the catalogue key of why not.
+fn chosen_pages(from: &str, to: &str, page_count: i32) -> Result<PageSet, &'static str> {
+    let number = |text: &str| text.trim().parse::<i32>().ok();
+    let (first, last) = match (from.trim(), to.trim()) {
+        ("", "") => return Err("file-pages-range"),
+        (one, "") | ("", one) => (number(one), number(one)),
+        (from, to) => (number(from), number(to)),
+    };
+    match (first, last) {
+        (Some(first), Some(last)) if 1 <= first && first <= last && last <= page_count => {
+            PageSet::parse(&PagesInput::Text(format!("{first}-{last}")), page_count).map_err(|_| "file-pages-range")
+        }
+        _ => Err("file-pages-range"),
+    }
+}
+
+/// The map's rows of `ROW` pages, each page's classes from its run.
+fn map_rows(runs: &[PageRun], page_count: i32) -> Vec<MapRow> {
+    let mut cells: Vec<&'static str> = Vec::with_capacity(page_count.max(0) as usize);
+    for run in runs {
+        let class = cell_class(run);
+        cells.extend(std::iter::repeat_n(class, (run.last - run.first + 1) as usize));
+    }
+    cells
+        .chunks(ROW as usize)
+        .enumerate()
+        .map(|(n, row)| MapRow {
+            first: n as i32 * ROW + 1,
+            squares: row.iter().map(|class| format!(r#"<b class="{class}"></b>"#)).collect(),
+        })
+        .collect()
+}
+
+/// A page's classes: `g1`–`g4` (or `g0`, never assessed), `d` live damage, `t` an open treatment.
+fn cell_class(run: &PageRun) -> &'static str {
+    const CLASSES: [[&str; 4]; 5] = [
+        ["g0", "g0 t", "g0 d", "g0 d t"],
+        ["g1", "g1 t", "g1 d", "g1 d t"],
+        ["g2", "g2 t", "g2 d", "g2 d t"],
+        ["g3", "g3 t", "g3 d", "g3 d t"],
+        ["g4", "g4 t", "g4 d", "g4 d t"],
+    ];
+    let marks = usize::from(run.open_treatment) + 2 * usize::from(run.live_damage);
+    CLASSES[run.grade.unwrap_or(0).clamp(0, 4) as usize][marks]
+}
+
+fn run_line(lang: Language, run: &PageRun) -> RunLine {
+    let pages = if run.first == run.last { run.first.to_string() } else { format!("{}–{}", run.first, run.last) };
+    let grade = match run.grade {
+        Some(grade) => i18n::text(lang, &format!("grade-{grade}"), &[]),
+        None => i18n::text(lang, "grade-none", &[]),
+    };
+    RunLine {
+        pages,
+        first: run.first,
+        last: run.last,
+        grade,
+        live_damage: run.live_damage,
+        open_treatment: run.open_treatment,
+    }
+}
+
+fn history_line(lang: Language, event: &PageEvent) -> HistoryLine {
+    let say = |key: &str, args: &[(&str, &str)]| i18n::text(lang, key, args);
+    let at = i18n::date_time(lang, event.at);
+    match (&event.assessment, &event.treatment) {
+        (Some(a), _) => {
+            let mut what = say("file-assessed", &[("grade", &say(&format!("grade-{}", a.grade), &[]))]);
+            if a.withdrawn_at.is_some() {
+                what.push_str(&format!(" ({})", say("file-withdrawn", &[])));
+            } else if a.superseded_by.is_some() {
+                what.push_str(&format!(" ({})", say("file-superseded", &[])));
+            }
+            HistoryLine { at, what, pages: a.pages.to_string() }
+        }
+        (None, Some(t)) => {
+            let status = say(&format!("treatment-{}", t.status), &[]);
+            HistoryLine { at, what: format!("{} · {status}", t.treatment_type), pages: t.pages.to_string() }
+        }
+        (None, None) => HistoryLine { at, what: String::new(), pages: String::new() },
+    }
+}
