@@ -111,6 +111,7 @@ pub const ROUTES: &[(&str, &str, Access)] = &[
     ("POST", "/audit/{id}/reconcile", Person(WriteBoxes)),
     ("POST", "/audit/{id}/found", Person(WriteBoxes)),
     ("GET", "/files/{id}", Person(Read)),
+    ("POST", "/assessments/{id}/withdraw", Person(WithdrawAssessments)),
     ("GET", "/labels", Person(WriteBoxes)),
     ("GET", "/report", Person(Read)),
     ("GET", "/report.csv", Person(Read)),

@@ -8,9 +8,12 @@ use actix_web::{HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
 
-use super::{FieldProblems, Frame, Visitor, failed_read, i18n, render};
+use super::{
+    FieldProblems, Frame, Submitted, Visitor, failed_read, i18n, not_found_page, render, see_other, unavailable,
+};
 use crate::conservation::model::{PageEvent, PageRun};
-use crate::conservation::repo::condition;
+use crate::conservation::repo::{assessments, condition};
+use crate::error::Error;
 use crate::holdings::model::{FileDetail, PageSet, PagesInput};
 use crate::holdings::repo::files;
 use crate::keys::model::Permission;
@@ -37,6 +40,8 @@ pub struct RunLine {
 }
 
 pub struct HistoryLine {
+    /// The survey's id, while it counts (not withdrawn, not corrected): it may be withdrawn.
+    withdrawable: Option<i64>,
     at: String,
     what: String,
     pages: String,
@@ -59,7 +64,10 @@ struct FilePage {
     /// The pages chosen, and what happened to them (newest first).
     history: Option<(String, Vec<HistoryLine>)>,
     may_survey: bool,
+    /// Whether history lines offer to withdraw their survey.
+    may_withdraw: bool,
     done: Option<String>,
+    problem: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -68,6 +76,8 @@ pub struct Chosen {
     to: Option<String>,
     /// Survey rows just saved.
     surveyed: Option<usize>,
+    /// A survey just withdrawn.
+    withdrawn: Option<i64>,
 }
 
 /// What the page shows, read in one go.
@@ -78,9 +88,30 @@ struct Read {
 }
 
 pub async fn page(visitor: Visitor, id: web::Path<i64>, chosen: web::Query<Chosen>) -> HttpResponse {
-    let id = id.into_inner();
     let frame = Frame::of(&visitor, "");
+    let done = match (chosen.surveyed, chosen.withdrawn) {
+        (Some(n), _) => Some(i18n::text(frame.lang, "file-surveyed", &[("count", &n.to_string())])),
+        (None, Some(_)) => Some(frame.t("file-withdrawn-done")),
+        (None, None) => None,
+    };
     let (from, to) = (chosen.from.clone().unwrap_or_default(), chosen.to.clone().unwrap_or_default());
+    show(&visitor, frame, id.into_inner(), (from, to), Said { done, problem: None }, StatusCode::OK).await
+}
+
+/// What the page says above the map.
+struct Said {
+    done: Option<String>,
+    problem: Option<String>,
+}
+
+async fn show(
+    visitor: &Visitor,
+    frame: Frame,
+    id: i64,
+    (from, to): (String, String),
+    said: Said,
+    status: StatusCode,
+) -> HttpResponse {
     let asked = (!from.trim().is_empty() || !to.trim().is_empty()).then(|| (from.clone(), to.clone()));
     let read = visitor
         .state
@@ -149,10 +180,45 @@ pub async fn page(visitor: Visitor, id: web::Path<i64>, chosen: web::Query<Chose
         problems,
         history,
         may_survey: visitor.may(Permission::WriteAssessments),
-        done: chosen.surveyed.map(|n| i18n::text(lang, "file-surveyed", &[("count", &n.to_string())])),
+        may_withdraw: visitor.may(Permission::WithdrawAssessments),
+        done: said.done,
+        problem: said.problem,
         frame,
     };
-    render(if page.problems.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY }, &page)
+    render(if page.problems.is_empty() { status } else { StatusCode::UNPROCESSABLE_ENTITY }, &page)
+}
+
+#[derive(Deserialize)]
+pub struct Withdrawal {
+    reason: String,
+    file: i64,
+    #[serde(default)]
+    from: String,
+    #[serde(default)]
+    to: String,
+}
+
+/// Withdraws a survey recorded in error (the head conservator), with why; back to the file's
+/// page and the range shown.
+pub async fn withdraw(Submitted { visitor, form }: Submitted<Withdrawal>, id: web::Path<i64>) -> HttpResponse {
+    let (id, frame) = (id.into_inner(), Frame::of(&visitor, ""));
+    let Withdrawal { reason, file, from, to } = form;
+    let reason = crate::text::normalize(reason.trim());
+    let problem = if reason.is_empty() || reason.chars().count() > 2000 {
+        Some(frame.t("file-withdraw-reason"))
+    } else {
+        let withdrawn = visitor.write(move |conn, actor| assessments::withdraw(conn, id, &reason, actor)).await;
+        match withdrawn {
+            Ok(_) => {
+                let back = serde_html_form::to_string([("from", &from), ("to", &to), ("withdrawn", &id.to_string())]);
+                return see_other(&format!("/files/{file}?{}#history-heading", back.unwrap_or_default()));
+            }
+            Err(Error::NotFound(_)) => return not_found_page(frame),
+            Err(Error::Conflict(why)) => Some(format!("{} {why}", frame.t("file-withdraw-refused"))),
+            Err(_) => return unavailable(frame),
+        }
+    };
+    show(&visitor, frame, file, (from, to), Said { done: None, problem }, StatusCode::UNPROCESSABLE_ENTITY).await
 }
 
 /// The pages from `from` to `to` (either alone: that page), or the catalogue key of why not.
@@ -228,12 +294,14 @@ fn history_line(lang: Language, event: &PageEvent) -> HistoryLine {
             } else if a.superseded_by.is_some() {
                 what.push_str(&format!(" ({})", say("file-superseded", &[])));
             }
-            HistoryLine { at, what, pages: a.pages.to_string() }
+            let counts = a.withdrawn_at.is_none() && a.superseded_by.is_none();
+            HistoryLine { withdrawable: counts.then_some(a.id), at, what, pages: a.pages.to_string() }
         }
         (None, Some(t)) => {
             let status = say(&format!("treatment-{}", t.status), &[]);
-            HistoryLine { at, what: format!("{} · {status}", t.treatment_type), pages: t.pages.to_string() }
+            let what = format!("{} · {status}", t.treatment_type);
+            HistoryLine { withdrawable: None, at, what, pages: t.pages.to_string() }
         }
-        (None, None) => HistoryLine { at, what: String::new(), pages: String::new() },
+        (None, None) => HistoryLine { withdrawable: None, at, what: String::new(), pages: String::new() },
     }
 }

@@ -57,6 +57,7 @@ pub fn routes(config: &mut web::ServiceConfig) {
     resource(config, "/audit/{id}/reconcile", vec![(Method::POST, web::post().to(audit::reconcile))]);
     resource(config, "/audit/{id}/found", vec![(Method::POST, web::post().to(audit::mark_found))]);
     resource(config, "/files/{id}", vec![(Method::GET, web::get().to(file::page))]);
+    resource(config, "/assessments/{id}/withdraw", vec![(Method::POST, web::post().to(file::withdraw))]);
     resource(
         config,
         "/survey",

@@ -71,6 +71,35 @@ fn a_files_pages_show_their_grade_damage_and_treatment_and_a_range_its_history()
     }
     assert_eq!(lan.get(format!("{}/files/999999", app.url)).send().unwrap().status().as_u16(), 404);
 
+    // A survey recorded in error, withdrawn by the head conservator with why: the pages it
+    // described are unassessed again. Without a reason, refused; a viewer is offered nothing.
+    assert!(!map.contains("/withdraw\""), "a viewer withdraws nothing");
+    person(&app, "truong", Role::HeadConservator);
+    let head = signed_in(&app, "truong");
+    let (csrf, file_id) = (crate::support::staff::token(&app, &head), f.to_string());
+    let graded = app.get(&format!("/api/v1/assessments?file_id={f}&grade=1")).items()[0]["id"].to_string();
+    let withdraw = |reason: &str| {
+        let form =
+            [("csrf", csrf.as_str()), ("file", file_id.as_str()), ("from", "101"), ("to", "200"), ("reason", reason)];
+        head.post(format!("{}/assessments/{graded}/withdraw", app.url)).form(&form).send().unwrap()
+    };
+    let offered = head.get(format!("{}/files/{f}?from=101&to=200", app.url)).send().unwrap().text().unwrap();
+    assert!(offered.contains(&format!("action=\"/assessments/{graded}/withdraw\"")), "{offered}");
+    let refused = withdraw("  ");
+    assert_eq!(refused.status().as_u16(), 422);
+    assert!(refused.text().unwrap().contains("Hãy ghi lý do rút lại khảo sát"));
+    let withdrawn = withdraw("Ghi nhầm hồ sơ");
+    assert_eq!(withdrawn.status().as_u16(), 303);
+    let back = crate::support::staff::location(&withdrawn);
+    assert_eq!(back, format!("/files/{f}?from=101&to=200&withdrawn={graded}#history-heading"));
+    let after = head.get(format!("{}{}", app.url, back.split('#').next().unwrap())).send().unwrap().text().unwrap();
+    assert!(after.contains("Đã rút lại khảo sát") && after.contains("(đã rút lại)"), "{after}");
+    assert!(after.contains("\">101–300</a></td>\n    <td data-label=\"Tình trạng\">Chưa khảo sát</td>"), "{after}");
+    let lan_token = crate::support::staff::token(&app, &lan);
+    let form = [("csrf", lan_token.as_str()), ("file", file_id.as_str()), ("reason", "x")];
+    let viewer = lan.post(format!("{}/assessments/{graded}/withdraw", app.url)).form(&form).send().unwrap();
+    assert_eq!(viewer.status().as_u16(), 403);
+
     // Locate names the box's files with a link to their page.
     let located = lan.get(format!("{}/locate?q=TM-1", app.url)).send().unwrap().text().unwrap();
     assert!(located.contains(&format!("<a href=\"/files/{f}\">1/7 · Tập công văn về thuỷ lợi</a>")), "{located}");
