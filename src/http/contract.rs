@@ -8,6 +8,7 @@ use utoipa::openapi::{ComponentsBuilder, ContentBuilder, InfoBuilder, OpenApi, O
 use utoipa::{PartialSchema, ToSchema};
 
 use super::problem::{PROBLEM_JSON, Problem};
+use crate::conservation::model::QueueStage;
 use crate::error::FieldError;
 
 const DESCRIPTION: &str = "\
@@ -45,6 +46,8 @@ pub fn document(paths: Paths, schemas: Vec<(String, RefOr<Schema>)>) -> OpenApi 
         .schemas_from_iter(schemas)
         .schema(Problem::name(), Problem::schema())
         .schema(FieldError::name(), FieldError::schema())
+        // Named by a query parameter only, which utoipa does not collect.
+        .schema(QueueStage::name(), QueueStage::schema())
         .security_scheme(
             "bearer",
             SecurityScheme::Http(

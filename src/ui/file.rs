@@ -14,10 +14,12 @@ use super::{
 use crate::conservation::model::{PageEvent, PageRun};
 use crate::conservation::repo::{assessments, condition};
 use crate::error::Error;
-use crate::holdings::model::{FileDetail, PageSet, PagesInput};
+use crate::holdings::model::{FileDetail, FileFilter, PageSet, PagesInput};
 use crate::holdings::repo::files;
 use crate::keys::model::Permission;
 use crate::people::model::Language;
+use crate::storage::repo::boxes;
+use diesel::PgConnection;
 
 /// Pages a row of the map holds.
 const ROW: i32 = 50;
@@ -64,6 +66,8 @@ struct FilePage {
     /// The pages chosen, and what happened to them (newest first).
     history: Option<(String, Vec<HistoryLine>)>,
     may_survey: bool,
+    /// Whether the chosen pages may be proposed for treatment.
+    may_treat: bool,
     /// Whether history lines offer to withdraw their survey.
     may_withdraw: bool,
     done: Option<String>,
@@ -180,6 +184,7 @@ async fn show(
         problems,
         history,
         may_survey: visitor.may(Permission::WriteAssessments),
+        may_treat: visitor.may(Permission::WriteTreatments),
         may_withdraw: visitor.may(Permission::WithdrawAssessments),
         done: said.done,
         problem: said.problem,
@@ -303,5 +308,50 @@ fn history_line(lang: Language, event: &PageEvent) -> HistoryLine {
             HistoryLine { withdrawable: None, at, what, pages: t.pages.to_string() }
         }
         (None, None) => HistoryLine { withdrawable: None, at, what: String::new(), pages: String::new() },
+    }
+}
+
+/// Files a search shows.
+const FOUND: i64 = 20;
+
+/// The file a form is about (id, `SNV 1/37 · title`, leaves), or, until one is chosen, the
+/// files the words find to choose from (id, `1/37 · title`).
+#[derive(Default)]
+pub struct Picked {
+    pub file: Option<(i64, String, i32)>,
+    pub found: Vec<(i64, String)>,
+}
+
+/// The file `file_id`, or the files of a box whose barcode is `words`, else the files the words
+/// find; none for no words.
+pub fn picked(conn: &mut PgConnection, file_id: Option<i64>, words: &str) -> crate::error::Result<Picked> {
+    if let Some(id) = file_id {
+        let detail = files::detail(conn, id)?;
+        let f = detail.file;
+        let name = format!("{} {}/{} · {}", detail.fonds_code, f.inventory_no, f.file_no, f.title);
+        return Ok(Picked { file: Some((f.id, name, f.page_count)), found: Vec::new() });
+    }
+    if words.is_empty() {
+        return Ok(Picked::default());
+    }
+    let in_box = boxes::by_barcodes(conn, &[words.to_string()])?.first().map(|b| b.id);
+    let filter = match in_box {
+        Some(box_id) => FileFilter { box_id: Some(box_id), ..FileFilter::default() },
+        None => FileFilter { q: Some(words.to_string()), ..FileFilter::default() },
+    };
+    let found = files::list(conn, &filter, None, FOUND)?.into_iter().take(FOUND as usize);
+    Ok(Picked {
+        file: None,
+        found: found.map(|(_, f)| (f.id, format!("{}/{} · {}", f.inventory_no, f.file_no, f.title))).collect(),
+    })
+}
+
+/// Pages chosen on the page map (`from`, `to`) as a form's pages field: `12-40`, `12`, or empty.
+pub fn typed_range(from: Option<String>, to: Option<String>) -> String {
+    match (from.unwrap_or_default().trim(), to.unwrap_or_default().trim()) {
+        ("", "") => String::new(),
+        (one, "") | ("", one) => one.to_string(),
+        (from, to) if from == to => from.to_string(),
+        (from, to) => format!("{from}-{to}"),
     }
 }

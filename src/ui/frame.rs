@@ -7,7 +7,7 @@ use crate::people::model::Language;
 
 /// The screens the navigation offers, in its order: the name a page gives as its `screen`, its
 /// path, and the message naming it. Who sees each is the access table's say.
-const SCREENS: [(&str, &str, &str); 9] = [
+const SCREENS: [(&str, &str, &str); 10] = [
     ("locate", "/locate", "nav-locate"),
     ("move", "/move", "nav-move"),
     ("audit", "/audit", "nav-audit"),
@@ -15,8 +15,18 @@ const SCREENS: [(&str, &str, &str); 9] = [
     ("space", "/space", "nav-space"),
     ("labels", "/labels", "nav-labels"),
     ("survey", "/survey", "nav-survey"),
+    ("treatments", "/treatments", "nav-treatments"),
     ("report", "/report", "nav-report"),
-    ("people", "/people", "nav-people"),
+    ("admin", "/people", "nav-admin"),
+];
+
+/// The screens of administration, offered as tabs on each of them, in the same way.
+const ADMIN_SCREENS: [(&str, &str, &str); 5] = [
+    ("people", "/people", "admin-people"),
+    ("keys", "/admin/keys", "admin-keys"),
+    ("webhooks", "/admin/webhooks", "admin-webhooks"),
+    ("vocabularies", "/admin/vocabularies", "admin-vocabularies"),
+    ("trail", "/admin/trail", "admin-trail"),
 ];
 
 pub struct Frame {
@@ -34,6 +44,15 @@ pub struct PersonBar {
     pub csrf: String,
     /// The screens their role may open.
     pub nav: Vec<NavLink>,
+    /// The administration screens their role may open.
+    pub admin: Vec<NavLink>,
+}
+
+/// A tab of a screen's own navigation (the treatments' stages, the vocabularies…).
+pub struct Tab {
+    pub href: String,
+    pub label: String,
+    pub current: bool,
 }
 
 pub struct NavLink {
@@ -48,18 +67,21 @@ impl Frame {
         let person = visitor.signed_in.as_ref().map(|signed_in| {
             let person = &signed_in.person;
             let role = i18n::text(lang, &format!("role-{}", person.role), &[]);
-            let nav = SCREENS
-                .iter()
-                .filter(|(_, href, _)| match access::required("GET", href) {
-                    Some(Access::Person(permission)) => person.role.may(permission),
-                    _ => true,
-                })
-                .map(|&(screen, href, key)| NavLink { screen, href, label: i18n::text(lang, key, &[]) })
-                .collect();
+            let links = |screens: &[(&'static str, &'static str, &str)]| {
+                screens
+                    .iter()
+                    .filter(|(_, href, _)| match access::required("GET", href) {
+                        Some(Access::Person(permission)) => person.role.may(permission),
+                        _ => true,
+                    })
+                    .map(|&(screen, href, key)| NavLink { screen, href, label: i18n::text(lang, key, &[]) })
+                    .collect()
+            };
             PersonBar {
                 label: i18n::text(lang, "signed-in-as", &[("name", &person.display_name), ("role", &role)]),
                 csrf: signed_in.csrf_token.clone(),
-                nav,
+                nav: links(&SCREENS),
+                admin: links(&ADMIN_SCREENS),
             }
         });
         Frame { lang, person, screen }
@@ -68,6 +90,15 @@ impl Frame {
     /// The frame of a page shown to someone not (yet) known: no person, no navigation.
     pub fn anonymous(lang: Language) -> Frame {
         Frame { lang, person: None, screen: "" }
+    }
+
+    /// The administration screens as tabs, `current` the one shown.
+    pub fn admin_tabs(&self, current: &str) -> Vec<Tab> {
+        let links = self.person.as_ref().map_or(&[][..], |person| &person.admin[..]);
+        links
+            .iter()
+            .map(|link| Tab { href: link.href.to_string(), label: link.label.clone(), current: link.screen == current })
+            .collect()
     }
 
     /// The message `key` in the page's language.

@@ -3,8 +3,10 @@
 //! call the domains' repos, never the API, and its routes are in the same access table
 //! (`keys::access`). Assembled beside the API in `app`.
 
+mod api_keys;
 pub mod assets;
 mod audit;
+mod day_log;
 mod file;
 mod frame;
 pub mod i18n;
@@ -13,19 +15,25 @@ mod locate;
 mod move_boxes;
 mod out;
 mod people;
+mod propose;
 mod report;
 mod scans;
 mod sign_in;
 mod space;
 mod survey;
+mod terms;
+mod trail;
+mod treatments;
 mod visitor;
+mod vocabularies;
+mod webhooks;
 
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::http::{Method, StatusCode};
 use actix_web::{HttpResponse, Route, web};
 use askama::Template;
 
-pub use frame::Frame;
+pub use frame::{Frame, Tab};
 pub use sign_in::SignInLimits;
 pub use visitor::{ScreenAccess, Submitted, Unchecked, Visitor};
 
@@ -63,6 +71,20 @@ pub fn routes(config: &mut web::ServiceConfig) {
         "/survey",
         vec![(Method::GET, web::get().to(survey::page)), (Method::POST, web::post().to(survey::submit))],
     );
+    resource(
+        config,
+        "/treatments",
+        vec![(Method::GET, web::get().to(treatments::board)), (Method::POST, web::post().to(propose::submit))],
+    );
+    // Before /treatments/{id}, which would take `new` and `day` for ids.
+    resource(config, "/treatments/new", vec![(Method::GET, web::get().to(propose::form))]);
+    resource(
+        config,
+        "/treatments/day",
+        vec![(Method::GET, web::get().to(day_log::form)), (Method::POST, web::post().to(day_log::submit))],
+    );
+    resource(config, "/treatments/{id}", vec![(Method::GET, web::get().to(treatments::page))]);
+    resource(config, "/treatments/{id}/step", vec![(Method::POST, web::post().to(treatments::step))]);
     resource(config, "/report", vec![(Method::GET, web::get().to(report::page))]);
     resource(config, "/report.csv", vec![(Method::GET, web::get().to(report::page))]);
     resource(config, "/labels", vec![(Method::GET, web::get().to(labels::page))]);
@@ -82,6 +104,23 @@ pub fn routes(config: &mut web::ServiceConfig) {
     );
     resource(config, "/people/{id}/password", vec![(Method::POST, web::post().to(people::reset_password))]);
     resource(config, "/people/{id}/enabled", vec![(Method::POST, web::post().to(people::set_enabled))]);
+    resource(
+        config,
+        "/admin/keys",
+        vec![(Method::GET, web::get().to(api_keys::list)), (Method::POST, web::post().to(api_keys::create))],
+    );
+    resource(config, "/admin/keys/{id}/revoke", vec![(Method::POST, web::post().to(api_keys::revoke))]);
+    resource(
+        config,
+        "/admin/webhooks",
+        vec![(Method::GET, web::get().to(webhooks::list)), (Method::POST, web::post().to(webhooks::create))],
+    );
+    resource(config, "/admin/webhooks/{id}", vec![(Method::GET, web::get().to(webhooks::deliveries))]);
+    resource(config, "/admin/webhooks/{id}/deactivate", vec![(Method::POST, web::post().to(webhooks::deactivate))]);
+    resource(config, "/admin/vocabularies", vec![(Method::GET, web::get().to(vocabularies::page))]);
+    resource(config, "/admin/vocabularies/{name}", vec![(Method::POST, web::post().to(vocabularies::add))]);
+    resource(config, "/admin/vocabularies/{name}/{code}", vec![(Method::POST, web::post().to(vocabularies::change))]);
+    resource(config, "/admin/trail", vec![(Method::GET, web::get().to(trail::page))]);
 }
 
 /// One path's routes. Each method's route knows what it needs; a method the path does not
@@ -243,4 +282,22 @@ pub async fn no_route(req: actix_web::HttpRequest) -> Result<HttpResponse, actix
 /// A redirect after a form (post/redirect/get).
 pub fn see_other(to: &str) -> HttpResponse {
     HttpResponse::SeeOther().insert_header((header::LOCATION, to)).finish()
+}
+
+/// A number typed (`6,5` or `6.5`) from 0 to `most`; none when nothing was typed.
+fn typed_number(typed: &str, most: f64) -> std::result::Result<Option<f64>, ()> {
+    match typed.trim().replace(',', ".") {
+        empty if empty.is_empty() => Ok(None),
+        typed => typed.parse::<f64>().ok().filter(|v| (0.0..=most).contains(v)).map(Some).ok_or(()),
+    }
+}
+
+/// The fields of a form's numbered rows (`r3.pages` is row 3's `pages`), each with its row,
+/// for rows below `most`: row, field, value.
+fn row_fields(form: &[(String, String)], most: usize) -> impl Iterator<Item = (usize, &str, String)> {
+    form.iter().filter_map(move |(name, value)| {
+        let (row, field) = name.strip_prefix('r')?.split_once('.')?;
+        let row = row.parse::<usize>().ok().filter(|&r| r < most)?;
+        Some((row, field, crate::text::normalize(value)))
+    })
 }

@@ -61,6 +61,15 @@ pub struct Row {
     problem: Option<String>,
     /// The address of the list without this row.
     without: String,
+    /// Its own reason, where it differs from the list's.
+    reason: Option<MoveReason>,
+}
+
+impl Row {
+    /// Whether the row has its own reason `code`.
+    fn gives(&self, code: &str) -> bool {
+        self.reason.is_some_and(|reason| reason.as_str() == code)
+    }
 }
 
 pub struct Workspace {
@@ -141,6 +150,8 @@ struct Said {
     done: Option<String>,
     problem: Option<String>,
     refused: HashMap<usize, String>,
+    /// Each row's own reason, as chosen.
+    reasons: Vec<Option<MoveReason>>,
 }
 
 /// The page for this destination and list.
@@ -150,7 +161,7 @@ async fn show(
     to: String,
     barcodes: Vec<String>,
     reason: Option<MoveReason>,
-    Said { done, problem, refused }: Said,
+    Said { done, problem, refused, reasons: own_reasons }: Said,
     status: StatusCode,
 ) -> HttpResponse {
     let to = crate::text::normalize(to.trim());
@@ -211,6 +222,7 @@ async fn show(
             now_at: found_box.map(|b| b.current_location.path_code.clone()),
             problem: refused.get(&index).cloned().or(problem),
             without: address(Some(index)),
+            reason: own_reasons.get(index).copied().flatten().filter(|r| allowed.contains(r)),
         });
     }
     let blocked = rows.iter().any(|row| row.problem.is_some());
@@ -266,19 +278,26 @@ pub struct Confirmed {
     #[serde(default, rename = "box")]
     boxes: Vec<String>,
     reason: String,
+    /// Each row's own reason, in the order of the boxes; empty: the list's.
+    #[serde(default)]
+    row_reason: Vec<String>,
 }
 
 /// Moves every box of the list to the destination, or none: then each row says why.
 pub async fn confirm(Submitted { visitor, form }: Submitted<Confirmed>) -> HttpResponse {
     let frame = Frame::of(&visitor, "move");
-    let Confirmed { to, boxes: barcodes, reason } = form;
+    let Confirmed { to, boxes: barcodes, reason, row_reason } = form;
     let home = to == HOME;
     let allowed = reasons_for(home.then_some(&Target::Home));
     let reason: Option<MoveReason> = reason.parse().ok().filter(|r| allowed.contains(r));
+    let own: Vec<Option<MoveReason>> =
+        row_reason.iter().map(|r| r.parse().ok().filter(|r| allowed.contains(r))).collect();
+    let own_reasons = own.clone();
     let Some(reason) = reason.filter(|_| !barcodes.is_empty() && barcodes.len() <= MOST_BOXES) else {
         let problem = Some(frame.t("move-incomplete"));
         let status = StatusCode::UNPROCESSABLE_ENTITY;
-        return show(&visitor, frame, to, barcodes, None, Said { problem, ..Said::default() }, status).await;
+        let said = Said { problem, reasons: own, ..Said::default() };
+        return show(&visitor, frame, to, barcodes, None, said, status).await;
     };
     let (code, asked) = (to.clone(), barcodes.clone());
     let moved = visitor
@@ -292,12 +311,13 @@ pub async fn confirm(Submitted { visitor, form }: Submitted<Confirmed>) -> HttpR
             };
             let moves = asked
                 .iter()
-                .map(|barcode| BulkMoveItem {
+                .enumerate()
+                .map(|(index, barcode)| BulkMoveItem {
                     barcode: Some(barcode.clone()),
                     box_id: None,
                     to_location_id: place.as_ref().map(|p| p.id),
                     position: None,
-                    reason: None,
+                    reason: own_reasons.get(index).copied().flatten(),
                     note: None,
                 })
                 .collect();
@@ -316,6 +336,6 @@ pub async fn confirm(Submitted { visitor, form }: Submitted<Confirmed>) -> HttpR
         return unavailable(frame);
     };
     let problem = Some(format!("{} {}", frame.t("move-refused"), general.join("; ")).trim_end().to_string());
-    let said = Said { done: None, problem, refused: by_row };
+    let said = Said { done: None, problem, refused: by_row, reasons: own };
     show(&visitor, frame, to, barcodes, Some(reason), said, StatusCode::CONFLICT).await
 }

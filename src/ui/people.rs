@@ -62,7 +62,7 @@ struct PeoplePage {
 }
 
 pub async fn list(visitor: Visitor) -> HttpResponse {
-    let frame = Frame::of(&visitor, "people");
+    let frame = Frame::of(&visitor, "admin");
     match visitor.state.with_read_connection(|conn| Ok(people::list(conn, None, 10_000)?)).await {
         Ok(found) => {
             let accounts = found.into_iter().map(|person| Account::of(person, &frame)).collect();
@@ -90,7 +90,7 @@ struct NewAccountPage {
 }
 
 pub async fn new(visitor: Visitor) -> HttpResponse {
-    let frame = Frame::of(&visitor, "people");
+    let frame = Frame::of(&visitor, "admin");
     let roles = roles(&frame);
     let typed = Typed { role: Role::Viewer.to_string(), ..Typed::default() };
     render(StatusCode::OK, &NewAccountPage { frame, typed, roles, problems: FieldProblems::default() })
@@ -105,7 +105,7 @@ pub struct NewAccount {
 }
 
 pub async fn create(Submitted { visitor, form }: Submitted<NewAccount>) -> HttpResponse {
-    let frame = Frame::of(&visitor, "people");
+    let frame = Frame::of(&visitor, "admin");
     let new = NewPerson {
         username: crate::text::normalize(form.username.trim()).to_lowercase(),
         display_name: crate::text::normalize(form.display_name.trim()),
@@ -160,7 +160,7 @@ pub struct Done {
 }
 
 pub async fn show(visitor: Visitor, id: web::Path<i64>, query: web::Query<Done>) -> HttpResponse {
-    let frame = Frame::of(&visitor, "people");
+    let frame = Frame::of(&visitor, "admin");
     let done = match query.into_inner().done.as_deref() {
         Some(what @ ("created" | "updated" | "password" | "disabled" | "enabled")) => {
             Some(frame.t(&format!("people-done-{what}")))
@@ -199,7 +199,7 @@ pub struct Details {
 }
 
 pub async fn update(id: web::Path<i64>, Submitted { visitor, form }: Submitted<Details>) -> HttpResponse {
-    let frame = Frame::of(&visitor, "people");
+    let frame = Frame::of(&visitor, "admin");
     let changes = PersonChanges {
         display_name: crate::text::normalize(form.display_name.trim()),
         role: form.role.parse().unwrap_or(Role::Viewer),
@@ -226,7 +226,7 @@ pub struct NewPassword {
 }
 
 pub async fn reset_password(id: web::Path<i64>, Submitted { visitor, form }: Submitted<NewPassword>) -> HttpResponse {
-    let frame = Frame::of(&visitor, "people");
+    let frame = Frame::of(&visitor, "admin");
     let mut problems = FieldProblems::default();
     if password(&form.password).is_err() {
         wrong(&mut problems, &frame, "password");
@@ -245,7 +245,7 @@ pub struct Enabled {
 }
 
 pub async fn set_enabled(id: web::Path<i64>, Submitted { visitor, form }: Submitted<Enabled>) -> HttpResponse {
-    let frame = Frame::of(&visitor, "people");
+    let frame = Frame::of(&visitor, "admin");
     let (id, version, enabled) = (*id, form.version, form.enabled);
     let done = if enabled { "enabled" } else { "disabled" };
     changed(visitor, frame, id, FieldProblems::default(), done, move |conn, actor| {

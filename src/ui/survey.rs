@@ -10,20 +10,21 @@ use actix_web::{HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
 
-use super::{Frame, Submitted, Visitor, failed_read, i18n, not_found_page, render, see_other, unavailable};
-use crate::conservation::model::{DamageInput, NewAssessment, Term, Vocabulary};
-use crate::conservation::repo::{assessments, vocabularies};
+use super::terms::{self, Choice};
+use super::{
+    Frame, Submitted, Visitor, failed_read, file, i18n, not_found_page, render, row_fields, see_other, typed_number,
+    unavailable,
+};
+use crate::conservation::model::{DamageInput, NewAssessment, Vocabulary};
+use crate::conservation::repo::assessments;
 use crate::error::{Error, FieldError};
-use crate::holdings::model::{File, FileFilter, PageSet, PagesInput};
+use crate::holdings::model::{PageSet, PagesInput};
 use crate::holdings::repo::files;
 use crate::people::model::Language;
-use crate::storage::repo::boxes;
 
 /// Rows a survey takes, and damages a row.
 const MOST_ROWS: usize = 100;
 const MOST_DAMAGES: usize = 10;
-/// Files a search shows.
-const FOUND: i64 = 20;
 
 /// A damage as typed on a row.
 #[derive(Default, Clone)]
@@ -44,11 +45,6 @@ pub struct Row {
     damages: Vec<DamageLine>,
     notes: String,
     problems: Vec<String>,
-}
-
-pub struct Choice {
-    code: String,
-    label: String,
 }
 
 #[derive(Template)]
@@ -79,12 +75,7 @@ pub struct Asked {
 pub async fn page(visitor: Visitor, asked: web::Query<Asked>) -> HttpResponse {
     let frame = Frame::of(&visitor, "survey");
     let Asked { file, find, from, to, saved } = asked.into_inner();
-    let pages = match (from.unwrap_or_default().trim(), to.unwrap_or_default().trim()) {
-        ("", "") => String::new(),
-        (one, "") | ("", one) => one.to_string(),
-        (from, to) if from == to => from.to_string(),
-        (from, to) => format!("{from}-{to}"),
-    };
+    let pages = file::typed_range(from, to);
     let done = saved.map(|n| i18n::text(frame.lang, "survey-saved", &[("count", &n.to_string())]));
     let rows = vec![Row { pages, ..Row::default() }];
     let find = crate::text::normalize(find.unwrap_or_default().trim());
@@ -99,10 +90,9 @@ struct Said {
 
 /// What the page needs: the file, the files found, the vocabularies.
 struct Read {
-    file: Option<(File, String)>,
-    found: Vec<File>,
-    damage_types: Vec<Term>,
-    treatment_types: Vec<Term>,
+    picked: file::Picked,
+    damage_types: Vec<Choice>,
+    treatment_types: Vec<Choice>,
 }
 
 async fn show(
@@ -114,54 +104,32 @@ async fn show(
     said: Said,
     status: StatusCode,
 ) -> HttpResponse {
-    let looking = find.clone();
+    let (looking, lang) = (find.clone(), frame.lang);
     let read = visitor
         .state
         .with_read_connection(move |conn| {
-            let file = file_id.map(|id| files::detail(conn, id)).transpose()?.map(|d| (d.file, d.fonds_code));
-            let found = match (&file, looking.as_str()) {
-                (None, words) if !words.is_empty() => {
-                    // A box's barcode: its files; else words.
-                    let in_box = boxes::by_barcodes(conn, &[words.to_string()])?.first().map(|b| b.id);
-                    let filter = match in_box {
-                        Some(box_id) => FileFilter { box_id: Some(box_id), ..FileFilter::default() },
-                        None => FileFilter { q: Some(words.to_string()), ..FileFilter::default() },
-                    };
-                    files::list(conn, &filter, None, FOUND)?.into_iter().map(|(_, f)| f).take(FOUND as usize).collect()
-                }
-                _ => Vec::new(),
-            };
-            let mut terms = |name| -> crate::error::Result<Vec<Term>> {
-                Ok(vocabularies::one(conn, name)?.terms.into_iter().filter(|t| t.retired_at.is_none()).collect())
-            };
-            let (damage_types, treatment_types) = (terms(Vocabulary::DamageType)?, terms(Vocabulary::TreatmentType)?);
-            Ok(Read { file, found, damage_types, treatment_types })
+            let picked = file::picked(conn, file_id, &looking)?;
+            let damage_types = terms::offered(conn, lang, Vocabulary::DamageType)?;
+            let treatment_types = terms::offered(conn, lang, Vocabulary::TreatmentType)?;
+            Ok(Read { picked, damage_types, treatment_types })
         })
         .await;
     let read = match read {
         Ok(read) => read,
         Err(err) => return failed_read(frame, err),
     };
-    let lang = frame.lang;
-    let named = |f: &File, fonds: &str| format!("{fonds} {}/{} · {}", f.inventory_no, f.file_no, f.title);
-    let choices = |terms: Vec<Term>| {
-        terms
-            .into_iter()
-            .map(|t| Choice { label: if lang == Language::Vi { t.label_vi } else { t.label_en }, code: t.code })
-            .collect()
-    };
     let problem = said.problem.or_else(|| {
-        (!find.is_empty() && read.file.is_none() && read.found.is_empty())
+        (!find.is_empty() && read.picked.file.is_none() && read.picked.found.is_empty())
             .then(|| i18n::text(lang, "survey-none-found", &[]))
     });
     let page = SurveyPage {
-        file: read.file.map(|(f, fonds)| (f.id, named(&f, &fonds), f.page_count)),
-        found: read.found.iter().map(|f| (f.id, format!("{}/{} · {}", f.inventory_no, f.file_no, f.title))).collect(),
+        file: read.picked.file,
+        found: read.picked.found,
         find,
         focus: rows.iter().position(|row| !row.problems.is_empty()).unwrap_or(rows.len().saturating_sub(1)),
         rows: rows.into_iter().map(with_empty_damage).collect(),
-        damage_types: choices(read.damage_types),
-        treatment_types: choices(read.treatment_types),
+        damage_types: read.damage_types,
+        treatment_types: read.treatment_types,
         problem,
         done: said.done,
         frame,
@@ -269,11 +237,8 @@ impl Row {
 /// The rows of a posted form, in order of their numbers.
 fn rows_of(form: &[(String, String)]) -> Vec<Row> {
     let mut rows: BTreeMap<usize, Row> = BTreeMap::new();
-    for (name, value) in form {
-        let Some((row, field)) = name.strip_prefix('r').and_then(|n| n.split_once('.')) else { continue };
-        let Some(row) = row.parse::<usize>().ok().filter(|&r| r < MOST_ROWS) else { continue };
+    for (row, field, value) in row_fields(form, MOST_ROWS) {
         let line = rows.entry(row).or_default();
-        let value = crate::text::normalize(value);
         match field {
             "pages" => line.pages = value,
             "grade" => line.grade = value,
@@ -331,16 +296,10 @@ fn check(lang: Language, file_id: i64, rows: &mut [Row], page_count: i32) -> Vec
         if grade.is_none() {
             row.problems.push(say("survey-grade", &[]));
         }
-        let ph = match row.ph.trim().replace(',', ".") {
-            ph if ph.is_empty() => None,
-            ph => match ph.parse::<f64>().ok().filter(|v| (0.0..=14.0).contains(v)) {
-                Some(value) => Some(value),
-                None => {
-                    row.problems.push(say("survey-ph", &[]));
-                    None
-                }
-            },
-        };
+        let ph = typed_number(&row.ph, 14.0).unwrap_or_else(|()| {
+            row.problems.push(say("survey-ph", &[]));
+            None
+        });
         let mut damages = Vec::new();
         for damage in &row.damages {
             let severity = damage.severity.parse::<i16>().ok().filter(|s| (1..=3).contains(s));
@@ -388,7 +347,7 @@ fn check(lang: Language, file_id: i64, rows: &mut [Row], page_count: i32) -> Vec
 
 /// Pages as typed (`1-20, 25`): a set within a file of `page_count` pages, or the catalogue key
 /// of why not and the part it is about.
-fn pages_of(typed: &str, page_count: i32) -> Result<PageSet, (&'static str, String)> {
+pub fn pages_of(typed: &str, page_count: i32) -> Result<PageSet, (&'static str, String)> {
     if typed.trim().is_empty() {
         return Err(("survey-pages-missing", String::new()));
     }

@@ -155,9 +155,18 @@ fn every_screen_answers_every_role_as_the_access_table_says() {
     let shelf = repository(&app).shelves[0];
     let audit = app.post("/api/v1/audits", json!({"location_id": shelf, "scanned": []})).body["id"].to_string();
     let a_file = file(&app, fonds(&app, "TT", "Phông thử"), 1, 10, json!({})).to_string();
+    let proposed = json!({"file_id": a_file.parse::<i64>().unwrap(), "type": "backing"});
+    let treatment = app.post("/api/v1/treatments", proposed).body["id"].to_string();
+    let key = app.post("/api/v1/api-keys", json!({"name": "kiosk", "role": "viewer"})).body["id"].to_string();
+    let hook = json!({"url": "http://127.0.0.1:9/hook"});
+    let webhook = app.post("/api/v1/webhooks", hook).body["id"].to_string();
     let id_in = |path: &str| {
-        let id = match path {
+        let path = path.replace("{name}", "damage_type").replace("{code}", "mould");
+        let id = match path.as_str() {
             _ if path.starts_with("/audit/") => &audit,
+            _ if path.starts_with("/treatments/") => &treatment,
+            _ if path.starts_with("/admin/keys/") => &key,
+            _ if path.starts_with("/admin/webhooks/") => &webhook,
             _ if path.starts_with("/files/") => &a_file,
             _ => &someone,
         };

@@ -67,3 +67,27 @@ fn every_api_operation_documents_its_errors() {
         }
     }
 }
+
+#[test]
+fn every_reference_in_the_document_names_something_it_defines() {
+    let spec: serde_json::Value = yaml_serde::from_str(&repository_spec()).unwrap();
+    fn references(value: &serde_json::Value, found: &mut Vec<String>) {
+        match value {
+            serde_json::Value::Object(map) => {
+                if let Some(serde_json::Value::String(to)) = map.get("$ref") {
+                    found.push(to.clone());
+                }
+                map.values().for_each(|v| references(v, found));
+            }
+            serde_json::Value::Array(items) => items.iter().for_each(|v| references(v, found)),
+            _ => {}
+        }
+    }
+    let mut found = Vec::new();
+    references(&spec, &mut found);
+    assert!(found.len() > 100, "the document refers to its components");
+    for to in found {
+        let pointer = to.strip_prefix('#').expect("a reference within the document");
+        assert!(spec.pointer(pointer).is_some(), "{to} is not defined");
+    }
+}

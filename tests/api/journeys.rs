@@ -461,3 +461,115 @@ fn the_head_reads_the_period_report_with_its_charts_and_prints_it() {
         assert!(!text.contains("Đăng xuất") && !text.contains("Xem báo cáo"), "no frame, no form: {text}");
     }
 }
+
+#[test]
+fn a_treatment_goes_from_proposal_to_completion_by_a_conservator_and_the_head() {
+    let Some(browser) = Browser::open() else { return };
+    let app = TestApp::spawn();
+    crate::treating::surveyed_file(&app);
+    person(&app, "lan", Role::Conservator);
+    person(&app, "truong", Role::HeadConservator);
+
+    // The conservator proposes backing of the waiting pages, from the board.
+    sign_in_at(&browser, &format!("{}/treatments", app.url), "lan");
+    browser
+        .wait_until("the board", |b| b.url().ends_with("/treatments") && !b.texts("table.board tbody tr").is_empty());
+    browser.assert_accessible("treatments");
+    browser.screenshots("treatments");
+    browser.click("a[href^='/treatments/new?file=']");
+    browser.wait_until("the proposal", |b| focused(b) == "type");
+    assert_eq!(browser.run("return document.getElementById('pages').value"), json!("1-120"));
+    browser.type_into("#type", "bồi nền");
+    browser.type_into("#material-0", "giấy dó");
+    browser.type_into("#detail-0", "9 g/m²");
+    browser.type_into("#quantity-0", "2,5");
+    browser.type_into("#unit-0", "m²");
+    browser.type_into("#others", "Trần Thị Hoa");
+    browser.assert_accessible("proposal");
+    browser.screenshots("treatment-propose");
+    browser.type_into("#notes", ENTER);
+    browser.wait_until("proposed", |b| b.url().contains("done=proposed"));
+    let url = browser.url();
+    let url = url.split('?').next().unwrap().to_string();
+    assert!(browser.texts(".hint").iter().any(|t| t.contains("chờ trưởng phòng bảo quản duyệt")));
+    assert!(browser.texts("form.step button").iter().all(|b| b != "Duyệt đề xuất"), "the conservator may not approve");
+    browser.click("form[action='/sign-out'] button");
+    browser.wait_until("signed out", |b| b.url().contains("/sign-in"));
+
+    // The head approves it, with a note.
+    sign_in_at(&browser, &url, "truong");
+    browser.wait_until("the proposal", |b| b.url() == url);
+    browser.type_into("#approve-note", "Đồng ý, làm trước Tết");
+    browser.click("input[value='approved'] ~ button");
+    browser.wait_until("approved", |b| b.texts("h1 .status").first().is_some_and(|s| s == "đã duyệt"));
+    browser.click("form[action='/sign-out'] button");
+    browser.wait_until("signed out", |b| b.url().contains("/sign-in"));
+
+    // The conservator starts it, then completes it with the condition after and the hours.
+    sign_in_at(&browser, &url, "lan");
+    browser.wait_until("the treatment", |b| b.url() == url);
+    browser.click("input[value='in_progress'] ~ button");
+    browser.wait_until("started", |b| b.texts("h1 .status").first().is_some_and(|s| s == "đang làm"));
+    browser.click("form.complete button[type='submit']");
+    browser.wait_until("refused", |b| !b.texts("#grade-problem").is_empty());
+    assert_eq!(focused(&browser), "grade", "the field wrong takes the focus");
+    browser.type_into("#grade", "Cấp 2");
+    browser.type_into("#hours-0", "6,5");
+    browser.type_into("#hours-1", "3");
+    browser.assert_accessible("treatment, to complete");
+    browser.screenshots("treatment-complete");
+    browser.click("form.complete button[type='submit']");
+    browser.wait_until("completed", |b| b.texts("h1 .status").first().is_some_and(|s| s == "đã xong"));
+    let steps = browser.texts("section[aria-labelledby='steps-heading'] tbody tr");
+    assert_eq!(steps.len(), 4, "{steps:?}");
+    assert!(steps[1].contains("Nguyễn Văn truong") && steps[1].contains("Đồng ý, làm trước Tết"), "{steps:?}");
+    browser.assert_accessible("treatment, completed");
+    browser.screenshots("treatment-completed");
+    browser.go(&format!("{}/treatments/day", app.url));
+    browser.wait_until("the day's form", |b| focused(b) == "r0-file");
+    browser.assert_accessible("day's work");
+    browser.screenshots("treatment-day");
+}
+
+#[test]
+fn an_admin_creates_a_key_and_a_webhook() {
+    let Some(browser) = Browser::open() else { return };
+    let app = TestApp::spawn();
+    person(&app, "quantri", Role::Admin);
+
+    sign_in_at(&browser, &format!("{}/admin/keys", app.url), "quantri");
+    browser.wait_until("the keys", |b| b.url().ends_with("/admin/keys"));
+    browser.type_into("#name", "Máy tra cứu phòng đọc");
+    browser.type_into("#role", "xem");
+    browser.type_into("#name", ENTER);
+    browser.wait_until("the secret, once", |b| focused(b) == "secret");
+    let key = browser.run("return document.getElementById('secret').value");
+    let key = key.as_str().unwrap();
+    let status = app.request_as(Some(key), reqwest::Method::GET, "/api/v1/boxes").send().unwrap().status();
+    assert_eq!(status.as_u16(), 200, "the key shown works");
+    assert!(browser.texts("tbody tr").iter().any(|row| row.contains("Máy tra cứu phòng đọc") && row.contains("xem")));
+    browser.assert_accessible("API keys");
+    browser.screenshots("admin-keys");
+
+    browser.click("nav a[href='/admin/webhooks']");
+    browser.wait_until("the webhooks", |b| b.url().ends_with("/admin/webhooks") && focused(b) != "secret");
+    browser.type_into("#url", "https://mucluc.example.org/hooks/paperkeep");
+    browser.click("input[name='types'][value='box']");
+    browser.type_into("#description", &format!("Mục lục trực tuyến{ENTER}"));
+    browser.wait_until("the signing secret, once", |b| focused(b) == "secret");
+    let secret = browser.run("return document.getElementById('secret').value");
+    assert!(secret.as_str().unwrap().starts_with("whsec_"), "{secret}");
+    assert_eq!(app.get("/api/v1/webhooks").items()[0]["types"], json!(["box"]));
+    browser.assert_accessible("webhooks");
+    browser.screenshots("admin-webhooks");
+    browser.click("a[href^='/admin/webhooks/']");
+    browser.wait_until("the delivery log", |b| b.url().contains("/admin/webhooks/"));
+    browser.assert_accessible("delivery log");
+
+    for (path, name) in [("/admin/vocabularies?name=material", "admin-vocabularies"), ("/admin/trail", "admin-trail")] {
+        browser.go(&format!("{}{path}", app.url));
+        browser.wait_until(name, |b| b.url().contains(path));
+        browser.assert_accessible(name);
+        browser.screenshots(name);
+    }
+}

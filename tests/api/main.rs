@@ -4,6 +4,7 @@ mod support;
 
 mod access;
 mod accounts;
+mod administering;
 mod api_keys;
 mod app;
 mod auditing;
@@ -40,4 +41,5 @@ mod startup;
 mod surveying;
 mod tls;
 mod trail;
+pub mod treating;
 mod webhooks;

@@ -116,3 +116,40 @@ fn scanned_boxes_return_each_to_its_own_home() {
         (Some("on_shelf"), Some(repo.shelves[0]))
     );
 }
+
+#[test]
+fn rows_whose_reasons_differ_each_keep_their_own() {
+    let app = TestApp::spawn();
+    let repo = repository(&app);
+    for barcode in ["RR-1", "RR-2", "RR-3"] {
+        new_box(&app, barcode, repo.shelves[0], json!({}));
+    }
+    let shelf = app.get(&format!("/api/v1/locations/{}", repo.shelves[1]));
+    let to = shelf.body["barcode"].as_str().unwrap().to_string();
+    person(&app, "kho", Role::StorageManager);
+    let kho = signed_in(&app, "kho");
+    let (_, listed) = page(&app, &kho, &format!("?to={to}&box=RR-1&box=RR-2"));
+    assert!(listed.contains("name=\"row_reason\" form=\"confirm-form\""), "a reason per row: {listed}");
+
+    let csrf = token(&app, &kho);
+    let post = |rows: &[(&str, &str)]| {
+        let mut form = vec![("csrf", csrf.as_str()), ("to", to.as_str()), ("reason", "exhibition")];
+        for (barcode, reason) in rows {
+            form.extend([("box", *barcode), ("row_reason", *reason)]);
+        }
+        kho.post(format!("{}/move", app.url)).form(&form).send().unwrap()
+    };
+    // Refused (a box unknown): each row keeps the reason chosen for it.
+    let refused = post(&[("RR-1", ""), ("RR-2", "digitization"), ("NOPE", "")]);
+    assert_eq!(refused.status().as_u16(), 409);
+    assert!(refused.text().unwrap().contains("<option value=\"digitization\" selected>"));
+    assert_eq!(post(&[("RR-1", ""), ("RR-2", "digitization"), ("RR-3", "loan")]).status().as_u16(), 303);
+    let reason = |barcode: &str| {
+        let moved = app.get(&format!("/api/v1/boxes/by-barcode/{barcode}")).body;
+        app.get(&format!("/api/v1/boxes/{}/moves", id(&moved))).items()[0]["reason"].clone()
+    };
+    assert_eq!(
+        (reason("RR-1"), reason("RR-2"), reason("RR-3")),
+        (json!("exhibition"), json!("digitization"), json!("loan"))
+    );
+}

@@ -152,6 +152,20 @@ pub struct ConditionInput {
 
 impl Rules for ConditionInput {}
 
+impl ConditionInput {
+    /// A condition said by its grade (and pH) alone, as a treatment's condition after often is.
+    pub fn of_grade(grade: i16, ph: Option<f64>) -> Self {
+        ConditionInput {
+            grade,
+            damages: Vec::new(),
+            ph,
+            extent_pct: None,
+            recommended_treatments: Vec::new(),
+            notes: None,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewAssessment {

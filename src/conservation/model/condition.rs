@@ -67,6 +67,8 @@ text_enum! {
     pub enum QueueStage {
         /// Pages whose condition calls for treatment, whether or not one is proposed.
         Waiting = "waiting",
+        /// Treatments proposed and awaiting approval: the pages they cover.
+        Proposed = "proposed",
         /// Treatments approved and not started: the pages they cover.
         Approved = "approved",
         /// Treatments started and not completed: the pages they cover.
@@ -79,7 +81,7 @@ text_enum! {
 #[into_params(parameter_in = Query)]
 pub struct QueueFilter {
     pub fonds_id: Option<i64>,
-    /// `waiting` (default), `approved` or `in_progress`.
+    /// `waiting` (default), `proposed`, `approved` or `in_progress`.
     pub stage: Option<QueueStage>,
     /// A treatment type: pages whose condition calls for it (it is recommended, or nothing is
     /// recommended and the grade is 3–4) and that no completed treatment of it has covered since.

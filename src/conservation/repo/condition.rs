@@ -302,6 +302,7 @@ pub fn queue(conn: &mut PgConnection, filter: &QueueFilter, skip: usize, take: u
     let stage = filter.stage.unwrap_or(QueueStage::Waiting);
     let statuses = match stage {
         QueueStage::Waiting => TreatmentStatus::OPEN.to_vec(),
+        QueueStage::Proposed => vec![TreatmentStatus::Proposed],
         QueueStage::Approved => vec![TreatmentStatus::Approved],
         QueueStage::InProgress => vec![TreatmentStatus::InProgress],
     };

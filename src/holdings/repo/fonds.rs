@@ -45,6 +45,11 @@ pub fn names(conn: &mut PgConnection, ids: &[i64]) -> Result<std::collections::H
     Ok(fonds::table.filter(fonds::id.eq_any(ids)).select((fonds::id, fonds::name)).load(conn)?.into_iter().collect())
 }
 
+/// The codes of the fonds with these ids.
+pub fn codes(conn: &mut PgConnection, ids: &[i64]) -> Result<std::collections::HashMap<i64, String>> {
+    Ok(fonds::table.filter(fonds::id.eq_any(ids)).select((fonds::id, fonds::code)).load(conn)?.into_iter().collect())
+}
+
 pub fn get(conn: &mut PgConnection, id: i64) -> Result<Fonds> {
     fonds::table
         .find(id)

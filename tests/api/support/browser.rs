@@ -109,11 +109,11 @@ impl Browser {
         self.call(reqwest::Method::POST, "/actions", Some(body));
     }
 
-    /// Presses `key` until the focused element matches `css` (at most 20 times): what a person
+    /// Presses `key` until the focused element matches `css` (at most 30 times): what a person
     /// does with Tab. Fails if it never gets there.
     pub fn press_until(&self, key: &str, css: &str) {
         let focused = format!("return document.activeElement.matches({})", json!(css));
-        for _ in 0..20 {
+        for _ in 0..30 {
             if self.run(&focused) == json!(true) {
                 return;
             }

@@ -56,3 +56,20 @@ pub fn csrf(page: &str) -> String {
 pub fn token(app: &TestApp, browser: &Client) -> String {
     csrf(&browser.get(format!("{}/locate", app.url)).send().unwrap().text().unwrap())
 }
+
+/// Posts a form as `who`, with the session's token: its status, where it sends, and the page.
+pub fn post_form(app: &TestApp, who: &Client, path: &str, fields: &[(&str, &str)]) -> (u16, String, String) {
+    let mut form = vec![("csrf", token(app, who))];
+    form.extend(fields.iter().map(|(name, value)| (*name, value.to_string())));
+    let answer = who.post(format!("{}{path}", app.url)).form(&form).send().unwrap();
+    let status = answer.status().as_u16();
+    let to = answer.headers().get("location").map(|_| location(&answer)).unwrap_or_default();
+    (status, to, answer.text().unwrap())
+}
+
+/// The page at `path` as `who` sees it; it must answer 200.
+pub fn open(app: &TestApp, who: &Client, path: &str) -> String {
+    let answer = who.get(format!("{}{path}", app.url)).send().unwrap();
+    assert_eq!(answer.status().as_u16(), 200, "{path}");
+    answer.text().unwrap()
+}
