@@ -12,6 +12,7 @@ role-admin = administrator
 role-storage_manager = storage manager
 role-conservator = conservator
 role-head_conservator = head conservator
+role-reading_room = reading room
 role-integration = integration
 role-viewer = viewer
 

@@ -12,6 +12,7 @@ role-admin = quản trị
 role-storage_manager = quản lý kho
 role-conservator = tu bổ
 role-head_conservator = trưởng phòng tu bổ
+role-reading_room = phòng đọc
 role-integration = hệ thống tích hợp
 role-viewer = xem
 

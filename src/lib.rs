@@ -16,6 +16,7 @@ pub mod http;
 pub mod imports;
 pub mod keys;
 pub mod people;
+pub mod reading;
 pub mod reports;
 pub mod schema;
 pub mod storage;

@@ -112,6 +112,18 @@ diesel::table! {
 }
 
 diesel::table! {
+    closures (id) {
+        id -> Int8,
+        first_day -> Date,
+        last_day -> Date,
+        part -> Text,
+        name -> Text,
+        created_at -> Timestamptz,
+        created_by -> Int8,
+    }
+}
+
+diesel::table! {
     events (tx, position) {
         tx -> Int8,
         position -> Int8,
@@ -261,6 +273,29 @@ diesel::table! {
 }
 
 diesel::table! {
+    readers (id) {
+        id -> Int8,
+        reader_no -> Text,
+        full_name -> Text,
+        identity_type -> Text,
+        identity_no -> Text,
+        nationality -> Text,
+        organisation -> Nullable<Text>,
+        purpose -> Text,
+        referral -> Nullable<Text>,
+        topic -> Nullable<Text>,
+        card_expires_on -> Nullable<Date>,
+        suspended_at -> Nullable<Timestamptz>,
+        suspended_why -> Nullable<Text>,
+        version -> Int4,
+        created_at -> Timestamptz,
+        created_by -> Int8,
+        updated_at -> Timestamptz,
+        updated_by -> Int8,
+    }
+}
+
+diesel::table! {
     sessions (token_hash) {
         token_hash -> Bytea,
         person_id -> Int8,
@@ -375,6 +410,7 @@ diesel::joinable!(audit_findings -> boxes (box_id));
 diesel::joinable!(audit_findings -> locations (recorded_location_id));
 diesel::joinable!(audits -> locations (location_id));
 diesel::joinable!(boxes -> fonds (fonds_id));
+diesel::joinable!(closures -> api_keys (created_by));
 diesel::joinable!(files -> boxes (box_id));
 diesel::joinable!(files -> fonds (fonds_id));
 diesel::joinable!(movements -> api_keys (moved_by));
@@ -395,6 +431,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     audit_findings,
     audits,
     boxes,
+    closures,
     events,
     feed,
     files,
@@ -403,6 +440,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     locations,
     movements,
     people,
+    readers,
     sessions,
     treatment_transitions,
     treatments,

@@ -129,7 +129,7 @@ fn words_and_phrases(q: &str) -> String {
 }
 
 /// `text` for LIKE, its wildcards taken literally.
-fn like_literally(text: &str) -> String {
+pub fn like_literally(text: &str) -> String {
     text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
 }
 

@@ -16,7 +16,7 @@ pub trait Resource: Serialize {
 }
 
 /// Every event type, and whether only the audit trail shows it.
-pub const EVENT_TYPES: [(&str, bool); 24] = [
+pub const EVENT_TYPES: [(&str, bool); 28] = [
     ("location.created", false),
     ("location.updated", false),
     ("location.deleted", false),
@@ -35,6 +35,10 @@ pub const EVENT_TYPES: [(&str, bool); 24] = [
     ("treatment.transitioned", false),
     ("vocabulary_term.created", false),
     ("vocabulary_term.updated", false),
+    ("reader.created", false),
+    ("reader.updated", false),
+    ("closure.created", false),
+    ("closure.deleted", false),
     ("api_key.created", true),
     ("api_key.revoked", true),
     ("webhook.created", true),
@@ -88,7 +92,8 @@ pub struct Event {
     pub id: String,
     /// `<resource>.<what happened>`: location.created|updated|deleted, box.created|updated|moved,
     /// audit.created|reconciled, fonds.created|updated, file.created|updated,
-    /// assessment.created|withdrawn, treatment.created|transitioned, vocabulary_term.created|updated (and in
+    /// assessment.created|withdrawn, treatment.created|transitioned, vocabulary_term.created|updated,
+    /// reader.created|updated, closure.created|deleted (and in
     /// the audit trail only: api_key.created|revoked, webhook.created|deactivated).
     #[diesel(sql_type = Text)]
     #[serde(rename = "type")]

@@ -146,6 +146,16 @@ impl Caller {
         self.state.with_read_connection(move |conn| Ok(work(conn)?)).await
     }
 
+    /// `read`, for work whose answer depends on who asks (what their role may see).
+    pub async fn read_as<R, F>(self, work: F) -> Result<R, ApiError>
+    where
+        F: FnOnce(&mut PgConnection, &Actor) -> Result<R, Error> + Send + 'static,
+        R: Send + 'static,
+    {
+        let actor = self.check_pipelined().await?;
+        self.state.with_read_connection(move |conn| Ok(work(conn, &actor)?)).await
+    }
+
     /// Runs read-only `work` on one of this worker's pipelined connections (`db::pipelined`),
     /// sent together with the key check: one round trip for both. The work's answer is thrown
     /// away unless the key may read.

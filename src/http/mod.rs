@@ -47,6 +47,7 @@ pub(crate) fn operations(router: &mut Router) {
     crate::storage::routes::register(router);
     crate::holdings::routes::register(router);
     crate::conservation::routes::register(router);
+    crate::reading::routes::register(router);
     crate::events::routes::register(router);
     crate::reports::routes::register(router);
     crate::imports::routes::register(router);

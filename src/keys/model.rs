@@ -17,6 +17,8 @@ text_enum! {
         StorageManager = "storage_manager",
         Conservator = "conservator",
         HeadConservator = "head_conservator",
+        /// The reading room's desk: readers, their requests, issuing and returning.
+        ReadingRoom = "reading_room",
         Integration = "integration",
         Viewer = "viewer",
     }
@@ -50,6 +52,10 @@ pub enum Permission {
     ReadAuditTrail,
     /// Create, change, disable and enable staff accounts, and set their passwords.
     ManagePeople,
+    /// Register readers and change their registration; see their identity documents whole.
+    ServeReaders,
+    /// The days the archive is closed, which working-day deadlines skip.
+    ManageCalendar,
 }
 
 impl Role {
@@ -62,6 +68,7 @@ impl Role {
                 | (Role::Admin, _)
                 | (Role::StorageManager, WriteLocations | WriteBoxes | MoveBoxes | WriteHoldings)
                 | (Role::Conservator, MoveBoxes | WriteAssessments | WriteTreatments)
+                | (Role::ReadingRoom, ServeReaders)
                 | (
                     Role::HeadConservator,
                     MoveBoxes | WriteAssessments | WriteTreatments | ApproveTreatments | WithdrawAssessments

@@ -28,6 +28,8 @@ struct World {
     treatment: i64,
     webhook: i64,
     person: i64,
+    reader: i64,
+    reader_no: String,
     /// Makes codes, barcodes and page numbers unique from call to call.
     counter: AtomicUsize,
 }
@@ -36,7 +38,7 @@ impl World {
     fn build(app: &TestApp) -> World {
         let repository = fixtures::repository(app);
         let fonds = fixtures::fonds(app, "F0", "Phông thử");
-        let file = fixtures::file(app, fonds, 1, 1000, json!({}));
+        let file = fixtures::file(app, fonds, 1, 5000, json!({}));
         let barcode = "ACC-BOX".to_string();
         let archive_box = id(&fixtures::new_box(app, &barcode, repository.shelves[0], json!({})));
         let bulk_box = id(&fixtures::new_box(app, "ACC-BULK", repository.shelves[0], json!({})));
@@ -47,8 +49,14 @@ impl World {
         let treatment = id(&app.post("/api/v1/treatments", json!({"file_id": file, "type": "mending"})).body);
         let webhook = id(&app.post("/api/v1/webhooks", json!({"url": "http://127.0.0.1:9/hook"})).body);
         let person = crate::support::staff::person(app, "lan", paperkeep::keys::model::Role::Viewer).id;
+        let reader = app.post(
+            "/api/v1/readers",
+            json!({"full_name": "Trần Văn Minh", "identity_type": "cccd", "identity_no": "001234567890", "purpose": "personal"}),
+        );
         World {
             person,
+            reader: id(&reader.body),
+            reader_no: reader.body["reader_no"].as_str().unwrap().to_string(),
             repository,
             fonds,
             file,
@@ -179,7 +187,7 @@ fn call(app: &TestApp, world: &World, method: &str, route: &str) -> Call {
         }
         ("POST", "/api/v1/treatments/batch") => Call::json(
             route,
-            json!({"entries": [{"file_id": file, "pages": (500 + n).to_string(), "type": "cleaning"}]}),
+            json!({"entries": [{"file_id": file, "pages": (2500 + n).to_string(), "type": "cleaning"}]}),
         ),
         ("GET", "/api/v1/treatments/{id}") => Call::to(format!("/api/v1/treatments/{treatment}")),
         ("POST", "/api/v1/treatments/{id}/transitions") => {
@@ -207,6 +215,27 @@ fn call(app: &TestApp, world: &World, method: &str, route: &str) -> Call {
             Call::to(format!("/api/v1/webhooks/{}/deliveries", world.webhook))
         }
         ("GET", "/api/v1/people/{id}") => Call::to(format!("/api/v1/people/{}", world.person)),
+        ("POST", "/api/v1/readers") => Call::json(
+            route,
+            json!({"full_name": format!("Độc giả {n}"), "identity_type": "other", "identity_no": format!("ACC{n:05}"),
+                   "purpose": "personal"}),
+        ),
+        ("GET", "/api/v1/readers/by-number/{reader_no}") => {
+            Call::to(format!("/api/v1/readers/by-number/{}", world.reader_no))
+        }
+        ("GET" | "PATCH", "/api/v1/readers/{id}") => {
+            Call::json(format!("/api/v1/readers/{}", world.reader), json!({"topic": format!("Đề tài {n}")}))
+        }
+        ("POST", "/api/v1/closures") => {
+            let day = chrono::NaiveDate::from_ymd_opt(2030, 1, 1).unwrap() + chrono::Duration::days(n as i64);
+            Call::json(route, json!({"first_day": day, "name": format!("Nghỉ {n}")}))
+        }
+        ("DELETE", "/api/v1/closures/{id}") => {
+            let day = chrono::NaiveDate::from_ymd_opt(2032, 1, 1).unwrap() + chrono::Duration::days(n as i64);
+            let doomed = app.post("/api/v1/closures", json!({"first_day": day, "name": "Nghỉ bù"}));
+            Call::to(format!("/api/v1/closures/{}", id(&doomed.body)))
+        }
+        ("GET", "/api/v1/calendar/due") => Call::to("/api/v1/calendar/due?from=2026-12-07T03:00:00Z&working_days=1"),
         ("GET", _) if !route.contains('{') => Call::to(route),
         _ => panic!("the access test has no request for {method} {route}: add one"),
     }

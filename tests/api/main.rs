@@ -31,6 +31,7 @@ mod out;
 mod pagemap;
 mod people;
 mod positions;
+mod readers;
 mod readme;
 mod reporting;
 mod reports;

@@ -20,9 +20,11 @@ use crate::keys::sealing::SealingKey;
 const VERSION: u64 = 2;
 
 /// The tables of an export, in an order that restores: each after what it refers to.
-const ARCHIVE: [(&str, &str); 18] = [
+pub const ARCHIVE: [(&str, &str); 20] = [
     ("api_keys", "id"),
     ("people", "id"),
+    ("readers", "id"),
+    ("closures", "id"),
     ("vocabulary_terms", "vocabulary, code"),
     ("locations", "cardinality(ancestor_ids), id"),
     ("fonds", "id"),
@@ -235,7 +237,7 @@ pub fn restore(conn: &mut PgConnection, export: impl std::io::BufRead, api_key: 
         }
         // An export made before positions were unique: boxes without a place of their own get one.
         diesel::sql_query("SELECT pk_place_boxes()").execute(conn)?;
-        // Ids continue after the restored ones.
+        // Ids, and reader numbers, continue after the restored ones.
         diesel::connection::SimpleConnection::batch_execute(
             conn,
             "DO $$ DECLARE c record; top bigint; BEGIN
@@ -246,6 +248,8 @@ pub fn restore(conn: &mut PgConnection, export: impl std::io::BufRead, api_key: 
                          PERFORM setval(pg_get_serial_sequence(c.table_name, c.column_name), top);
                      END IF;
                  END LOOP;
+                 PERFORM setval('reader_numbers', coalesce(max(substring(reader_no FROM 4)::bigint), 1),
+                                max(reader_no) IS NOT NULL) FROM readers;
              END $$",
         )?;
         Ok(Restored { counts, new_secrets })

@@ -3,7 +3,7 @@
 //! own repository code; files in bulk, locations and boxes one by one. Exports and restores of
 //! the whole archive are in `archive`.
 
-mod archive;
+pub mod archive;
 
 pub use archive::{Restored, Sealer, export, restore};
 

@@ -1,0 +1,5 @@
+mod calendar;
+mod readers;
+
+pub use calendar::*;
+pub use readers::*;

@@ -1,0 +1,4 @@
+//! The reading room's SQL: plain functions on a connection.
+
+pub mod calendar;
+pub mod readers;

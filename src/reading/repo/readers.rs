@@ -1,0 +1,157 @@
+use diesel::dsl::{now, sql};
+use diesel::pg::Pg;
+use diesel::prelude::*;
+use diesel::result::{DatabaseErrorKind, Error as DieselError};
+use diesel::sql_types::{Bool, Text};
+
+use crate::db::search::like_literally;
+use crate::error::{Error, Result};
+use crate::events::model::Change;
+use crate::events::repo as events;
+use crate::keys::model::Actor;
+use crate::reading::model::{NewReader, Reader, ReaderFilter, ReaderPatch, ReaderRow, ReaderStatus};
+use crate::schema::readers;
+
+/// Registers a reader with the next reader number. An identity document registered already is
+/// refused, naming the reader it belongs to (asked first: a failed insert ends the
+/// transaction).
+pub fn create(conn: &mut PgConnection, new: &NewReader, actor: &Actor) -> Result<Reader> {
+    let (identity_no, nationality) = new.normalised().map_err(Error::Invalid)?;
+    let holder: Option<String> = readers::table
+        .filter(readers::identity_type.eq(new.identity_type))
+        .filter(readers::identity_no.eq(&identity_no))
+        .select(readers::reader_no)
+        .first(conn)
+        .optional()?;
+    if let Some(holder) = holder {
+        return Err(Error::Conflict(format!("this identity document is registered already, to reader {holder}")));
+    }
+    let created: Reader = diesel::insert_into(readers::table)
+        .values((
+            readers::reader_no.eq(sql::<Text>("'DG-' || lpad(nextval('reader_numbers')::text, 6, '0')")),
+            readers::full_name.eq(&new.full_name),
+            readers::identity_type.eq(new.identity_type),
+            readers::identity_no.eq(&identity_no),
+            readers::nationality.eq(&nationality),
+            readers::organisation.eq(&new.organisation),
+            readers::purpose.eq(new.purpose),
+            readers::referral.eq(&new.referral),
+            readers::topic.eq(&new.topic),
+            readers::card_expires_on.eq(new.card_expires_on),
+            readers::created_by.eq(actor.key_id),
+            readers::updated_by.eq(actor.key_id),
+        ))
+        .returning(ReaderRow::as_returning())
+        .get_result::<ReaderRow>(conn)
+        .map_err(|err| match err {
+            // Registered by another desk meanwhile.
+            DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _) => {
+                Error::Conflict("this identity document is registered already".into())
+            }
+            other => other.into(),
+        })?
+        .into();
+    events::record(conn, &[Change::created(&created.clone().masked())])?;
+    Ok(created)
+}
+
+fn row(conn: &mut PgConnection, id: i64) -> Result<ReaderRow> {
+    readers::table
+        .find(id)
+        .select(ReaderRow::as_select())
+        .first(conn)
+        .optional()?
+        .ok_or_else(|| Error::NotFound(format!("no reader has id {id}")))
+}
+
+pub fn get(conn: &mut PgConnection, id: i64) -> Result<Reader> {
+    Ok(row(conn, id)?.into())
+}
+
+/// The reader whose number (on their card) reads `reader_no`, ignoring case.
+pub fn by_number(conn: &mut PgConnection, reader_no: &str) -> Result<Reader> {
+    readers::table
+        .filter(readers::reader_no.eq(reader_no.trim().to_uppercase()))
+        .select(ReaderRow::as_select())
+        .first(conn)
+        .optional()?
+        .map(Reader::from)
+        .ok_or_else(|| Error::NotFound(format!("no reader has the number `{reader_no}`")))
+}
+
+/// Readers in registration order after the reader `after`; `limit + 1` at most.
+pub fn list(conn: &mut PgConnection, filter: &ReaderFilter, after: Option<i64>, limit: i64) -> Result<Vec<Reader>> {
+    let mut query = readers::table.filter(readers::id.gt(after.unwrap_or(0))).into_boxed::<Pg>();
+    if let Some(q) = filter.q.as_deref().map(str::trim) {
+        let number = q.to_uppercase();
+        let mut by_name: Box<dyn BoxableExpression<readers::table, Pg, SqlType = Bool>> = Box::new(sql::<Bool>("true"));
+        for word in q.split_whitespace() {
+            let word = format!("%{}%", like_literally(word));
+            by_name =
+                Box::new(by_name.and(sql::<Bool>("pk_fold(full_name) LIKE pk_fold(").bind::<Text, _>(word).sql(")")));
+        }
+        query = query.filter(readers::reader_no.eq(number).or(by_name));
+    }
+    let today = chrono::Utc::now().date_naive();
+    query = match filter.status {
+        None => query,
+        Some(ReaderStatus::Suspended) => query.filter(readers::suspended_at.is_not_null()),
+        Some(ReaderStatus::Expired) => {
+            query.filter(readers::suspended_at.is_null()).filter(readers::card_expires_on.lt(today))
+        }
+        Some(ReaderStatus::Active) => query
+            .filter(readers::suspended_at.is_null())
+            .filter(readers::card_expires_on.is_null().or(readers::card_expires_on.ge(today))),
+    };
+    let rows = query.order(readers::id).limit(limit + 1).select(ReaderRow::as_select()).load(conn)?;
+    Ok(rows.into_iter().map(Reader::from).collect())
+}
+
+/// Changes a registration: its details, its card, or whether the reader is suspended.
+pub fn update(
+    conn: &mut PgConnection,
+    id: i64,
+    patch: &ReaderPatch,
+    expected: Option<i32>,
+    actor: &Actor,
+) -> Result<Reader> {
+    let current: ReaderRow = readers::table
+        .find(id)
+        .select(ReaderRow::as_select())
+        .for_no_key_update()
+        .first(conn)
+        .optional()?
+        .ok_or_else(|| Error::NotFound(format!("no reader has id {id}")))?;
+    if expected.is_some_and(|version| version != current.version) {
+        return Err(Error::Stale { current: current.version });
+    }
+    let errors = patch.purpose_errors(&current);
+    if !errors.is_empty() {
+        return Err(Error::Invalid(errors));
+    }
+    let (suspended_at, suspended_why) = match patch.suspended {
+        Some(true) => (current.suspended_at.or(Some(chrono::Utc::now())), patch.suspended_why.clone()),
+        Some(false) => (None, None),
+        None => (current.suspended_at, current.suspended_why.clone()),
+    };
+    let after: Reader = diesel::update(readers::table.find(id))
+        .set((
+            readers::full_name.eq(patch.full_name.as_ref().unwrap_or(&current.full_name)),
+            readers::organisation.eq(patch.organisation.clone().unwrap_or(current.organisation.clone())),
+            readers::purpose.eq(patch.purpose.unwrap_or(current.purpose)),
+            readers::referral.eq(patch.referral.clone().unwrap_or(current.referral.clone())),
+            readers::topic.eq(patch.topic.clone().unwrap_or(current.topic.clone())),
+            readers::card_expires_on.eq(patch.card_expires_on.unwrap_or(current.card_expires_on)),
+            readers::suspended_at.eq(suspended_at),
+            readers::suspended_why.eq(suspended_why),
+            readers::version.eq(readers::version + 1),
+            readers::updated_at.eq(now),
+            readers::updated_by.eq(actor.key_id),
+        ))
+        .returning(ReaderRow::as_returning())
+        .get_result::<ReaderRow>(conn)?
+        .into();
+    let before = Reader::from(current).masked();
+    events::record(conn, &[Change::updated(&before, &after.clone().masked())])?;
+    Ok(after)
+}
