@@ -30,11 +30,12 @@ pub struct Loaded {
 }
 
 /// The demo's staff: usernames, names and roles.
-const PEOPLE: [(&str, &str, Role); 5] = [
+const PEOPLE: [(&str, &str, Role); 6] = [
     ("quantri", "Trần Văn Quản", Role::Admin),
     ("kho", "Lê Thị Kho", Role::StorageManager),
     ("tubo", "Nguyễn Thị Lan", Role::Conservator),
     ("truongtubo", "Phạm Văn Minh", Role::HeadConservator),
+    ("phongdoc", "Đỗ Thị Hằng", Role::ReadingRoom),
     ("xem", "Hoàng Thị Xem", Role::Viewer),
 ];
 

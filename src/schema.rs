@@ -296,6 +296,36 @@ diesel::table! {
 }
 
 diesel::table! {
+    reading_requests (id) {
+        id -> Int8,
+        reader_id -> Int8,
+        kind -> Text,
+        channel -> Text,
+        purpose -> Nullable<Text>,
+        status -> Text,
+        received_at -> Timestamptz,
+        due_at -> Timestamptz,
+        version -> Int4,
+        created_at -> Timestamptz,
+        created_by -> Int8,
+        updated_at -> Timestamptz,
+        updated_by -> Int8,
+    }
+}
+
+diesel::table! {
+    request_lines (request_id, line_no) {
+        request_id -> Int8,
+        line_no -> Int4,
+        file_id -> Int8,
+        pages -> Nullable<Text>,
+        servable -> Text,
+        reasons -> Array<Nullable<Text>>,
+        status -> Text,
+    }
+}
+
+diesel::table! {
     sessions (token_hash) {
         token_hash -> Bytea,
         person_id -> Int8,
@@ -416,6 +446,9 @@ diesel::joinable!(files -> fonds (fonds_id));
 diesel::joinable!(movements -> api_keys (moved_by));
 diesel::joinable!(movements -> audits (audit_id));
 diesel::joinable!(movements -> boxes (box_id));
+diesel::joinable!(reading_requests -> readers (reader_id));
+diesel::joinable!(request_lines -> files (file_id));
+diesel::joinable!(request_lines -> reading_requests (request_id));
 diesel::joinable!(sessions -> people (person_id));
 diesel::joinable!(treatment_transitions -> api_keys (by));
 diesel::joinable!(treatment_transitions -> treatments (treatment_id));
@@ -441,6 +474,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     movements,
     people,
     readers,
+    reading_requests,
+    request_lines,
     sessions,
     treatment_transitions,
     treatments,

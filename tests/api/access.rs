@@ -30,6 +30,7 @@ struct World {
     person: i64,
     reader: i64,
     reader_no: String,
+    request: i64,
     /// Makes codes, barcodes and page numbers unique from call to call.
     counter: AtomicUsize,
 }
@@ -53,8 +54,11 @@ impl World {
             "/api/v1/readers",
             json!({"full_name": "Trần Văn Minh", "identity_type": "cccd", "identity_no": "001234567890", "purpose": "personal"}),
         );
+        let asked = json!({"reader_id": id(&reader.body), "kind": "read", "lines": [{"file_id": file}]});
+        let request = id(&app.post("/api/v1/reading-requests", asked).body);
         World {
             person,
+            request,
             reader: id(&reader.body),
             reader_no: reader.body["reader_no"].as_str().unwrap().to_string(),
             repository,
@@ -230,11 +234,20 @@ fn call(app: &TestApp, world: &World, method: &str, route: &str) -> Call {
             let day = chrono::NaiveDate::from_ymd_opt(2030, 1, 1).unwrap() + chrono::Duration::days(n as i64);
             Call::json(route, json!({"first_day": day, "name": format!("Nghỉ {n}")}))
         }
+        ("GET", "/api/v1/closures/{id}") => {
+            let day = chrono::NaiveDate::from_ymd_opt(2034, 1, 1).unwrap() + chrono::Duration::days(n as i64);
+            let kept = app.post("/api/v1/closures", json!({"first_day": day, "name": "Nghỉ lễ"}));
+            Call::to(format!("/api/v1/closures/{}", id(&kept.body)))
+        }
         ("DELETE", "/api/v1/closures/{id}") => {
             let day = chrono::NaiveDate::from_ymd_opt(2032, 1, 1).unwrap() + chrono::Duration::days(n as i64);
             let doomed = app.post("/api/v1/closures", json!({"first_day": day, "name": "Nghỉ bù"}));
             Call::to(format!("/api/v1/closures/{}", id(&doomed.body)))
         }
+        ("POST", "/api/v1/reading-requests") => {
+            Call::json(route, json!({"reader_id": world.reader, "kind": "read", "lines": [{"file_id": file}]}))
+        }
+        ("GET", "/api/v1/reading-requests/{id}") => Call::to(format!("/api/v1/reading-requests/{}", world.request)),
         ("GET", "/api/v1/calendar/due") => Call::to("/api/v1/calendar/due?from=2026-12-07T03:00:00Z&working_days=1"),
         ("GET", _) if !route.contains('{') => Call::to(route),
         _ => panic!("the access test has no request for {method} {route}: add one"),

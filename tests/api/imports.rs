@@ -285,7 +285,10 @@ fn an_export_restored_into_an_empty_database_gives_the_same_records() {
     paperkeep::demo::load(&mut app.db()).unwrap();
     let reader = json!({"full_name": "Trần Văn Minh", "identity_type": "cccd", "identity_no": "001234567890",
                         "purpose": "personal"});
-    assert_eq!(app.post("/api/v1/readers", reader).status, 201);
+    let reader = app.post("/api/v1/readers", reader);
+    let file = app.get("/api/v1/files?limit=1").items()[0]["id"].clone();
+    let asked = json!({"reader_id": reader.body["id"], "kind": "read", "lines": [{"file_id": file}]});
+    assert_eq!(app.post("/api/v1/reading-requests", asked).status, 201);
     assert_eq!(app.post("/api/v1/closures", json!({"first_day": "2027-02-05", "name": "Tết"})).status, 201);
     let viewer = app.key("viewer");
     app.key("conservator");

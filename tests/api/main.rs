@@ -35,6 +35,7 @@ mod readers;
 mod readme;
 mod reporting;
 mod reports;
+mod requesting;
 mod search;
 mod security;
 mod space;

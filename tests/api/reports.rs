@@ -260,7 +260,7 @@ fn the_demo_archive_loads_once_and_reports_its_year() {
     assert!((3_000..5_000).contains(&leaves), "about the 4,000 leaves of a provincial centre's year: {leaves}");
     assert_eq!(report["stock"]["boxes_held"], loaded.boxes as i64);
     // Its staff, one per role people have, sign in with the password it gave.
-    assert_eq!(loaded.people.len(), 5);
+    assert_eq!(loaded.people.len(), 6);
     let mut conn = app.db();
     for (username, role) in &loaded.people {
         let person = paperkeep::people::repo::verify(&mut conn, username, &loaded.password).unwrap();

@@ -20,7 +20,7 @@ use crate::keys::sealing::SealingKey;
 const VERSION: u64 = 2;
 
 /// The tables of an export, in an order that restores: each after what it refers to.
-pub const ARCHIVE: [(&str, &str); 20] = [
+pub const ARCHIVE: [(&str, &str); 22] = [
     ("api_keys", "id"),
     ("people", "id"),
     ("readers", "id"),
@@ -37,6 +37,8 @@ pub const ARCHIVE: [(&str, &str); 20] = [
     ("assessment_withdrawals", "assessment_id"),
     ("treatments", "id"),
     ("treatment_transitions", "id"),
+    ("reading_requests", "id"),
+    ("request_lines", "request_id, line_no"),
     ("events", "tx, position"),
     ("feed", "one"),
     ("webhooks", "id"),

@@ -1,5 +1,7 @@
 mod calendar;
 mod readers;
+mod requests;
 
 pub use calendar::*;
 pub use readers::*;
+pub use requests::*;

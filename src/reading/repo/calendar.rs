@@ -74,6 +74,15 @@ pub fn list(
     Ok(query.limit(limit + 1).load(conn)?)
 }
 
+pub fn get(conn: &mut PgConnection, id: i64) -> Result<Closure> {
+    closures::table
+        .find(id)
+        .select(Closure::as_select())
+        .first(conn)
+        .optional()?
+        .ok_or_else(|| Error::NotFound(format!("no closure has id {id}")))
+}
+
 /// Opens the days again.
 pub fn delete(conn: &mut PgConnection, id: i64) -> Result<()> {
     let gone: Closure = diesel::delete(closures::table.find(id))

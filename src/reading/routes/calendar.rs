@@ -12,6 +12,7 @@ use crate::reading::repo::calendar as repo;
 pub fn register(router: &mut Router) {
     router.add(__path_create_closure, create_closure);
     router.add(__path_list_closures, list_closures);
+    router.add(__path_get_closure, get_closure);
     router.add(__path_delete_closure, delete_closure);
     router.add(__path_due, due);
 }
@@ -40,6 +41,14 @@ async fn list_closures(caller: Caller, query: ListQuery<ClosureFilter>) -> Resul
     let (after, limit) = (page.after::<chrono::NaiveDate>()?, page.limit());
     let rows = caller.read(move |conn| repo::list(conn, &filter, after, limit)).await?;
     Ok(web::Json(Page::from_rows(rows, &page, |c: &Closure| c.first_day)))
+}
+
+#[utoipa::path(get, path = "/api/v1/closures/{id}", tag = "reading room",
+    params(("id" = i64, Path, description = "Closure id")),
+    responses((status = 200, description = "The closure", body = Closure)))]
+async fn get_closure(caller: Caller, id: web::Path<i64>) -> Result<web::Json<Closure>, ApiError> {
+    let id = id.into_inner();
+    Ok(web::Json(caller.read(move |conn| repo::get(conn, id)).await?))
 }
 
 /// Opens the days again.

@@ -2,10 +2,12 @@
 
 mod calendar;
 mod readers;
+mod requests;
 
 use crate::http::router::Router;
 
 pub fn register(router: &mut Router) {
     readers::register(router);
     calendar::register(router);
+    requests::register(router);
 }

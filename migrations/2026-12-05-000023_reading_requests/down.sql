@@ -1,0 +1,2 @@
+DROP TABLE request_lines;
+DROP TABLE reading_requests;

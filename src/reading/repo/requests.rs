@@ -1,0 +1,319 @@
+use std::collections::{BTreeMap, HashMap};
+
+use chrono::Utc;
+use diesel::prelude::*;
+
+use crate::conservation::repo::condition;
+use crate::error::{Error, FieldError, Result};
+use crate::events::model::Change;
+use crate::events::repo as events;
+use crate::holdings::model::{Access, File, PageSet, PagesInput};
+use crate::keys::model::Actor;
+use crate::reading::model::{
+    LineReason, NewRequest, Pull, PullLine, PullList, ReaderStatus, ReadingRequest, Reason, RequestFilter, RequestKind,
+    RequestLine, RequestRow, RequestStatus, Servable,
+};
+use crate::reading::repo::{calendar, readers};
+use crate::schema::{boxes, files, locations, reading_requests, request_lines};
+use crate::storage::model::Purpose;
+
+/// The statuses of a line that the reader has, or is about to have, in hand.
+const HELD: [RequestStatus; 3] = [RequestStatus::Ready, RequestStatus::InUse, RequestStatus::Held];
+
+/// The statuses of a line still to be fetched.
+const TO_FETCH: [RequestStatus; 3] = [RequestStatus::Submitted, RequestStatus::Approved, RequestStatus::InRetrieval];
+
+/// The statuses after which a line is done with.
+const DONE: [RequestStatus; 5] = [
+    RequestStatus::Returned,
+    RequestStatus::Closed,
+    RequestStatus::Cancelled,
+    RequestStatus::Refused,
+    RequestStatus::NotServable,
+];
+
+/// Records a request and decides each line: servable as the original, or not with the reasons —
+/// the file's access, its pages' condition, an open treatment, where its box is, another
+/// reader having it, the reader's limit of files. Due in working days from its receipt.
+pub fn create(conn: &mut PgConnection, new: &NewRequest, actor: &Actor) -> Result<ReadingRequest> {
+    let reader = readers::get(conn, new.reader_id).map_err(|err| match err {
+        Error::NotFound(why) => Error::invalid("reader_id", why),
+        other => other,
+    })?;
+    match reader.status {
+        ReaderStatus::Active => {}
+        ReaderStatus::Suspended => {
+            let why = reader.suspended_why.unwrap_or_default();
+            return Err(Error::Conflict(format!("reader {} is suspended: {why}", reader.reader_no)));
+        }
+        ReaderStatus::Expired => {
+            let last = reader.card_expires_on.map(|d| d.to_string()).unwrap_or_default();
+            return Err(Error::Conflict(format!("the card of reader {} expired after {last}", reader.reader_no)));
+        }
+    }
+    let ids: Vec<i64> = new.lines.iter().map(|line| line.file_id).collect();
+    // Locked, so that two desks deciding on the same file wait for each other.
+    let found: HashMap<i64, File> = files::table
+        .filter(files::id.eq_any(&ids))
+        .select(File::as_select())
+        .for_share()
+        .load(conn)?
+        .into_iter()
+        .map(|f| (f.id, f))
+        .collect();
+    let mut errors = Vec::new();
+    let mut asked = Vec::with_capacity(new.lines.len());
+    for (index, line) in new.lines.iter().enumerate() {
+        let Some(file) = found.get(&line.file_id) else {
+            errors.push(FieldError::new(format!("lines[{index}].file_id"), format!("no file has id {}", line.file_id)));
+            continue;
+        };
+        let pages = match &line.pages {
+            None => PageSet::whole(file.page_count),
+            Some(typed) => PageSet::parse(&PagesInput::Text(typed.clone()), file.page_count).unwrap_or_else(|why| {
+                errors.push(FieldError::new(format!("lines[{index}].pages"), why));
+                PageSet::default()
+            }),
+        };
+        asked.push((file, pages, line.pages.clone()));
+    }
+    if !errors.is_empty() {
+        return Err(Error::Invalid(errors));
+    }
+    let places = box_places(conn, &found.values().filter_map(|f| f.box_id).collect::<Vec<_>>())?;
+    let elsewhere: Vec<i64> = request_lines::table
+        .inner_join(reading_requests::table)
+        .filter(request_lines::file_id.eq_any(&ids))
+        .filter(request_lines::status.eq_any(HELD))
+        .filter(reading_requests::reader_id.ne(reader.id))
+        .select(request_lines::file_id)
+        .load(conn)?;
+    let mut held: i64 = request_lines::table
+        .inner_join(reading_requests::table)
+        .filter(reading_requests::reader_id.eq(reader.id))
+        .filter(request_lines::servable.ne(Servable::NotServable))
+        .filter(request_lines::status.ne_all(DONE))
+        .count()
+        .get_result(conn)?;
+    let mut lines = Vec::with_capacity(asked.len());
+    for (index, (file, pages, typed_pages)) in asked.into_iter().enumerate() {
+        let mut reasons = Vec::new();
+        match file.access {
+            Access::Closed => reasons.push(Reason::ClosedAccess),
+            Access::Restricted => reasons.push(Reason::NeedsApproval),
+            Access::Open => {}
+        }
+        let runs = condition::page_runs(conn, file)?;
+        let touched =
+            runs.iter().filter(|run| pages.runs().iter().any(|&(first, last)| first <= run.last && last >= run.first));
+        let (mut unusable, mut treated) = (false, false);
+        for run in touched {
+            unusable |= run.grade == Some(4) || run.live_damage;
+            treated |= run.open_treatment;
+        }
+        if unusable {
+            reasons.push(Reason::Condition);
+        }
+        if treated {
+            reasons.push(Reason::InTreatment);
+        }
+        match file.box_id.map(|b| places.get(&b).copied()) {
+            None | Some(None) => reasons.push(Reason::NoBox),
+            Some(Some((true, _))) => reasons.push(Reason::BoxMissing),
+            Some(Some((_, Some(purpose)))) if purpose != Purpose::ReadingRoom => reasons.push(Reason::BoxAway),
+            Some(Some(_)) => {}
+        }
+        if elsewhere.contains(&file.id) {
+            reasons.push(Reason::InUseElsewhere);
+        }
+        let blocked = reasons.iter().any(|r| r.blocks());
+        if !blocked {
+            if held >= crate::reading::model::MOST_FILES as i64 {
+                reasons.push(Reason::ReaderLimit);
+            } else {
+                held += 1;
+            }
+        }
+        let servable = if reasons.iter().any(|r| r.blocks()) { Servable::NotServable } else { Servable::Original };
+        let status = match (servable, reasons.contains(&Reason::NeedsApproval)) {
+            (Servable::NotServable, _) => RequestStatus::NotServable,
+            (_, true) => RequestStatus::AwaitingApproval,
+            _ => RequestStatus::Submitted,
+        };
+        lines.push(RequestLine {
+            line_no: index as i32 + 1,
+            file_id: file.id,
+            pages: typed_pages.map(|_| pages.to_string()),
+            servable,
+            reasons: reasons.into_iter().map(LineReason::from).collect(),
+            status,
+        });
+    }
+    let status = if lines.iter().all(|l| l.status == RequestStatus::NotServable) {
+        RequestStatus::NotServable
+    } else if lines.iter().any(|l| l.status == RequestStatus::AwaitingApproval) {
+        RequestStatus::AwaitingApproval
+    } else {
+        RequestStatus::Submitted
+    };
+    let working_days = match (status, new.kind) {
+        (RequestStatus::AwaitingApproval, _) => 7,
+        (_, RequestKind::Read) => 1,
+        _ => 2,
+    };
+    let received_at = new.received_at.unwrap_or_else(Utc::now);
+    let due_at = calendar::calendar(conn)?.due(received_at, working_days);
+    let row: RequestRow = diesel::insert_into(reading_requests::table)
+        .values((
+            reading_requests::reader_id.eq(reader.id),
+            reading_requests::kind.eq(new.kind),
+            reading_requests::channel.eq(new.channel.unwrap_or(crate::reading::model::Channel::Desk)),
+            reading_requests::purpose.eq(&new.purpose),
+            reading_requests::status.eq(status),
+            reading_requests::received_at.eq(received_at),
+            reading_requests::due_at.eq(due_at),
+            reading_requests::created_by.eq(actor.key_id),
+            reading_requests::updated_by.eq(actor.key_id),
+        ))
+        .returning(RequestRow::as_returning())
+        .get_result(conn)?;
+    let rows: Vec<_> = lines
+        .iter()
+        .map(|line| {
+            (
+                request_lines::request_id.eq(row.id),
+                request_lines::line_no.eq(line.line_no),
+                request_lines::file_id.eq(line.file_id),
+                request_lines::pages.eq(line.pages.clone()),
+                request_lines::servable.eq(line.servable),
+                request_lines::reasons.eq(line.reasons.iter().map(|r| Some(r.code.to_string())).collect::<Vec<_>>()),
+                request_lines::status.eq(line.status),
+            )
+        })
+        .collect();
+    diesel::insert_into(request_lines::table).values(rows).execute(conn)?;
+    let created = ReadingRequest::of(row, lines);
+    events::record(conn, &[Change::created(&created)])?;
+    Ok(created)
+}
+
+/// Whether each box is missing (or lost), and the purpose of the place it stands in (none: a
+/// shelf).
+fn box_places(conn: &mut PgConnection, ids: &[i64]) -> Result<HashMap<i64, (bool, Option<Purpose>)>> {
+    let found: Vec<(i64, bool, bool, Option<Purpose>)> = boxes::table
+        .inner_join(locations::table.on(locations::id.eq(boxes::current_location_id)))
+        .filter(boxes::id.eq_any(ids))
+        .select((boxes::id, boxes::missing, boxes::lost_at.is_not_null(), locations::purpose))
+        .load(conn)?;
+    Ok(found.into_iter().map(|(id, missing, lost, purpose)| (id, (missing || lost, purpose))).collect())
+}
+
+type LineRow = (i64, i32, i64, Option<String>, Servable, Vec<Option<String>>, RequestStatus);
+
+/// The lines of these requests, by request.
+fn lines_of(conn: &mut PgConnection, ids: &[i64]) -> Result<HashMap<i64, Vec<RequestLine>>> {
+    let rows: Vec<LineRow> = request_lines::table
+        .filter(request_lines::request_id.eq_any(ids))
+        .order((request_lines::request_id, request_lines::line_no))
+        .select((
+            request_lines::request_id,
+            request_lines::line_no,
+            request_lines::file_id,
+            request_lines::pages,
+            request_lines::servable,
+            request_lines::reasons,
+            request_lines::status,
+        ))
+        .load(conn)?;
+    let mut lines: HashMap<i64, Vec<RequestLine>> = HashMap::new();
+    for (request, line_no, file_id, pages, servable, reasons, status) in rows {
+        let reasons = reasons.into_iter().flatten().filter_map(|r| r.parse::<Reason>().ok()).map(LineReason::from);
+        lines.entry(request).or_default().push(RequestLine {
+            line_no,
+            file_id,
+            pages,
+            servable,
+            reasons: reasons.collect(),
+            status,
+        });
+    }
+    Ok(lines)
+}
+
+pub fn get(conn: &mut PgConnection, id: i64) -> Result<ReadingRequest> {
+    let row: RequestRow = reading_requests::table
+        .find(id)
+        .select(RequestRow::as_select())
+        .first(conn)
+        .optional()?
+        .ok_or_else(|| Error::NotFound(format!("no reading request has id {id}")))?;
+    let lines = lines_of(conn, &[id])?.remove(&id).unwrap_or_default();
+    Ok(ReadingRequest::of(row, lines))
+}
+
+/// Requests newest first, before the request `before`; `limit + 1` at most.
+pub fn list(
+    conn: &mut PgConnection,
+    filter: &RequestFilter,
+    before: Option<i64>,
+    limit: i64,
+) -> Result<Vec<ReadingRequest>> {
+    let mut query = reading_requests::table
+        .filter(reading_requests::id.lt(before.unwrap_or(i64::MAX)))
+        .select(RequestRow::as_select())
+        .into_boxed();
+    if let Some(reader) = filter.reader_id {
+        query = query.filter(reading_requests::reader_id.eq(reader));
+    }
+    if let Some(status) = filter.status {
+        query = query.filter(reading_requests::status.eq(status));
+    }
+    let rows: Vec<RequestRow> = query.order(reading_requests::id.desc()).limit(limit + 1).load(conn)?;
+    let mut lines = lines_of(conn, &rows.iter().map(|r| r.id).collect::<Vec<_>>())?;
+    Ok(rows
+        .into_iter()
+        .map(|row| {
+            let of = lines.remove(&row.id).unwrap_or_default();
+            ReadingRequest::of(row, of)
+        })
+        .collect())
+}
+
+/// The boxes to fetch for every line still to be fetched, one pull a box however many of its
+/// files are asked for, in the order of their shelves (building, room, unit, bay, shelf,
+/// position): one walk fetches them.
+pub fn pull_list(conn: &mut PgConnection) -> Result<PullList> {
+    type Row = (i64, String, String, Option<i32>, i64, i32, i64, chrono::DateTime<Utc>);
+    let rows: Vec<Row> = request_lines::table
+        .inner_join(reading_requests::table)
+        .inner_join(
+            files::table
+                .inner_join(boxes::table.inner_join(locations::table.on(locations::id.eq(boxes::current_location_id)))),
+        )
+        .filter(request_lines::status.eq_any(TO_FETCH))
+        .filter(request_lines::servable.ne(Servable::NotServable))
+        .filter(locations::purpose.is_null())
+        .order((locations::path_code, boxes::position, boxes::id, reading_requests::due_at, request_lines::line_no))
+        .select((
+            boxes::id,
+            boxes::barcode,
+            locations::path_code,
+            boxes::position,
+            reading_requests::id,
+            request_lines::line_no,
+            request_lines::file_id,
+            reading_requests::due_at,
+        ))
+        .load(conn)?;
+    let count = rows.len();
+    let mut pulls: Vec<Pull> = Vec::new();
+    let mut at: BTreeMap<i64, usize> = BTreeMap::new();
+    for (box_id, barcode, path_code, position, request_id, line_no, file_id, due_at) in rows {
+        let index = *at.entry(box_id).or_insert_with(|| {
+            pulls.push(Pull { box_id, barcode, path_code, position, lines: Vec::new() });
+            pulls.len() - 1
+        });
+        pulls[index].lines.push(PullLine { request_id, line_no, file_id, due_at });
+    }
+    Ok(PullList { boxes: pulls, lines: count })
+}

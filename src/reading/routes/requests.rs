@@ -1,0 +1,67 @@
+use actix_web::web;
+
+use crate::http::answer::Answer;
+use crate::http::auth::Caller;
+use crate::http::body::Json;
+use crate::http::problem::{ApiError, Problem};
+use crate::http::query::{ListQuery, NoFilter, Page, PageParams};
+use crate::http::router::Router;
+use crate::reading::model::{NewRequest, PullList, ReadingRequest, RequestFilter};
+use crate::reading::repo::requests as repo;
+
+pub fn register(router: &mut Router) {
+    router.add(__path_create_request, create_request);
+    router.add(__path_list_requests, list_requests);
+    router.add(__path_get_request, get_request);
+    router.add(__path_pull_list, pull_list);
+}
+
+/// Records a reader's request (phiếu yêu cầu) of 1 to 10 files and decides each line: servable
+/// as the original, or not, with the reasons in Vietnamese and English (the file closed to
+/// readers; its pages unusable or with live mould or insects; an open treatment; its box
+/// missing, out elsewhere or none; another reader having it; the reader's ten files). A line
+/// of conditional access awaits approval. Due in working days: 1 to read, 2 for copies, 7 for
+/// conditional access. A suspended reader, or one whose card has expired, is refused (409).
+#[utoipa::path(post, path = "/api/v1/reading-requests", tag = "reading room", request_body = NewRequest,
+    responses(
+        (status = 201, description = "Recorded, each line decided", body = ReadingRequest, headers(("ETag" = String), ("Location" = String))),
+        (status = 409, description = "The reader is suspended, or their card has expired", body = Problem, content_type = "application/problem+json")))]
+async fn create_request(caller: Caller, body: Json<NewRequest>) -> Result<Answer, ApiError> {
+    let new = body.0;
+    caller
+        .run(move |conn, actor| {
+            let created = repo::create(conn, &new, actor)?;
+            Ok(Answer::tagged_created(&created, format!("/api/v1/reading-requests/{}", created.id)))
+        })
+        .await
+}
+
+/// Requests newest first.
+#[utoipa::path(get, path = "/api/v1/reading-requests", tag = "reading room", params(RequestFilter, PageParams),
+    responses((status = 200, description = "A page of requests", body = Page<ReadingRequest>)))]
+async fn list_requests(
+    caller: Caller,
+    query: ListQuery<RequestFilter>,
+) -> Result<web::Json<Page<ReadingRequest>>, ApiError> {
+    let ListQuery { filter, page } = query;
+    let (before, limit) = (page.after::<i64>()?, page.limit());
+    let rows = caller.read(move |conn| repo::list(conn, &filter, before, limit)).await?;
+    Ok(web::Json(Page::from_rows(rows, &page, |r: &ReadingRequest| r.id)))
+}
+
+#[utoipa::path(get, path = "/api/v1/reading-requests/{id}", tag = "reading room",
+    params(("id" = i64, Path, description = "Request id")),
+    responses((status = 200, description = "The request and its lines", body = ReadingRequest, headers(("ETag" = String)))))]
+async fn get_request(caller: Caller, id: web::Path<i64>) -> Result<Answer, ApiError> {
+    let id = id.into_inner();
+    Ok(Answer::tagged(&caller.read(move |conn| repo::get(conn, id)).await?))
+}
+
+/// The boxes to fetch for every servable line still to be fetched: one a box however many of
+/// its files are asked for, in shelf order (building, room, unit, bay, shelf, position), so
+/// that one walk fetches them all.
+#[utoipa::path(get, path = "/api/v1/pull-list", tag = "reading room",
+    responses((status = 200, description = "The boxes to fetch", body = PullList)))]
+async fn pull_list(caller: Caller, _query: ListQuery<NoFilter>) -> Result<web::Json<PullList>, ApiError> {
+    Ok(web::Json(caller.read(repo::pull_list).await?))
+}

@@ -1,0 +1,228 @@
+//! Reading requests over the API: each line decided servable or not by the service, with the
+//! reasons a reader understands; deadlines in working days; the pull list, one box a pull in
+//! shelf order.
+
+use diesel::RunQueryDsl;
+use reqwest::Method;
+use serde_json::{Value, json};
+
+use crate::support::fixtures::{fonds, id, move_box, new_box, repository};
+use crate::support::{Answer, TestApp};
+
+/// A reader registered at the desk; their id.
+fn reader(app: &TestApp, name: &str, identity: &str) -> i64 {
+    let body = json!({"full_name": name, "identity_type": "cccd", "identity_no": identity, "purpose": "personal"});
+    let answer = app.post("/api/v1/readers", body);
+    assert_eq!(answer.status, 201, "{}", answer.text);
+    id(&answer.body)
+}
+
+fn request(app: &TestApp, reader: i64, files: &[i64]) -> Answer {
+    let lines: Vec<Value> = files.iter().map(|f| json!({"file_id": f})).collect();
+    app.post("/api/v1/reading-requests", json!({"reader_id": reader, "kind": "read", "lines": lines}))
+}
+
+/// Each line's servability and its reasons' codes.
+fn decided(request: &Value) -> Vec<(String, Vec<String>)> {
+    request["lines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|line| {
+            let reasons = line["reasons"].as_array().unwrap().iter().map(|r| r["code"].as_str().unwrap().to_string());
+            (line["servable"].as_str().unwrap().to_string(), reasons.collect())
+        })
+        .collect()
+}
+
+#[test]
+fn three_files_asked_one_refused_for_its_condition_two_pulled_in_one_walk() {
+    let app = TestApp::spawn();
+    let repo = repository(&app);
+    let snv = fonds(&app, "SNV", "Phông Sở Nội vụ");
+    // Box X on shelf 1-2 holds files 1 and 2; box Y on shelf 1-1 holds file 3, whose pages are
+    // unusable; box W on shelf 1-1 holds file 4, asked for by another reader.
+    let x = id(&new_box(&app, "SNV-X", repo.shelves[1], json!({"fonds_id": snv})));
+    let y = id(&new_box(&app, "SNV-Y", repo.shelves[0], json!({"fonds_id": snv})));
+    let w = id(&new_box(&app, "SNV-W", repo.shelves[0], json!({"fonds_id": snv})));
+    let file = |no: i32, in_box: i64| crate::support::fixtures::file(&app, snv, no, 40, json!({"box_id": in_box}));
+    let (one, two, three, four) = (file(1, x), file(2, x), file(3, y), file(4, w));
+    let worn = json!({"file_id": three, "pages": "10-12", "grade": 4});
+    assert_eq!(app.post("/api/v1/assessments", worn).status, 201);
+    let minh = reader(&app, "Trần Văn Minh", "001234567890");
+    let hoa = reader(&app, "Nguyễn Thị Hoa", "079123456789");
+
+    let desk = app.key("reading_room");
+    let lines = json!([{"file_id": one}, {"file_id": two}, {"file_id": three}]);
+    let asked: Answer = app
+        .request_as(Some(&desk), Method::POST, "/api/v1/reading-requests")
+        .json(&json!({"reader_id": minh, "kind": "read", "lines": lines, "received_at": "2026-11-30T03:00:00Z"}))
+        .send()
+        .into();
+    assert_eq!(asked.status, 201, "{}", asked.text);
+    assert_eq!(asked.body["status"], "submitted");
+    assert_eq!(
+        decided(&asked.body),
+        [
+            ("original".into(), vec![]),
+            ("original".into(), vec![]),
+            ("not_servable".into(), vec!["condition".to_string()])
+        ]
+    );
+    let refused = &asked.body["lines"][2]["reasons"][0];
+    assert!(
+        refused["vi"].as_str().unwrap().contains("hư hỏng nặng") && refused["en"].as_str().unwrap().contains("damaged")
+    );
+    // Received on Monday 30 November at 10:00 (Việt Nam): due on Tuesday at 10:00.
+    assert_eq!(asked.body["due_at"], "2026-12-01T03:00:00Z");
+    assert_eq!(request(&app, hoa, &[four]).status, 201);
+
+    // One pull a box, in shelf order: W (shelf 1-1) first, then X (1-2) with both its files;
+    // not Y, whose only file cannot be served.
+    let pulls = app.get("/api/v1/pull-list");
+    let boxes: Vec<(&str, usize)> = pulls.body["boxes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| (b["barcode"].as_str().unwrap(), b["lines"].as_array().unwrap().len()))
+        .collect();
+    assert_eq!(boxes, [("SNV-W", 1), ("SNV-X", 2)]);
+    assert_eq!(pulls.body["lines"], 3);
+    let feed = app.get("/api/v1/events?types=reading_request");
+    assert_eq!(feed.items().len(), 2);
+}
+
+#[test]
+fn every_reason_a_line_cannot_be_served_is_said() {
+    let app = TestApp::spawn();
+    let repo = repository(&app);
+    let snv = fonds(&app, "SNV", "Phông Sở Nội vụ");
+    let shelved = |barcode: &str| id(&new_box(&app, barcode, repo.shelves[0], json!({"fonds_id": snv})));
+    let file = |no: i32, extra: Value| crate::support::fixtures::file(&app, snv, no, 40, extra);
+    let closed = file(1, json!({"box_id": shelved("B1"), "access": "closed"}));
+    let restricted = file(2, json!({"box_id": shelved("B2"), "access": "restricted"}));
+    let unboxed = file(3, json!({}));
+    let away_box = shelved("B4");
+    let away = file(4, json!({"box_id": away_box}));
+    assert_eq!(move_box(&app, away_box, json!({"to_location_id": repo.lab, "reason": "conservation"})).status, 201);
+    let in_reading_room_box = shelved("B5");
+    let in_reading_room = file(5, json!({"box_id": in_reading_room_box}));
+    let to_reading_room = json!({"to_location_id": repo.reading_room, "reason": "reading_room"});
+    assert_eq!(move_box(&app, in_reading_room_box, to_reading_room).status, 201);
+    let treated = file(6, json!({"box_id": shelved("B6")}));
+    assert_eq!(
+        app.post("/api/v1/treatments", json!({"file_id": treated, "pages": "1-5", "type": "mending"})).status,
+        201
+    );
+    let mouldy = file(7, json!({"box_id": shelved("B7")}));
+    let mould = json!({"file_id": mouldy, "grade": 2, "damages": [{"type": "mould", "severity": 2, "active": true}]});
+    assert_eq!(app.post("/api/v1/assessments", mould).status, 201);
+    let minh = reader(&app, "Trần Văn Minh", "001234567890");
+
+    let asked = request(&app, minh, &[closed, restricted, unboxed, away, in_reading_room, treated, mouldy]);
+    assert_eq!(asked.status, 201, "{}", asked.text);
+    let expect =
+        |servable: &str, reasons: &[&str]| (servable.to_string(), reasons.iter().map(|r| r.to_string()).collect());
+    assert_eq!(
+        decided(&asked.body),
+        vec![
+            expect("not_servable", &["closed_access"]),
+            expect("original", &["needs_approval"]),
+            expect("not_servable", &["no_box"]),
+            expect("not_servable", &["box_away"]),
+            expect("original", &[]),
+            expect("not_servable", &["in_treatment"]),
+            expect("not_servable", &["condition"]),
+        ]
+    );
+    // A line of conditional access: the request awaits approval, due in seven working days.
+    assert_eq!(asked.body["status"], "awaiting_approval");
+    assert_eq!(asked.body["lines"][1]["status"], "awaiting_approval");
+    let (received, due) = (asked.body["received_at"].as_str().unwrap(), asked.body["due_at"].as_str().unwrap());
+    let days =
+        chrono::DateTime::parse_from_rfc3339(due).unwrap() - chrono::DateTime::parse_from_rfc3339(received).unwrap();
+    assert!(days >= chrono::Duration::days(9), "seven working days span a weekend at least: {received} → {due}");
+
+    // Nothing servable: the request says so.
+    let nothing = request(&app, minh, &[closed, unboxed]);
+    assert_eq!(nothing.body["status"], "not_servable");
+    // A missing box.
+    let lost_box = shelved("B8");
+    let lost = file(8, json!({"box_id": lost_box}));
+    diesel::sql_query(format!("UPDATE boxes SET missing = true WHERE id = {lost_box}")).execute(&mut app.db()).unwrap();
+    assert_eq!(decided(&request(&app, minh, &[lost]).body), vec![expect("not_servable", &["box_missing"])]);
+}
+
+#[test]
+fn a_reader_has_at_most_ten_files_and_a_file_one_reader_at_a_time() {
+    let app = TestApp::spawn();
+    let repo = repository(&app);
+    let snv = fonds(&app, "SNV", "Phông Sở Nội vụ");
+    let held = id(&new_box(&app, "B1", repo.shelves[0], json!({"fonds_id": snv})));
+    let files: Vec<i64> =
+        (1..=12).map(|no| crate::support::fixtures::file(&app, snv, no, 10, json!({"box_id": held}))).collect();
+    let minh = reader(&app, "Trần Văn Minh", "001234567890");
+    let hoa = reader(&app, "Nguyễn Thị Hoa", "079123456789");
+
+    let first = request(&app, minh, &files[..8]);
+    assert!(decided(&first.body).iter().all(|(servable, _)| servable == "original"));
+    // Two more fit; the eleventh does not.
+    let second = request(&app, minh, &files[8..11]);
+    let reasons: Vec<Vec<String>> = decided(&second.body).into_iter().map(|(_, r)| r).collect();
+    assert_eq!(reasons, [vec![], vec![], vec!["reader_limit".to_string()]]);
+
+    // A file another reader has in hand.
+    diesel::sql_query(format!(
+        "UPDATE request_lines SET status = 'in_use' WHERE request_id = {} AND file_id = {}",
+        first.body["id"], files[0]
+    ))
+    .execute(&mut app.db())
+    .unwrap();
+    let wanted = request(&app, hoa, &[files[0], files[11]]);
+    let reasons: Vec<Vec<String>> = decided(&wanted.body).into_iter().map(|(_, r)| r).collect();
+    assert_eq!(reasons, [vec!["in_use_elsewhere".to_string()], vec![]]);
+}
+
+#[test]
+fn bad_requests_and_readers_who_may_not_ask_are_refused() {
+    let app = TestApp::spawn();
+    let repo = repository(&app);
+    let snv = fonds(&app, "SNV", "Phông Sở Nội vụ");
+    let held = id(&new_box(&app, "B1", repo.shelves[0], json!({"fonds_id": snv})));
+    let files: Vec<i64> =
+        (1..=11).map(|no| crate::support::fixtures::file(&app, snv, no, 10, json!({"box_id": held}))).collect();
+    let minh = reader(&app, "Trần Văn Minh", "001234567890");
+    let field = |answer: &Answer| -> Vec<String> {
+        let errors = answer.problem(422)["errors"].as_array().unwrap().clone();
+        errors.iter().map(|e| e["field"].as_str().unwrap().to_string()).collect()
+    };
+    assert_eq!(field(&request(&app, minh, &[])), ["lines"]);
+    assert_eq!(field(&request(&app, minh, &files)), ["lines"]);
+    assert_eq!(field(&request(&app, minh, &[files[0], files[0]])), ["lines[1].file_id"]);
+    assert_eq!(field(&request(&app, minh, &[files[0], 999_999])), ["lines[1].file_id"]);
+    assert_eq!(field(&request(&app, 999_999, &[files[0]])), ["reader_id"]);
+    let read_pages = json!({"reader_id": minh, "kind": "read", "lines": [{"file_id": files[0], "pages": "1-2"}]});
+    assert_eq!(field(&app.post("/api/v1/reading-requests", read_pages)), ["lines[0].pages"]);
+    let copy = json!({"reader_id": minh, "kind": "copy", "lines": [{"file_id": files[0], "pages": "5-50"}]});
+    assert_eq!(field(&app.post("/api/v1/reading-requests", copy)), ["lines[0].pages"]);
+    let copy = json!({"reader_id": minh, "kind": "copy", "lines": [{"file_id": files[0], "pages": "2-4"}]});
+    let copied = app.post("/api/v1/reading-requests", copy);
+    assert_eq!((copied.status, copied.body["lines"][0]["pages"].clone()), (201, json!("2-4")));
+    let viewer = app.key("viewer");
+    let body = json!({"reader_id": minh, "kind": "read", "lines": [{"file_id": files[0]}]});
+    let refused: Answer =
+        app.request_as(Some(&viewer), Method::POST, "/api/v1/reading-requests").json(&body).send().into();
+    refused.problem(403);
+
+    // A suspended reader, and one whose card has expired.
+    let path = format!("/api/v1/readers/{minh}");
+    let suspend = json!({"suspended": true, "suspended_why": "Làm rách tài liệu"});
+    let suspended: Answer = app.request(Method::PATCH, &path).header("If-Match", "*").json(&suspend).send().into();
+    assert_eq!(suspended.status, 200);
+    assert!(request(&app, minh, &[files[0]]).problem(409)["detail"].as_str().unwrap().contains("Làm rách tài liệu"));
+    let hoa = reader(&app, "Nguyễn Thị Hoa", "079123456789");
+    diesel::sql_query(format!("UPDATE readers SET card_expires_on = current_date - 1 WHERE id = {hoa}"))
+        .execute(&mut app.db())
+        .unwrap();
+    assert!(request(&app, hoa, &[files[0]]).problem(409)["detail"].as_str().unwrap().contains("expired"));
+}
