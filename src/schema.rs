@@ -310,6 +310,9 @@ diesel::table! {
         created_by -> Int8,
         updated_at -> Timestamptz,
         updated_by -> Int8,
+        decided_at -> Nullable<Timestamptz>,
+        decided_by -> Nullable<Int8>,
+        decision_note -> Nullable<Text>,
     }
 }
 
@@ -378,6 +381,20 @@ diesel::table! {
         due_date -> Nullable<Date>,
         hours -> Nullable<Float8>,
         conservator_hours -> Jsonb,
+    }
+}
+
+diesel::table! {
+    visits (id) {
+        id -> Int8,
+        reader_id -> Int8,
+        location_id -> Int8,
+        checked_in_at -> Timestamptz,
+        checked_out_at -> Nullable<Timestamptz>,
+        created_at -> Timestamptz,
+        created_by -> Int8,
+        updated_at -> Timestamptz,
+        updated_by -> Int8,
     }
 }
 
@@ -453,6 +470,8 @@ diesel::joinable!(sessions -> people (person_id));
 diesel::joinable!(treatment_transitions -> api_keys (by));
 diesel::joinable!(treatment_transitions -> treatments (treatment_id));
 diesel::joinable!(treatments -> files (file_id));
+diesel::joinable!(visits -> locations (location_id));
+diesel::joinable!(visits -> readers (reader_id));
 diesel::joinable!(webhook_deliveries -> webhooks (webhook_id));
 diesel::joinable!(webhooks -> api_keys (created_by));
 
@@ -479,6 +498,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     sessions,
     treatment_transitions,
     treatments,
+    visits,
     vocabulary_terms,
     webhook_deliveries,
     webhooks,

@@ -56,6 +56,8 @@ pub enum Permission {
     ServeReaders,
     /// The days the archive is closed, which working-day deadlines skip.
     ManageCalendar,
+    /// Approve or refuse requests for documents of conditional access.
+    ApproveAccess,
 }
 
 impl Role {

@@ -31,6 +31,7 @@ struct World {
     reader: i64,
     reader_no: String,
     request: i64,
+    visit: i64,
     /// Makes codes, barcodes and page numbers unique from call to call.
     counter: AtomicUsize,
 }
@@ -56,9 +57,15 @@ impl World {
         );
         let asked = json!({"reader_id": id(&reader.body), "kind": "read", "lines": [{"file_id": file}]});
         let request = id(&app.post("/api/v1/reading-requests", asked).body);
+        let visitor = app.post(
+            "/api/v1/readers",
+            json!({"full_name": "Lê Thị Thu", "identity_type": "other", "identity_no": "VISIT0001", "purpose": "personal"}),
+        );
+        let visit = id(&app.post("/api/v1/visits", json!({"reader_id": id(&visitor.body)})).body);
         World {
             person,
             request,
+            visit,
             reader: id(&reader.body),
             reader_no: reader.body["reader_no"].as_str().unwrap().to_string(),
             repository,
@@ -248,6 +255,26 @@ fn call(app: &TestApp, world: &World, method: &str, route: &str) -> Call {
             Call::json(route, json!({"reader_id": world.reader, "kind": "read", "lines": [{"file_id": file}]}))
         }
         ("GET", "/api/v1/reading-requests/{id}") => Call::to(format!("/api/v1/reading-requests/{}", world.request)),
+        ("POST", "/api/v1/reading-requests/{id}/decision") => {
+            let shelf =
+                id(&fixtures::location(app, Some(r.bays[1]), "shelf", &format!("Q{n}"), json!({"capacity_mm": 500})));
+            let shelved = id(&fixtures::new_box(app, &format!("DEC-{n}"), shelf, json!({})));
+            let restricted = json!({"fonds_id": fonds, "inventory_no": 4, "file_no": n, "title": "Hồ sơ mật",
+                                    "page_count": 5, "access": "restricted", "box_id": shelved});
+            let restricted = id(&app.post("/api/v1/files", restricted).body);
+            let asked = json!({"reader_id": world.reader, "kind": "read", "lines": [{"file_id": restricted}]});
+            let asked = id(&app.post("/api/v1/reading-requests", asked).body);
+            Call::json(format!("/api/v1/reading-requests/{asked}/decision"), json!({"approved": true}))
+        }
+        ("POST", "/api/v1/visits") => Call::json(route, json!({"reader_id": world.reader})),
+        ("GET", "/api/v1/visits/{id}") => Call::to(format!("/api/v1/visits/{}", world.visit)),
+        ("POST", "/api/v1/visits/{id}/check-out") => {
+            let body = json!({"full_name": format!("Khách {n}"), "identity_type": "other",
+                              "identity_no": format!("OUT{n:05}"), "purpose": "personal"});
+            let visitor = id(&app.post("/api/v1/readers", body).body);
+            let visit = id(&app.post("/api/v1/visits", json!({"reader_id": visitor})).body);
+            Call::json(format!("/api/v1/visits/{visit}/check-out"), json!({}))
+        }
         ("GET", "/api/v1/calendar/due") => Call::to("/api/v1/calendar/due?from=2026-12-07T03:00:00Z&working_days=1"),
         ("GET", _) if !route.contains('{') => Call::to(route),
         _ => panic!("the access test has no request for {method} {route}: add one"),

@@ -447,6 +447,26 @@ fn every_event_carries_what_a_get_of_its_subject_answers() {
     let asked = json!({"reader_id": id(&reader.body), "kind": "read", "lines": [{"file_id": f}]});
     assert_eq!(app.post("/api/v1/reading-requests", asked).status, 201);
     step(&[]);
+    let shelved = id(&new_box(&app, "B-SECRET", shelves[2], json!({})));
+    step(&[]);
+    let secret = json!({"fonds_id": snv, "inventory_no": 9, "file_no": 1, "title": "Hồ sơ mật", "page_count": 3,
+                        "access": "restricted", "box_id": shelved});
+    let secret = id(&app.post("/api/v1/files", secret).body);
+    step(&[]);
+    let asked = json!({"reader_id": id(&reader.body), "kind": "read", "lines": [{"file_id": secret}]});
+    let asked = app.post("/api/v1/reading-requests", asked);
+    step(&[]);
+    let decided =
+        app.post(&format!("/api/v1/reading-requests/{}/decision", id(&asked.body)), json!({"approved": true}));
+    assert_eq!(decided.status, 200, "{}", decided.text);
+    step(&[]);
+    let rr = id(&location(&app, Some(building), "workspace", "RR", json!({"purpose": "reading_room"})));
+    step(&[]);
+    let visit = app.post("/api/v1/visits", json!({"reader_id": id(&reader.body), "location_id": rr}));
+    assert_eq!(visit.status, 201, "{}", visit.text);
+    step(&[]);
+    assert_eq!(app.post(&format!("/api/v1/visits/{}/check-out", id(&visit.body)), json!({})).status, 200);
+    step(&[]);
 
     // What only the trail shows: keys and webhooks.
     let key = app.post("/api/v1/api-keys", json!({"name": "Trần Văn Nam", "role": "viewer"}));

@@ -44,4 +44,5 @@ mod surveying;
 mod tls;
 mod trail;
 pub mod treating;
+mod visiting;
 mod webhooks;

@@ -226,3 +226,53 @@ fn bad_requests_and_readers_who_may_not_ask_are_refused() {
         .unwrap();
     assert!(request(&app, hoa, &[files[0]]).problem(409)["detail"].as_str().unwrap().contains("expired"));
 }
+
+#[test]
+fn conditional_access_is_approved_or_refused_once_by_an_admin() {
+    let app = TestApp::spawn();
+    let repo = repository(&app);
+    let snv = fonds(&app, "SNV", "Phông Sở Nội vụ");
+    let held = id(&new_box(&app, "B1", repo.shelves[0], json!({"fonds_id": snv})));
+    let file = |no: i32, access: &str| {
+        crate::support::fixtures::file(&app, snv, no, 10, json!({"box_id": held, "access": access}))
+    };
+    let (open, restricted, other) = (file(1, "open"), file(2, "restricted"), file(3, "restricted"));
+    let minh = reader(&app, "Trần Văn Minh", "001234567890");
+    let first = request(&app, minh, &[open, restricted]);
+    let second = request(&app, minh, &[other]);
+    let decide = |request: &Answer, key: Option<&str>, body: Value| -> Answer {
+        let path = format!("/api/v1/reading-requests/{}/decision", request.body["id"]);
+        app.request_as(Some(key.unwrap_or(&app.admin_key)), Method::POST, &path).json(&body).send().into()
+    };
+    // Not the desk's to decide; refusing needs why.
+    let desk = app.key("reading_room");
+    decide(&first, Some(&desk), json!({"approved": true})).problem(403);
+    decide(&first, None, json!({"approved": false})).problem(422);
+
+    let approved = decide(&first, None, json!({"approved": true, "note": "Đúng mục đích nghiên cứu"}));
+    assert_eq!(approved.status, 200, "{}", approved.text);
+    assert_eq!(approved.body["status"], "approved");
+    let statuses: Vec<&str> =
+        approved.body["lines"].as_array().unwrap().iter().map(|l| l["status"].as_str().unwrap()).collect();
+    assert_eq!(statuses, ["submitted", "approved"]);
+    assert!(approved.body["decided_at"].is_string() && approved.body["decision_note"] == "Đúng mục đích nghiên cứu");
+
+    let refused = decide(&second, None, json!({"approved": false, "note": "Tài liệu chưa được giải mật"}));
+    assert_eq!(
+        (refused.body["status"].clone(), refused.body["lines"][0]["status"].clone()),
+        (json!("refused"), json!("refused"))
+    );
+    // Once: approving a refused request, or deciding one again, is refused.
+    assert!(
+        decide(&second, None, json!({"approved": true})).problem(409)["detail"]
+            .as_str()
+            .unwrap()
+            .contains("decided already")
+    );
+    decide(&first, None, json!({"approved": false, "note": "Đổi ý"})).problem(409);
+    // An approved line is pulled; a refused one is not.
+    let pulled = app.get("/api/v1/pull-list");
+    let files: Vec<i64> =
+        pulled.body["boxes"][0]["lines"].as_array().unwrap().iter().map(|l| l["file_id"].as_i64().unwrap()).collect();
+    assert_eq!(files, [open, restricted]);
+}

@@ -20,7 +20,7 @@ use crate::keys::sealing::SealingKey;
 const VERSION: u64 = 2;
 
 /// The tables of an export, in an order that restores: each after what it refers to.
-pub const ARCHIVE: [(&str, &str); 22] = [
+pub const ARCHIVE: [(&str, &str); 23] = [
     ("api_keys", "id"),
     ("people", "id"),
     ("readers", "id"),
@@ -39,6 +39,7 @@ pub const ARCHIVE: [(&str, &str); 22] = [
     ("treatment_transitions", "id"),
     ("reading_requests", "id"),
     ("request_lines", "request_id, line_no"),
+    ("visits", "id"),
     ("events", "tx, position"),
     ("feed", "one"),
     ("webhooks", "id"),

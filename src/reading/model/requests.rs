@@ -163,6 +163,9 @@ pub struct RequestRow {
     pub created_by: i64,
     pub updated_at: DateTime<Utc>,
     pub updated_by: i64,
+    pub decided_at: Option<DateTime<Utc>>,
+    pub decided_by: Option<i64>,
+    pub decision_note: Option<String>,
 }
 
 /// A reader's request (phiếu yêu cầu), its lines decided by the service.
@@ -179,6 +182,10 @@ pub struct ReadingRequest {
     /// conditional access.
     pub due_at: DateTime<Utc>,
     pub lines: Vec<RequestLine>,
+    /// The decision on its lines of conditional access: when, by whom, why.
+    pub decided_at: Option<DateTime<Utc>>,
+    pub decided_by: Option<i64>,
+    pub decision_note: Option<String>,
     pub version: i32,
     pub created_at: DateTime<Utc>,
     pub created_by: i64,
@@ -198,6 +205,9 @@ impl ReadingRequest {
             received_at: row.received_at,
             due_at: row.due_at,
             lines,
+            decided_at: row.decided_at,
+            decided_by: row.decided_by,
+            decision_note: row.decision_note,
             version: row.version,
             created_at: row.created_at,
             created_by: row.created_by,
@@ -268,6 +278,26 @@ impl Rules for NewRequest {
             errors.push(FieldError::new("received_at", crate::clock::FUTURE));
         }
         errors
+    }
+}
+
+/// The decision on a request's lines of conditional access.
+#[derive(Debug, Clone, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Decision {
+    pub approved: bool,
+    /// Why: required to refuse.
+    #[validate(length(min = 1, max = 2000, message = "must be 1 to 2000 characters"))]
+    #[schema(min_length = 1, max_length = 2000, example = "Đúng mục đích nghiên cứu trong giấy giới thiệu")]
+    pub note: Option<String>,
+}
+
+impl Rules for Decision {
+    fn broken_rules(&self) -> Vec<FieldError> {
+        match (self.approved, &self.note) {
+            (false, None) => vec![FieldError::new("note", "is required to refuse: the reader is told why")],
+            _ => Vec::new(),
+        }
     }
 }
 

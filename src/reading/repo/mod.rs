@@ -3,3 +3,4 @@
 pub mod calendar;
 pub mod readers;
 pub mod requests;
+pub mod visits;

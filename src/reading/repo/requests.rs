@@ -10,8 +10,8 @@ use crate::events::repo as events;
 use crate::holdings::model::{Access, File, PageSet, PagesInput};
 use crate::keys::model::Actor;
 use crate::reading::model::{
-    LineReason, NewRequest, Pull, PullLine, PullList, ReaderStatus, ReadingRequest, Reason, RequestFilter, RequestKind,
-    RequestLine, RequestRow, RequestStatus, Servable,
+    Decision, LineReason, NewRequest, Pull, PullLine, PullList, ReaderStatus, ReadingRequest, Reason, RequestFilter,
+    RequestKind, RequestLine, RequestRow, RequestStatus, Servable,
 };
 use crate::reading::repo::{calendar, readers};
 use crate::schema::{boxes, files, locations, reading_requests, request_lines};
@@ -195,6 +195,52 @@ pub fn create(conn: &mut PgConnection, new: &NewRequest, actor: &Actor) -> Resul
     let created = ReadingRequest::of(row, lines);
     events::record(conn, &[Change::created(&created)])?;
     Ok(created)
+}
+
+/// Approves or refuses a request's lines of conditional access, once: its other lines stay as
+/// they are; the request is then approved, or (nothing else to serve) refused.
+pub fn decide(conn: &mut PgConnection, id: i64, decision: &Decision, actor: &Actor) -> Result<ReadingRequest> {
+    let current: RequestRow = reading_requests::table
+        .find(id)
+        .select(RequestRow::as_select())
+        .for_no_key_update()
+        .first(conn)
+        .optional()?
+        .ok_or_else(|| Error::NotFound(format!("no reading request has id {id}")))?;
+    if current.status != RequestStatus::AwaitingApproval {
+        let said = match current.decided_at {
+            Some(_) => format!("this request was decided already: it is {}", current.status),
+            None => format!("this request has no line awaiting approval: it is {}", current.status),
+        };
+        return Err(Error::Conflict(said));
+    }
+    let before = get(conn, id)?;
+    let decided = if decision.approved { RequestStatus::Approved } else { RequestStatus::Refused };
+    diesel::update(request_lines::table)
+        .filter(request_lines::request_id.eq(id))
+        .filter(request_lines::status.eq(RequestStatus::AwaitingApproval))
+        .set(request_lines::status.eq(decided))
+        .execute(conn)?;
+    let statuses: Vec<RequestStatus> =
+        request_lines::table.filter(request_lines::request_id.eq(id)).select(request_lines::status).load(conn)?;
+    let status = [RequestStatus::Approved, RequestStatus::Submitted]
+        .into_iter()
+        .find(|s| statuses.contains(s))
+        .unwrap_or(RequestStatus::Refused);
+    diesel::update(reading_requests::table.find(id))
+        .set((
+            reading_requests::status.eq(status),
+            reading_requests::decided_at.eq(diesel::dsl::now),
+            reading_requests::decided_by.eq(actor.key_id),
+            reading_requests::decision_note.eq(&decision.note),
+            reading_requests::version.eq(reading_requests::version + 1),
+            reading_requests::updated_at.eq(diesel::dsl::now),
+            reading_requests::updated_by.eq(actor.key_id),
+        ))
+        .execute(conn)?;
+    let after = get(conn, id)?;
+    events::record(conn, &[Change::new("decided", &after, Some(&before))])?;
+    Ok(after)
 }
 
 /// Whether each box is missing (or lost), and the purpose of the place it stands in (none: a

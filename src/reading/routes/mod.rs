@@ -3,6 +3,7 @@
 mod calendar;
 mod readers;
 mod requests;
+mod visits;
 
 use crate::http::router::Router;
 
@@ -10,4 +11,5 @@ pub fn register(router: &mut Router) {
     readers::register(router);
     calendar::register(router);
     requests::register(router);
+    visits::register(router);
 }

@@ -6,13 +6,14 @@ use crate::http::body::Json;
 use crate::http::problem::{ApiError, Problem};
 use crate::http::query::{ListQuery, NoFilter, Page, PageParams};
 use crate::http::router::Router;
-use crate::reading::model::{NewRequest, PullList, ReadingRequest, RequestFilter};
+use crate::reading::model::{Decision, NewRequest, PullList, ReadingRequest, RequestFilter};
 use crate::reading::repo::requests as repo;
 
 pub fn register(router: &mut Router) {
     router.add(__path_create_request, create_request);
     router.add(__path_list_requests, list_requests);
     router.add(__path_get_request, get_request);
+    router.add(__path_decide_request, decide_request);
     router.add(__path_pull_list, pull_list);
 }
 
@@ -55,6 +56,18 @@ async fn list_requests(
 async fn get_request(caller: Caller, id: web::Path<i64>) -> Result<Answer, ApiError> {
     let id = id.into_inner();
     Ok(Answer::tagged(&caller.read(move |conn| repo::get(conn, id)).await?))
+}
+
+/// Approves or refuses a request's lines of conditional access (admin), once, with why (required
+/// to refuse). Deciding a request that awaits no approval — one decided already — is 409.
+#[utoipa::path(post, path = "/api/v1/reading-requests/{id}/decision", tag = "reading room", request_body = Decision,
+    params(("id" = i64, Path, description = "Request id")),
+    responses(
+        (status = 200, description = "Decided", body = ReadingRequest, headers(("ETag" = String))),
+        (status = 409, description = "Nothing awaits approval", body = Problem, content_type = "application/problem+json")))]
+async fn decide_request(caller: Caller, id: web::Path<i64>, body: Json<Decision>) -> Result<Answer, ApiError> {
+    let (id, decision) = (id.into_inner(), body.0);
+    caller.run(move |conn, actor| Ok(Answer::tagged(&repo::decide(conn, id, &decision, actor)?))).await
 }
 
 /// The boxes to fetch for every servable line still to be fetched: one a box however many of
