@@ -313,6 +313,7 @@ diesel::table! {
         decided_at -> Nullable<Timestamptz>,
         decided_by -> Nullable<Int8>,
         decision_note -> Nullable<Text>,
+        cancel_reason -> Nullable<Text>,
     }
 }
 

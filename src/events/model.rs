@@ -16,7 +16,7 @@ pub trait Resource: Serialize {
 }
 
 /// Every event type, and whether only the audit trail shows it.
-pub const EVENT_TYPES: [(&str, bool); 32] = [
+pub const EVENT_TYPES: [(&str, bool); 33] = [
     ("location.created", false),
     ("location.updated", false),
     ("location.deleted", false),
@@ -41,6 +41,7 @@ pub const EVENT_TYPES: [(&str, bool); 32] = [
     ("closure.deleted", false),
     ("reading_request.created", false),
     ("reading_request.decided", false),
+    ("reading_request.cancelled", false),
     ("visit.created", false),
     ("visit.closed", false),
     ("api_key.created", true),
@@ -97,7 +98,7 @@ pub struct Event {
     /// `<resource>.<what happened>`: location.created|updated|deleted, box.created|updated|moved,
     /// audit.created|reconciled, fonds.created|updated, file.created|updated,
     /// assessment.created|withdrawn, treatment.created|transitioned, vocabulary_term.created|updated,
-    /// reader.created|updated, closure.created|deleted, reading_request.created|decided, visit.created|closed (and in
+    /// reader.created|updated, closure.created|deleted, reading_request.created|decided|cancelled, visit.created|closed (and in
     /// the audit trail only: api_key.created|revoked, webhook.created|deactivated).
     #[diesel(sql_type = Text)]
     #[serde(rename = "type")]

@@ -98,6 +98,7 @@ pub const ROUTES: &[(&str, &str, Access)] = &[
     ("GET", "/api/v1/reading-requests", Key(Read)),
     ("GET", "/api/v1/reading-requests/{id}", Key(Read)),
     ("POST", "/api/v1/reading-requests/{id}/decision", Key(ApproveAccess)),
+    ("POST", "/api/v1/reading-requests/{id}/cancel", Key(ServeReaders)),
     ("GET", "/api/v1/pull-list", Key(Read)),
     ("POST", "/api/v1/visits", Key(ServeReaders)),
     ("GET", "/api/v1/visits", Key(Read)),

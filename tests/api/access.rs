@@ -256,15 +256,16 @@ fn call(app: &TestApp, world: &World, method: &str, route: &str) -> Call {
         }
         ("GET", "/api/v1/reading-requests/{id}") => Call::to(format!("/api/v1/reading-requests/{}", world.request)),
         ("POST", "/api/v1/reading-requests/{id}/decision") => {
-            let shelf =
-                id(&fixtures::location(app, Some(r.bays[1]), "shelf", &format!("Q{n}"), json!({"capacity_mm": 500})));
-            let shelved = id(&fixtures::new_box(app, &format!("DEC-{n}"), shelf, json!({})));
-            let restricted = json!({"fonds_id": fonds, "inventory_no": 4, "file_no": n, "title": "Hồ sơ mật",
-                                    "page_count": 5, "access": "restricted", "box_id": shelved});
-            let restricted = id(&app.post("/api/v1/files", restricted).body);
+            let restricted = shelved_file(app, world, n, "restricted");
             let asked = json!({"reader_id": world.reader, "kind": "read", "lines": [{"file_id": restricted}]});
             let asked = id(&app.post("/api/v1/reading-requests", asked).body);
             Call::json(format!("/api/v1/reading-requests/{asked}/decision"), json!({"approved": true}))
+        }
+        ("POST", "/api/v1/reading-requests/{id}/cancel") => {
+            let servable = shelved_file(app, world, n, "open");
+            let asked = json!({"reader_id": world.reader, "kind": "read", "lines": [{"file_id": servable}]});
+            let asked = id(&app.post("/api/v1/reading-requests", asked).body);
+            Call::json(format!("/api/v1/reading-requests/{asked}/cancel"), json!({"reason": "Độc giả không đến"}))
         }
         ("POST", "/api/v1/visits") => Call::json(route, json!({"reader_id": world.reader})),
         ("GET", "/api/v1/visits/{id}") => Call::to(format!("/api/v1/visits/{}", world.visit)),
@@ -279,6 +280,16 @@ fn call(app: &TestApp, world: &World, method: &str, route: &str) -> Call {
         ("GET", _) if !route.contains('{') => Call::to(route),
         _ => panic!("the access test has no request for {method} {route}: add one"),
     }
+}
+
+/// A file of its own, of `access`, in a box of its own on a shelf of its own: servable.
+fn shelved_file(app: &TestApp, world: &World, n: usize, access: &str) -> i64 {
+    let bay = Some(world.repository.bays[1]);
+    let shelf = id(&fixtures::location(app, bay, "shelf", &format!("Q{n}"), json!({"capacity_mm": 500})));
+    let shelved = id(&fixtures::new_box(app, &format!("DEC-{n}"), shelf, json!({})));
+    let body = json!({"fonds_id": world.fonds, "inventory_no": 4, "file_no": n, "title": "Hồ sơ",
+                      "page_count": 5, "access": access, "box_id": shelved});
+    id(&app.post("/api/v1/files", body).body)
 }
 
 fn send(app: &TestApp, key: Option<&str>, method: &str, call: Call) -> Answer {

@@ -460,6 +460,10 @@ fn every_event_carries_what_a_get_of_its_subject_answers() {
         app.post(&format!("/api/v1/reading-requests/{}/decision", id(&asked.body)), json!({"approved": true}));
     assert_eq!(decided.status, 200, "{}", decided.text);
     step(&[]);
+    let cancelled =
+        app.post(&format!("/api/v1/reading-requests/{}/cancel", id(&asked.body)), json!({"reason": "Không đến"}));
+    assert_eq!(cancelled.status, 200, "{}", cancelled.text);
+    step(&[]);
     let rr = id(&location(&app, Some(building), "workspace", "RR", json!({"purpose": "reading_room"})));
     step(&[]);
     let visit = app.post("/api/v1/visits", json!({"reader_id": id(&reader.body), "location_id": rr}));

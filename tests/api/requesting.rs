@@ -276,3 +276,33 @@ fn conditional_access_is_approved_or_refused_once_by_an_admin() {
         pulled.body["boxes"][0]["lines"].as_array().unwrap().iter().map(|l| l["file_id"].as_i64().unwrap()).collect();
     assert_eq!(files, [open, restricted]);
 }
+
+#[test]
+fn a_request_is_cancelled_with_why_unless_it_is_over_or_in_hand() {
+    let app = TestApp::spawn();
+    let repo = repository(&app);
+    let snv = fonds(&app, "SNV", "Phông Sở Nội vụ");
+    let held = id(&new_box(&app, "B1", repo.shelves[0], json!({"fonds_id": snv})));
+    let files: Vec<i64> =
+        (1..=3).map(|no| crate::support::fixtures::file(&app, snv, no, 10, json!({"box_id": held}))).collect();
+    let minh = reader(&app, "Trần Văn Minh", "001234567890");
+    let asked = request(&app, minh, &files[..2]);
+    let cancel = |request: &Answer, body: Value| {
+        app.post(&format!("/api/v1/reading-requests/{}/cancel", request.body["id"]), body)
+    };
+    cancel(&asked, json!({})).problem(422);
+    let cancelled = cancel(&asked, json!({"reason": "Độc giả không đến"}));
+    assert_eq!(cancelled.status, 200, "{}", cancelled.text);
+    assert_eq!(cancelled.body["status"], "cancelled");
+    assert_eq!(cancelled.body["cancel_reason"], "Độc giả không đến");
+    assert!(cancelled.body["lines"].as_array().unwrap().iter().all(|l| l["status"] == "cancelled"));
+    cancel(&asked, json!({"reason": "Lần nữa"})).problem(409);
+    assert_eq!(app.get("/api/v1/pull-list").body["lines"], 0, "nothing left to fetch");
+
+    // One the reader has in hand is returned first.
+    let in_hand = request(&app, minh, &files[2..]);
+    diesel::sql_query(format!("UPDATE reading_requests SET status = 'in_use' WHERE id = {}", in_hand.body["id"]))
+        .execute(&mut app.db())
+        .unwrap();
+    assert!(cancel(&in_hand, json!({"reason": "Nhầm"})).problem(409)["detail"].as_str().unwrap().contains("return"));
+}

@@ -166,6 +166,7 @@ pub struct RequestRow {
     pub decided_at: Option<DateTime<Utc>>,
     pub decided_by: Option<i64>,
     pub decision_note: Option<String>,
+    pub cancel_reason: Option<String>,
 }
 
 /// A reader's request (phiếu yêu cầu), its lines decided by the service.
@@ -182,6 +183,8 @@ pub struct ReadingRequest {
     /// conditional access.
     pub due_at: DateTime<Utc>,
     pub lines: Vec<RequestLine>,
+    /// Why it was cancelled, when it was.
+    pub cancel_reason: Option<String>,
     /// The decision on its lines of conditional access: when, by whom, why.
     pub decided_at: Option<DateTime<Utc>>,
     pub decided_by: Option<i64>,
@@ -205,6 +208,7 @@ impl ReadingRequest {
             received_at: row.received_at,
             due_at: row.due_at,
             lines,
+            cancel_reason: row.cancel_reason,
             decided_at: row.decided_at,
             decided_by: row.decided_by,
             decision_note: row.decision_note,
@@ -300,6 +304,17 @@ impl Rules for Decision {
         }
     }
 }
+
+/// Why a request is withdrawn.
+#[derive(Debug, Clone, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Cancellation {
+    #[validate(length(min = 1, max = 2000, message = "must be 1 to 2000 characters"))]
+    #[schema(min_length = 1, max_length = 2000, example = "Độc giả không đến")]
+    pub reason: String,
+}
+
+impl Rules for Cancellation {}
 
 #[derive(Debug, Clone, Default, Deserialize, Validate, IntoParams)]
 #[serde(deny_unknown_fields)]

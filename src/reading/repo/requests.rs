@@ -10,8 +10,8 @@ use crate::events::repo as events;
 use crate::holdings::model::{Access, File, PageSet, PagesInput};
 use crate::keys::model::Actor;
 use crate::reading::model::{
-    Decision, LineReason, NewRequest, Pull, PullLine, PullList, ReaderStatus, ReadingRequest, Reason, RequestFilter,
-    RequestKind, RequestLine, RequestRow, RequestStatus, Servable,
+    Cancellation, Decision, LineReason, NewRequest, Pull, PullLine, PullList, ReaderStatus, ReadingRequest, Reason,
+    RequestFilter, RequestKind, RequestLine, RequestRow, RequestStatus, Servable,
 };
 use crate::reading::repo::{calendar, readers};
 use crate::schema::{boxes, files, locations, reading_requests, request_lines};
@@ -197,16 +197,21 @@ pub fn create(conn: &mut PgConnection, new: &NewRequest, actor: &Actor) -> Resul
     Ok(created)
 }
 
-/// Approves or refuses a request's lines of conditional access, once: its other lines stay as
-/// they are; the request is then approved, or (nothing else to serve) refused.
-pub fn decide(conn: &mut PgConnection, id: i64, decision: &Decision, actor: &Actor) -> Result<ReadingRequest> {
-    let current: RequestRow = reading_requests::table
+/// The request `id`, locked against a concurrent change.
+fn locked(conn: &mut PgConnection, id: i64) -> Result<RequestRow> {
+    reading_requests::table
         .find(id)
         .select(RequestRow::as_select())
         .for_no_key_update()
         .first(conn)
         .optional()?
-        .ok_or_else(|| Error::NotFound(format!("no reading request has id {id}")))?;
+        .ok_or_else(|| Error::NotFound(format!("no reading request has id {id}")))
+}
+
+/// Approves or refuses a request's lines of conditional access, once: its other lines stay as
+/// they are; the request is then approved, or (nothing else to serve) refused.
+pub fn decide(conn: &mut PgConnection, id: i64, decision: &Decision, actor: &Actor) -> Result<ReadingRequest> {
+    let current = locked(conn, id)?;
     if current.status != RequestStatus::AwaitingApproval {
         let said = match current.decided_at {
             Some(_) => format!("this request was decided already: it is {}", current.status),
@@ -240,6 +245,35 @@ pub fn decide(conn: &mut PgConnection, id: i64, decision: &Decision, actor: &Act
         .execute(conn)?;
     let after = get(conn, id)?;
     events::record(conn, &[Change::new("decided", &after, Some(&before))])?;
+    Ok(after)
+}
+
+/// Cancels a request that is not over: every line not yet returned or closed is cancelled too.
+pub fn cancel(conn: &mut PgConnection, id: i64, why: &Cancellation, actor: &Actor) -> Result<ReadingRequest> {
+    let current = locked(conn, id)?;
+    if DONE.contains(&current.status) {
+        return Err(Error::Conflict(format!("a {} request cannot be cancelled", current.status)));
+    }
+    if HELD.contains(&current.status) {
+        return Err(Error::Conflict("the reader has the documents in hand: return them first".into()));
+    }
+    let before = get(conn, id)?;
+    diesel::update(request_lines::table)
+        .filter(request_lines::request_id.eq(id))
+        .filter(request_lines::status.ne_all(DONE))
+        .set(request_lines::status.eq(RequestStatus::Cancelled))
+        .execute(conn)?;
+    diesel::update(reading_requests::table.find(id))
+        .set((
+            reading_requests::status.eq(RequestStatus::Cancelled),
+            reading_requests::cancel_reason.eq(&why.reason),
+            reading_requests::version.eq(reading_requests::version + 1),
+            reading_requests::updated_at.eq(diesel::dsl::now),
+            reading_requests::updated_by.eq(actor.key_id),
+        ))
+        .execute(conn)?;
+    let after = get(conn, id)?;
+    events::record(conn, &[Change::new("cancelled", &after, Some(&before))])?;
     Ok(after)
 }
 

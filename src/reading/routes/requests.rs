@@ -6,7 +6,7 @@ use crate::http::body::Json;
 use crate::http::problem::{ApiError, Problem};
 use crate::http::query::{ListQuery, NoFilter, Page, PageParams};
 use crate::http::router::Router;
-use crate::reading::model::{Decision, NewRequest, PullList, ReadingRequest, RequestFilter};
+use crate::reading::model::{Cancellation, Decision, NewRequest, PullList, ReadingRequest, RequestFilter};
 use crate::reading::repo::requests as repo;
 
 pub fn register(router: &mut Router) {
@@ -14,6 +14,7 @@ pub fn register(router: &mut Router) {
     router.add(__path_list_requests, list_requests);
     router.add(__path_get_request, get_request);
     router.add(__path_decide_request, decide_request);
+    router.add(__path_cancel_request, cancel_request);
     router.add(__path_pull_list, pull_list);
 }
 
@@ -68,6 +69,18 @@ async fn get_request(caller: Caller, id: web::Path<i64>) -> Result<Answer, ApiEr
 async fn decide_request(caller: Caller, id: web::Path<i64>, body: Json<Decision>) -> Result<Answer, ApiError> {
     let (id, decision) = (id.into_inner(), body.0);
     caller.run(move |conn, actor| Ok(Answer::tagged(&repo::decide(conn, id, &decision, actor)?))).await
+}
+
+/// Cancels a request that is not over, with why: its lines not yet returned are cancelled too.
+/// One the reader has in hand, or one over already, is 409.
+#[utoipa::path(post, path = "/api/v1/reading-requests/{id}/cancel", tag = "reading room", request_body = Cancellation,
+    params(("id" = i64, Path, description = "Request id")),
+    responses(
+        (status = 200, description = "Cancelled", body = ReadingRequest, headers(("ETag" = String))),
+        (status = 409, description = "In hand, or over already", body = Problem, content_type = "application/problem+json")))]
+async fn cancel_request(caller: Caller, id: web::Path<i64>, body: Json<Cancellation>) -> Result<Answer, ApiError> {
+    let (id, why) = (id.into_inner(), body.0);
+    caller.run(move |conn, actor| Ok(Answer::tagged(&repo::cancel(conn, id, &why, actor)?))).await
 }
 
 /// The boxes to fetch for every servable line still to be fetched: one a box however many of

@@ -1,0 +1,1 @@
+ALTER TABLE reading_requests DROP COLUMN cancel_reason;
