@@ -198,6 +198,24 @@ diesel::table! {
 }
 
 diesel::table! {
+    handovers (id) {
+        id -> Int8,
+        request_id -> Int8,
+        line_no -> Int4,
+        file_id -> Int8,
+        reader_id -> Int8,
+        issued_at -> Timestamptz,
+        issued_by -> Int8,
+        leaves_issued -> Int4,
+        returned_at -> Nullable<Timestamptz>,
+        returned_by -> Nullable<Int8>,
+        leaves_returned -> Nullable<Int4>,
+        kept -> Nullable<Bool>,
+        remarks -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
     idempotency_keys (api_key_id, key) {
         api_key_id -> Int8,
         key -> Text,
@@ -314,6 +332,27 @@ diesel::table! {
         decided_by -> Nullable<Int8>,
         decision_note -> Nullable<Text>,
         cancel_reason -> Nullable<Text>,
+        delivered_at -> Nullable<Timestamptz>,
+        copy_format -> Nullable<Text>,
+        copy_pages -> Nullable<Int4>,
+        fee -> Nullable<Int4>,
+        copy_status -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    reading_rules (one) {
+        one -> Bool,
+        files_at_once -> Int4,
+        keep_days -> Int4,
+        serve_grade_3 -> Bool,
+        anonymise_after_days -> Int4,
+        page_price_paper -> Int4,
+        page_price_pdf -> Int4,
+        certification_price -> Int4,
+        version -> Int4,
+        updated_at -> Timestamptz,
+        updated_by -> Nullable<Int8>,
     }
 }
 
@@ -461,10 +500,13 @@ diesel::joinable!(boxes -> fonds (fonds_id));
 diesel::joinable!(closures -> api_keys (created_by));
 diesel::joinable!(files -> boxes (box_id));
 diesel::joinable!(files -> fonds (fonds_id));
+diesel::joinable!(handovers -> files (file_id));
+diesel::joinable!(handovers -> readers (reader_id));
 diesel::joinable!(movements -> api_keys (moved_by));
 diesel::joinable!(movements -> audits (audit_id));
 diesel::joinable!(movements -> boxes (box_id));
 diesel::joinable!(reading_requests -> readers (reader_id));
+diesel::joinable!(reading_rules -> api_keys (updated_by));
 diesel::joinable!(request_lines -> files (file_id));
 diesel::joinable!(request_lines -> reading_requests (request_id));
 diesel::joinable!(sessions -> people (person_id));
@@ -489,12 +531,14 @@ diesel::allow_tables_to_appear_in_same_query!(
     feed,
     files,
     fonds,
+    handovers,
     idempotency_keys,
     locations,
     movements,
     people,
     readers,
     reading_requests,
+    reading_rules,
     request_lines,
     sessions,
     treatment_transitions,

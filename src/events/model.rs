@@ -16,7 +16,7 @@ pub trait Resource: Serialize {
 }
 
 /// Every event type, and whether only the audit trail shows it.
-pub const EVENT_TYPES: [(&str, bool); 33] = [
+pub const EVENT_TYPES: [(&str, bool); 43] = [
     ("location.created", false),
     ("location.updated", false),
     ("location.deleted", false),
@@ -42,6 +42,16 @@ pub const EVENT_TYPES: [(&str, bool); 33] = [
     ("reading_request.created", false),
     ("reading_request.decided", false),
     ("reading_request.cancelled", false),
+    ("reading_request.retrieving", false),
+    ("reading_request.delivered", false),
+    ("reading_request.issued", false),
+    ("reading_request.held", false),
+    ("reading_request.returned", false),
+    ("reading_request.closed", false),
+    ("reading_request.copy_transitioned", false),
+    ("handover.issued", false),
+    ("handover.returned", false),
+    ("reading_rules.updated", false),
     ("visit.created", false),
     ("visit.closed", false),
     ("api_key.created", true),
@@ -98,8 +108,11 @@ pub struct Event {
     /// `<resource>.<what happened>`: location.created|updated|deleted, box.created|updated|moved,
     /// audit.created|reconciled, fonds.created|updated, file.created|updated,
     /// assessment.created|withdrawn, treatment.created|transitioned, vocabulary_term.created|updated,
-    /// reader.created|updated, closure.created|deleted, reading_request.created|decided|cancelled, visit.created|closed (and in
-    /// the audit trail only: api_key.created|revoked, webhook.created|deactivated).
+    /// reader.created|updated, closure.created|deleted,
+    /// reading_request.created|decided|cancelled|retrieving|delivered|issued|held|returned|closed|
+    /// copy_transitioned,
+    /// visit.created|closed, handover.issued|returned, reading_rules.updated (and in the audit
+    /// trail only: api_key.created|revoked, webhook.created|deactivated, person.created|updated).
     #[diesel(sql_type = Text)]
     #[serde(rename = "type")]
     pub event_type: String,

@@ -54,8 +54,9 @@ pub enum Permission {
     ManagePeople,
     /// Register readers and change their registration; see their identity documents whole.
     ServeReaders,
-    /// The days the archive is closed, which working-day deadlines skip.
-    ManageCalendar,
+    /// The reading room's rules, and the days the archive is closed, which working-day
+    /// deadlines skip.
+    SetReadingRoom,
     /// Approve or refuse requests for documents of conditional access.
     ApproveAccess,
 }

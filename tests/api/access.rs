@@ -267,6 +267,30 @@ fn call(app: &TestApp, world: &World, method: &str, route: &str) -> Call {
             let asked = id(&app.post("/api/v1/reading-requests", asked).body);
             Call::json(format!("/api/v1/reading-requests/{asked}/cancel"), json!({"reason": "Độc giả không đến"}))
         }
+        ("POST", "/api/v1/reading-requests/{id}/copy-transitions") => {
+            let file = shelved_file(app, world, n, "open");
+            let asked = json!({"reader_id": new_reader(app, n), "kind": "copy", "format": "pdf",
+                               "lines": [{"file_id": file, "pages": "1-2"}]});
+            let asked = id(&app.post("/api/v1/reading-requests", asked).body);
+            Call::json(format!("/api/v1/reading-requests/{asked}/copy-transitions"), json!({"to": "approved"}))
+        }
+        ("POST", "/api/v1/pull-list/take") => {
+            asked_for(app, world, n);
+            Call::json(route, json!({}))
+        }
+        ("POST", "/api/v1/handovers") => {
+            let request = delivered(app, world, n);
+            Call::json(route, json!({"request_id": request, "line_no": 1, "leaves": 5}))
+        }
+        ("GET", "/api/v1/handovers/{id}") | ("POST", "/api/v1/handovers/{id}/return") => {
+            let request = delivered(app, world, n);
+            let issued = app.post("/api/v1/handovers", json!({"request_id": request, "line_no": 1, "leaves": 5}));
+            Call::json(
+                format!("/api/v1/handovers/{}", id(&issued.body)) + if method == "POST" { "/return" } else { "" },
+                json!({"leaves": 5}),
+            )
+        }
+        ("PATCH", "/api/v1/reading-rules") => Call::json(route, json!({"keep_days": 14})),
         ("POST", "/api/v1/visits") => Call::json(route, json!({"reader_id": world.reader})),
         ("GET", "/api/v1/visits/{id}") => Call::to(format!("/api/v1/visits/{}", world.visit)),
         ("POST", "/api/v1/visits/{id}/check-out") => {
@@ -290,6 +314,30 @@ fn shelved_file(app: &TestApp, world: &World, n: usize, access: &str) -> i64 {
     let body = json!({"fonds_id": world.fonds, "inventory_no": 4, "file_no": n, "title": "Hồ sơ",
                       "page_count": 5, "access": access, "box_id": shelved});
     id(&app.post("/api/v1/files", body).body)
+}
+
+/// A reader of their own who asks for a file of its own, on a shelf: its request's id.
+fn asked_for(app: &TestApp, world: &World, n: usize) -> i64 {
+    let file = shelved_file(app, world, n, "open");
+    let asked = json!({"reader_id": new_reader(app, n), "kind": "read", "lines": [{"file_id": file}]});
+    id(&app.post("/api/v1/reading-requests", asked).body)
+}
+
+fn new_reader(app: &TestApp, n: usize) -> i64 {
+    let body = json!({"full_name": "Độc giả", "identity_type": "other", "identity_no": format!("READER{n}"),
+                      "purpose": "personal"});
+    id(&app.post("/api/v1/readers", body).body)
+}
+
+/// As [`asked_for`], the box then in the reading room and the reader in: ready to issue.
+fn delivered(app: &TestApp, world: &World, n: usize) -> i64 {
+    let request = asked_for(app, world, n);
+    let asked = app.get(&format!("/api/v1/reading-requests/{request}"));
+    let file = app.get(&format!("/api/v1/files/{}", asked.body["lines"][0]["file_id"]));
+    let to_reading_room = json!({"to_location_id": world.repository.reading_room, "reason": "reading_room"});
+    assert_eq!(fixtures::move_box(app, file.body["box_id"].as_i64().unwrap(), to_reading_room).status, 201);
+    assert_eq!(app.post("/api/v1/visits", json!({"reader_id": asked.body["reader_id"]})).status, 201);
+    request
 }
 
 fn send(app: &TestApp, key: Option<&str>, method: &str, call: Call) -> Answer {

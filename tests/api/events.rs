@@ -471,6 +471,47 @@ fn every_event_carries_what_a_get_of_its_subject_answers() {
     step(&[]);
     assert_eq!(app.post(&format!("/api/v1/visits/{}/check-out", id(&visit.body)), json!({})).status, 200);
     step(&[]);
+    // A file served: its box taken from the pull list, delivered, the file issued, kept for
+    // the next day, issued again, given back, and the box home.
+    let read_box = id(&new_box(&app, "B-READ", shelves[3], json!({})));
+    step(&[]);
+    let readable = json!({"fonds_id": snv, "inventory_no": 9, "file_no": 2, "title": "Hồ sơ đọc", "page_count": 3,
+                          "box_id": read_box});
+    let readable = id(&app.post("/api/v1/files", readable).body);
+    step(&[]);
+    let asked = json!({"reader_id": id(&reader.body), "kind": "read", "lines": [{"file_id": readable}]});
+    let asked = app.post("/api/v1/reading-requests", asked);
+    assert_eq!(step(&[]), ["reading_request.created"]);
+    assert_eq!(app.post("/api/v1/pull-list/take", json!({"box_ids": [read_box]})).status, 200);
+    assert_eq!(step(&[]), ["reading_request.retrieving"]);
+    let to_rr = json!({"to_location_id": rr, "reason": "reading_room"});
+    assert_eq!(app.post(&format!("/api/v1/boxes/{read_box}/moves"), to_rr).status, 201);
+    assert_eq!(step(&[]), ["box.moved", "reading_request.delivered"]);
+    assert_eq!(app.post("/api/v1/visits", json!({"reader_id": id(&reader.body), "location_id": rr})).status, 201);
+    step(&[]);
+    let hand = json!({"request_id": id(&asked.body), "line_no": 1});
+    let issued = app.post("/api/v1/handovers", hand.clone());
+    assert_eq!(issued.status, 201, "{}", issued.text);
+    assert_eq!(step(&[]), ["reading_request.issued", "handover.issued"]);
+    let kept = json!({"leaves": 3, "keep": true});
+    assert_eq!(app.post(&format!("/api/v1/handovers/{}/return", id(&issued.body)), kept).status, 200);
+    assert_eq!(step(&[]), ["reading_request.held", "handover.returned"]);
+    let issued = app.post("/api/v1/handovers", hand);
+    step(&[]);
+    assert_eq!(app.post(&format!("/api/v1/handovers/{}/return", id(&issued.body)), json!({"leaves": 3})).status, 200);
+    assert_eq!(step(&[]), ["reading_request.returned", "handover.returned"]);
+    assert_eq!(app.post(&format!("/api/v1/boxes/{read_box}/moves"), json!({"reason": "return"})).status, 201);
+    assert_eq!(step(&[]), ["box.moved", "reading_request.closed"]);
+    assert_eq!(app.patch("/api/v1/reading-rules", "\"1\"", json!({"keep_days": 10})).status, 200);
+    step(&[]);
+    let copy = json!({"reader_id": id(&reader.body), "kind": "copy_certified", "format": "pdf",
+                      "lines": [{"file_id": readable, "pages": "1-2"}]});
+    let copy = app.post("/api/v1/reading-requests", copy);
+    step(&[]);
+    let approved =
+        app.post(&format!("/api/v1/reading-requests/{}/copy-transitions", id(&copy.body)), json!({"to": "approved"}));
+    assert_eq!(approved.status, 200, "{}", approved.text);
+    assert_eq!(step(&[]), ["reading_request.copy_transitioned"]);
 
     // What only the trail shows: keys and webhooks.
     let key = app.post("/api/v1/api-keys", json!({"name": "Trần Văn Nam", "role": "viewer"}));

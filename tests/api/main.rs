@@ -38,6 +38,7 @@ mod reports;
 mod requesting;
 mod search;
 mod security;
+mod serving;
 mod space;
 mod startup;
 mod surveying;

@@ -203,9 +203,13 @@ fn bad_requests_and_readers_who_may_not_ask_are_refused() {
     assert_eq!(field(&request(&app, 999_999, &[files[0]])), ["reader_id"]);
     let read_pages = json!({"reader_id": minh, "kind": "read", "lines": [{"file_id": files[0], "pages": "1-2"}]});
     assert_eq!(field(&app.post("/api/v1/reading-requests", read_pages)), ["lines[0].pages"]);
-    let copy = json!({"reader_id": minh, "kind": "copy", "lines": [{"file_id": files[0], "pages": "5-50"}]});
+    let copy =
+        json!({"reader_id": minh, "kind": "copy", "format": "pdf", "lines": [{"file_id": files[0], "pages": "5-50"}]});
     assert_eq!(field(&app.post("/api/v1/reading-requests", copy)), ["lines[0].pages"]);
     let copy = json!({"reader_id": minh, "kind": "copy", "lines": [{"file_id": files[0], "pages": "2-4"}]});
+    assert_eq!(field(&app.post("/api/v1/reading-requests", copy.clone())), ["format"]);
+    let copy =
+        json!({"reader_id": minh, "kind": "copy", "format": "pdf", "lines": [{"file_id": files[0], "pages": "2-4"}]});
     let copied = app.post("/api/v1/reading-requests", copy);
     assert_eq!((copied.status, copied.body["lines"][0]["pages"].clone()), (201, json!("2-4")));
     let viewer = app.key("viewer");
@@ -301,8 +305,8 @@ fn a_request_is_cancelled_with_why_unless_it_is_over_or_in_hand() {
 
     // One the reader has in hand is returned first.
     let in_hand = request(&app, minh, &files[2..]);
-    diesel::sql_query(format!("UPDATE reading_requests SET status = 'in_use' WHERE id = {}", in_hand.body["id"]))
+    diesel::sql_query(format!("UPDATE request_lines SET status = 'in_use' WHERE request_id = {}", in_hand.body["id"]))
         .execute(&mut app.db())
         .unwrap();
-    assert!(cancel(&in_hand, json!({"reason": "Nhầm"})).problem(409)["detail"].as_str().unwrap().contains("return"));
+    assert!(cancel(&in_hand, json!({"reason": "Nhầm"})).problem(409)["detail"].as_str().unwrap().contains("in hand"));
 }

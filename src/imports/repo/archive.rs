@@ -20,11 +20,12 @@ use crate::keys::sealing::SealingKey;
 const VERSION: u64 = 2;
 
 /// The tables of an export, in an order that restores: each after what it refers to.
-pub const ARCHIVE: [(&str, &str); 23] = [
+pub const ARCHIVE: [(&str, &str); 25] = [
     ("api_keys", "id"),
     ("people", "id"),
     ("readers", "id"),
     ("closures", "id"),
+    ("reading_rules", "one"),
     ("vocabulary_terms", "vocabulary, code"),
     ("locations", "cardinality(ancestor_ids), id"),
     ("fonds", "id"),
@@ -40,6 +41,7 @@ pub const ARCHIVE: [(&str, &str); 23] = [
     ("reading_requests", "id"),
     ("request_lines", "request_id, line_no"),
     ("visits", "id"),
+    ("handovers", "id"),
     ("events", "tx, position"),
     ("feed", "one"),
     ("webhooks", "id"),
@@ -205,8 +207,11 @@ pub fn restore(conn: &mut PgConnection, export: impl std::io::BufRead, api_key: 
             event.entry("data_schema").or_insert(1.into());
         }
         diesel::sql_query("DELETE FROM vocabulary_terms").execute(conn)?;
-        if rows.contains_key("feed") {
-            diesel::sql_query("DELETE FROM feed").execute(conn)?;
+        // The tables of one row a new database already has: the export's row stands instead.
+        for single in ["feed", "reading_rules"] {
+            if rows.contains_key(single) {
+                diesel::sql_query(format!("DELETE FROM {single}")).execute(conn)?;
+            }
         }
         let mut counts = Map::new();
         for (table, _) in ARCHIVE {

@@ -11,8 +11,8 @@ use crate::http::body::Rules;
 use crate::http::etag::Versioned;
 use crate::schema::reading_requests;
 
-/// Files a reader may have issued at once (the reading room's rules), and so a request's lines.
-pub const MOST_FILES: usize = 10;
+/// The most lines a request may have: the most files the rules may let a reader have at once.
+pub const MOST_LINES: usize = 100;
 
 text_enum! {
     /// What a request asks for: to read the documents, or copies of them (certified or not).
@@ -30,6 +30,58 @@ text_enum! {
         Post = "post",
     }
 }
+
+text_enum! {
+    /// What copies are made as.
+    pub enum CopyFormat {
+        Paper = "paper",
+        Pdf = "pdf",
+    }
+}
+
+text_enum! {
+    /// Where a copy order stands: its fee estimated, accepted, the copies made, handed over.
+    pub enum CopyStatus {
+        Estimated = "estimated",
+        Approved = "approved",
+        Produced = "produced",
+        Delivered = "delivered",
+        Cancelled = "cancelled",
+    }
+}
+
+impl CopyStatus {
+    /// The steps an order may take from here.
+    pub fn next(self) -> &'static [CopyStatus] {
+        match self {
+            CopyStatus::Estimated => &[CopyStatus::Approved, CopyStatus::Cancelled],
+            CopyStatus::Approved => &[CopyStatus::Produced, CopyStatus::Cancelled],
+            CopyStatus::Produced => &[CopyStatus::Delivered],
+            CopyStatus::Delivered | CopyStatus::Cancelled => &[],
+        }
+    }
+}
+
+/// The copies a copy request orders.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct CopyOrder {
+    pub format: CopyFormat,
+    /// Pages to copy: those asked for of every servable line (a whole file: all its pages).
+    pub pages: i32,
+    /// In đồng, from the price list: the pages at the format's price, and for certified copies
+    /// each file's certification.
+    pub fee: i32,
+    pub status: CopyStatus,
+}
+
+/// A step of a copy order.
+#[derive(Debug, Clone, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CopyStep {
+    pub to: CopyStatus,
+}
+
+impl Rules for CopyStep {}
 
 text_enum! {
     /// Where a request, and each of its lines, stands.
@@ -112,8 +164,8 @@ impl Reason {
             ),
             Reason::InUseElsewhere => ("Hồ sơ đang được độc giả khác sử dụng.", "Another reader has the file."),
             Reason::ReaderLimit => (
-                "Độc giả đã được cấp tối đa 10 hồ sơ cùng lúc.",
-                "The reader already has the most files they may have at once (10).",
+                "Độc giả đã có số hồ sơ tối đa được sử dụng cùng lúc theo nội quy phòng đọc.",
+                "The reader already has as many files as the reading room's rules allow at once.",
             ),
         }
     }
@@ -167,6 +219,11 @@ pub struct RequestRow {
     pub decided_by: Option<i64>,
     pub decision_note: Option<String>,
     pub cancel_reason: Option<String>,
+    pub delivered_at: Option<DateTime<Utc>>,
+    pub copy_format: Option<CopyFormat>,
+    pub copy_pages: Option<i32>,
+    pub fee: Option<i32>,
+    pub copy_status: Option<CopyStatus>,
 }
 
 /// A reader's request (phiếu yêu cầu), its lines decided by the service.
@@ -183,12 +240,16 @@ pub struct ReadingRequest {
     /// conditional access.
     pub due_at: DateTime<Utc>,
     pub lines: Vec<RequestLine>,
+    /// For copies: the order, its fee and where it stands.
+    pub copy: Option<CopyOrder>,
     /// Why it was cancelled, when it was.
     pub cancel_reason: Option<String>,
     /// The decision on its lines of conditional access: when, by whom, why.
     pub decided_at: Option<DateTime<Utc>>,
     pub decided_by: Option<i64>,
     pub decision_note: Option<String>,
+    /// When its first box reached the reading room.
+    pub delivered_at: Option<DateTime<Utc>>,
     pub version: i32,
     pub created_at: DateTime<Utc>,
     pub created_by: i64,
@@ -208,10 +269,15 @@ impl ReadingRequest {
             received_at: row.received_at,
             due_at: row.due_at,
             lines,
+            copy: match (row.copy_format, row.copy_pages, row.fee, row.copy_status) {
+                (Some(format), Some(pages), Some(fee), Some(status)) => Some(CopyOrder { format, pages, fee, status }),
+                _ => None,
+            },
             cancel_reason: row.cancel_reason,
             decided_at: row.decided_at,
             decided_by: row.decided_by,
             decision_note: row.decision_note,
+            delivered_at: row.delivered_at,
             version: row.version,
             created_at: row.created_at,
             created_by: row.created_by,
@@ -256,19 +322,21 @@ pub struct NewRequest {
     #[validate(length(min = 1, max = 1000, message = "must be 1 to 1000 characters"))]
     #[schema(min_length = 1, max_length = 1000)]
     pub purpose: Option<String>,
+    /// For copies (required), what they are made as.
+    pub format: Option<CopyFormat>,
     /// When the request came; now when left out (not in the future).
     pub received_at: Option<DateTime<Utc>>,
-    /// 1 to 10 files, each once.
+    /// Files, each once: at least one, at most as many as the rules let a reader have at once.
     #[validate(nested)]
-    #[schema(min_items = 1, max_items = 10)]
+    #[schema(min_items = 1, max_items = 100)]
     pub lines: Vec<NewLine>,
 }
 
 impl Rules for NewRequest {
     fn broken_rules(&self) -> Vec<FieldError> {
         let mut errors = Vec::new();
-        if self.lines.is_empty() || self.lines.len() > MOST_FILES {
-            errors.push(FieldError::new("lines", "must name 1 to 10 files: a reader has at most 10 at a time"));
+        if self.lines.is_empty() || self.lines.len() > MOST_LINES {
+            errors.push(FieldError::new("lines", "must name 1 to 100 files"));
         }
         for (index, line) in self.lines.iter().enumerate() {
             if self.lines[..index].iter().any(|other| other.file_id == line.file_id) {
@@ -277,6 +345,13 @@ impl Rules for NewRequest {
             if line.pages.is_some() && self.kind == RequestKind::Read {
                 errors.push(FieldError::new(format!("lines[{index}].pages"), "is only for copies"));
             }
+        }
+        match (self.kind, self.format) {
+            (RequestKind::Read, Some(_)) => errors.push(FieldError::new("format", "is only for copies")),
+            (RequestKind::Copy | RequestKind::CopyCertified, None) => {
+                errors.push(FieldError::new("format", "is required for copies: paper or pdf"))
+            }
+            _ => {}
         }
         if self.received_at.is_some_and(crate::clock::is_future) {
             errors.push(FieldError::new("received_at", crate::clock::FUTURE));
@@ -344,7 +419,22 @@ pub struct PullLine {
     pub line_no: i32,
     pub file_id: i64,
     pub due_at: DateTime<Utc>,
+    /// `in_retrieval` once the box is taken from the list.
+    pub status: RequestStatus,
 }
+
+/// Boxes of the pull list taken to fetch.
+#[derive(Debug, Clone, Default, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Take {
+    /// The boxes taken; the whole list when left out or empty.
+    #[serde(default)]
+    #[schema(max_items = 1000)]
+    #[validate(length(max = 1000, message = "must name at most 1000 boxes"))]
+    pub box_ids: Vec<i64>,
+}
+
+impl Rules for Take {}
 
 /// The boxes to fetch for the open requests, one each, in one walk's order.
 #[derive(Debug, Serialize, ToSchema)]

@@ -10,18 +10,19 @@ use crate::events::repo as events;
 use crate::holdings::model::{Access, File, PageSet, PagesInput};
 use crate::keys::model::Actor;
 use crate::reading::model::{
-    Cancellation, Decision, LineReason, NewRequest, Pull, PullLine, PullList, ReaderStatus, ReadingRequest, Reason,
-    RequestFilter, RequestKind, RequestLine, RequestRow, RequestStatus, Servable,
+    Cancellation, CopyFormat, CopyStatus, CopyStep, Decision, LineReason, NewRequest, Pull, PullLine, PullList,
+    ReaderStatus, ReadingRequest, Reason, RequestFilter, RequestKind, RequestLine, RequestRow, RequestStatus, Servable,
 };
-use crate::reading::repo::{calendar, readers};
+use crate::reading::repo::{calendar, flow, readers};
 use crate::schema::{boxes, files, locations, reading_requests, request_lines};
 use crate::storage::model::Purpose;
 
 /// The statuses of a line that the reader has, or is about to have, in hand.
-const HELD: [RequestStatus; 3] = [RequestStatus::Ready, RequestStatus::InUse, RequestStatus::Held];
+pub(super) const HELD: [RequestStatus; 3] = [RequestStatus::Ready, RequestStatus::InUse, RequestStatus::Held];
 
 /// The statuses of a line still to be fetched.
-const TO_FETCH: [RequestStatus; 3] = [RequestStatus::Submitted, RequestStatus::Approved, RequestStatus::InRetrieval];
+pub(super) const TO_FETCH: [RequestStatus; 3] =
+    [RequestStatus::Submitted, RequestStatus::Approved, RequestStatus::InRetrieval];
 
 /// The statuses after which a line is done with.
 const DONE: [RequestStatus; 5] = [
@@ -50,6 +51,14 @@ pub fn create(conn: &mut PgConnection, new: &NewRequest, actor: &Actor) -> Resul
             let last = reader.card_expires_on.map(|d| d.to_string()).unwrap_or_default();
             return Err(Error::Conflict(format!("the card of reader {} expired after {last}", reader.reader_no)));
         }
+    }
+    let rules = super::rules::get(conn)?;
+    if new.lines.len() > rules.files_at_once as usize {
+        let most = rules.files_at_once;
+        return Err(Error::invalid(
+            "lines",
+            format!("must name 1 to {most} files: a reader has at most {most} at a time"),
+        ));
     }
     let ids: Vec<i64> = new.lines.iter().map(|line| line.file_id).collect();
     // Locked, so that two desks deciding on the same file wait for each other.
@@ -96,6 +105,8 @@ pub fn create(conn: &mut PgConnection, new: &NewRequest, actor: &Actor) -> Resul
         .count()
         .get_result(conn)?;
     let mut lines = Vec::with_capacity(asked.len());
+    // Pages to copy and files to certify, of the servable lines.
+    let mut copied = (0, 0);
     for (index, (file, pages, typed_pages)) in asked.into_iter().enumerate() {
         let mut reasons = Vec::new();
         match file.access {
@@ -108,7 +119,7 @@ pub fn create(conn: &mut PgConnection, new: &NewRequest, actor: &Actor) -> Resul
             runs.iter().filter(|run| pages.runs().iter().any(|&(first, last)| first <= run.last && last >= run.first));
         let (mut unusable, mut treated) = (false, false);
         for run in touched {
-            unusable |= run.grade == Some(4) || run.live_damage;
+            unusable |= run.grade == Some(4) || run.live_damage || (run.grade == Some(3) && !rules.serve_grade_3);
             treated |= run.open_treatment;
         }
         if unusable {
@@ -128,13 +139,17 @@ pub fn create(conn: &mut PgConnection, new: &NewRequest, actor: &Actor) -> Resul
         }
         let blocked = reasons.iter().any(|r| r.blocks());
         if !blocked {
-            if held >= crate::reading::model::MOST_FILES as i64 {
+            if held >= rules.files_at_once as i64 {
                 reasons.push(Reason::ReaderLimit);
             } else {
                 held += 1;
             }
         }
         let servable = if reasons.iter().any(|r| r.blocks()) { Servable::NotServable } else { Servable::Original };
+        if servable != Servable::NotServable {
+            copied.0 += pages.count() as i32;
+            copied.1 += 1;
+        }
         let status = match (servable, reasons.contains(&Reason::NeedsApproval)) {
             (Servable::NotServable, _) => RequestStatus::NotServable,
             (_, true) => RequestStatus::AwaitingApproval,
@@ -161,6 +176,16 @@ pub fn create(conn: &mut PgConnection, new: &NewRequest, actor: &Actor) -> Resul
         (_, RequestKind::Read) => 1,
         _ => 2,
     };
+    let copy = new.format.map(|format| {
+        let price = match format {
+            CopyFormat::Paper => rules.page_price_paper,
+            CopyFormat::Pdf => rules.page_price_pdf,
+        };
+        let certifications =
+            if new.kind == RequestKind::CopyCertified { copied.1 * rules.certification_price } else { 0 };
+        let status = if copied.1 == 0 { CopyStatus::Cancelled } else { CopyStatus::Estimated };
+        (format, copied.0, copied.0 * price + certifications, status)
+    });
     let received_at = new.received_at.unwrap_or_else(Utc::now);
     let due_at = calendar::calendar(conn)?.due(received_at, working_days);
     let row: RequestRow = diesel::insert_into(reading_requests::table)
@@ -172,6 +197,10 @@ pub fn create(conn: &mut PgConnection, new: &NewRequest, actor: &Actor) -> Resul
             reading_requests::status.eq(status),
             reading_requests::received_at.eq(received_at),
             reading_requests::due_at.eq(due_at),
+            reading_requests::copy_format.eq(copy.map(|c| c.0)),
+            reading_requests::copy_pages.eq(copy.map(|c| c.1)),
+            reading_requests::fee.eq(copy.map(|c| c.2)),
+            reading_requests::copy_status.eq(copy.map(|c| c.3)),
             reading_requests::created_by.eq(actor.key_id),
             reading_requests::updated_by.eq(actor.key_id),
         ))
@@ -228,10 +257,7 @@ pub fn decide(conn: &mut PgConnection, id: i64, decision: &Decision, actor: &Act
         .execute(conn)?;
     let statuses: Vec<RequestStatus> =
         request_lines::table.filter(request_lines::request_id.eq(id)).select(request_lines::status).load(conn)?;
-    let status = [RequestStatus::Approved, RequestStatus::Submitted]
-        .into_iter()
-        .find(|s| statuses.contains(s))
-        .unwrap_or(RequestStatus::Refused);
+    let status = flow::standing(&statuses);
     diesel::update(reading_requests::table.find(id))
         .set((
             reading_requests::status.eq(status),
@@ -248,24 +274,35 @@ pub fn decide(conn: &mut PgConnection, id: i64, decision: &Decision, actor: &Act
     Ok(after)
 }
 
-/// Cancels a request that is not over: every line not yet returned or closed is cancelled too.
+/// Cancels what is left of a request: every line not yet given back (nor refused, nor not
+/// servable) is cancelled. One whose files are all given back, or one the reader has a file
+/// of in hand, is not.
 pub fn cancel(conn: &mut PgConnection, id: i64, why: &Cancellation, actor: &Actor) -> Result<ReadingRequest> {
     let current = locked(conn, id)?;
-    if DONE.contains(&current.status) {
-        return Err(Error::Conflict(format!("a {} request cannot be cancelled", current.status)));
-    }
-    if HELD.contains(&current.status) {
-        return Err(Error::Conflict("the reader has the documents in hand: return them first".into()));
-    }
     let before = get(conn, id)?;
+    if before.lines.iter().any(|line| line.status == RequestStatus::InUse) {
+        return Err(Error::Conflict("the reader has a file of it in hand: take it back first".into()));
+    }
+    let left: Vec<i32> = before.lines.iter().filter(|line| !DONE.contains(&line.status)).map(|l| l.line_no).collect();
+    if left.is_empty() {
+        return Err(Error::Conflict(format!(
+            "a {} request cannot be cancelled: nothing of it is left",
+            current.status
+        )));
+    }
     diesel::update(request_lines::table)
         .filter(request_lines::request_id.eq(id))
-        .filter(request_lines::status.ne_all(DONE))
+        .filter(request_lines::line_no.eq_any(&left))
         .set(request_lines::status.eq(RequestStatus::Cancelled))
         .execute(conn)?;
+    let statuses: Vec<RequestStatus> = before
+        .lines
+        .iter()
+        .map(|line| if left.contains(&line.line_no) { RequestStatus::Cancelled } else { line.status })
+        .collect();
     diesel::update(reading_requests::table.find(id))
         .set((
-            reading_requests::status.eq(RequestStatus::Cancelled),
+            reading_requests::status.eq(flow::standing(&statuses)),
             reading_requests::cancel_reason.eq(&why.reason),
             reading_requests::version.eq(reading_requests::version + 1),
             reading_requests::updated_at.eq(diesel::dsl::now),
@@ -363,7 +400,7 @@ pub fn list(
 /// files are asked for, in the order of their shelves (building, room, unit, bay, shelf,
 /// position): one walk fetches them.
 pub fn pull_list(conn: &mut PgConnection) -> Result<PullList> {
-    type Row = (i64, String, String, Option<i32>, i64, i32, i64, chrono::DateTime<Utc>);
+    type Row = (i64, String, String, Option<i32>, i64, i32, i64, chrono::DateTime<Utc>, RequestStatus);
     let rows: Vec<Row> = request_lines::table
         .inner_join(reading_requests::table)
         .inner_join(
@@ -383,17 +420,55 @@ pub fn pull_list(conn: &mut PgConnection) -> Result<PullList> {
             request_lines::line_no,
             request_lines::file_id,
             reading_requests::due_at,
+            request_lines::status,
         ))
         .load(conn)?;
     let count = rows.len();
     let mut pulls: Vec<Pull> = Vec::new();
     let mut at: BTreeMap<i64, usize> = BTreeMap::new();
-    for (box_id, barcode, path_code, position, request_id, line_no, file_id, due_at) in rows {
+    for (box_id, barcode, path_code, position, request_id, line_no, file_id, due_at, status) in rows {
         let index = *at.entry(box_id).or_insert_with(|| {
             pulls.push(Pull { box_id, barcode, path_code, position, lines: Vec::new() });
             pulls.len() - 1
         });
-        pulls[index].lines.push(PullLine { request_id, line_no, file_id, due_at });
+        pulls[index].lines.push(PullLine { request_id, line_no, file_id, due_at, status });
     }
     Ok(PullList { boxes: pulls, lines: count })
+}
+
+/// Takes a copy order one step: approved (the reader accepts the fee), produced (the originals,
+/// in the reading room, are done with: their lines given back), delivered; or cancelled before
+/// the copies are made. Any other step is 409.
+pub fn copy_step(conn: &mut PgConnection, id: i64, step: &CopyStep, actor: &Actor) -> Result<ReadingRequest> {
+    let current = locked(conn, id)?;
+    let Some(status) = current.copy_status else {
+        return Err(Error::Conflict(format!("request {id} is to read: it orders no copies")));
+    };
+    if !status.next().contains(&step.to) {
+        return Err(Error::Conflict(format!("a copy order {status} cannot become {}", step.to)));
+    }
+    let before = get(conn, id)?;
+    if step.to == CopyStatus::Produced {
+        let waiting: Vec<_> =
+            before.lines.iter().filter(|l| l.servable != Servable::NotServable && !DONE.contains(&l.status)).collect();
+        if let Some(line) = waiting.iter().find(|l| !HELD.contains(&l.status)) {
+            return Err(Error::Conflict(format!(
+                "line {} is {}: copies are made once its box is in the reading room",
+                line.line_no, line.status
+            )));
+        }
+        let done: Vec<flow::LineKey> = waiting.iter().map(|l| (id, l.line_no)).collect();
+        flow::advance(conn, &done, RequestStatus::Returned, "returned", actor)?;
+    }
+    diesel::update(reading_requests::table.find(id))
+        .set((
+            reading_requests::copy_status.eq(step.to),
+            reading_requests::version.eq(reading_requests::version + 1),
+            reading_requests::updated_at.eq(diesel::dsl::now),
+            reading_requests::updated_by.eq(actor.key_id),
+        ))
+        .execute(conn)?;
+    let after = get(conn, id)?;
+    events::record(conn, &[Change::new("copy_transitioned", &after, Some(&before))])?;
+    Ok(after)
 }

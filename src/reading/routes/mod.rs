@@ -1,8 +1,10 @@
 //! The reading room's handlers: parse → authorise → one transaction → respond.
 
 mod calendar;
+mod handovers;
 mod readers;
 mod requests;
+mod rules;
 mod visits;
 
 use crate::http::router::Router;
@@ -12,4 +14,6 @@ pub fn register(router: &mut Router) {
     calendar::register(router);
     requests::register(router);
     visits::register(router);
+    handovers::register(router);
+    rules::register(router);
 }

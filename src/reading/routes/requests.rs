@@ -6,8 +6,10 @@ use crate::http::body::Json;
 use crate::http::problem::{ApiError, Problem};
 use crate::http::query::{ListQuery, NoFilter, Page, PageParams};
 use crate::http::router::Router;
-use crate::reading::model::{Cancellation, Decision, NewRequest, PullList, ReadingRequest, RequestFilter};
-use crate::reading::repo::requests as repo;
+use crate::reading::model::{
+    Cancellation, CopyStep, Decision, NewRequest, PullList, ReadingRequest, RequestFilter, Take,
+};
+use crate::reading::repo::{flow, requests as repo};
 
 pub fn register(router: &mut Router) {
     router.add(__path_create_request, create_request);
@@ -15,7 +17,9 @@ pub fn register(router: &mut Router) {
     router.add(__path_get_request, get_request);
     router.add(__path_decide_request, decide_request);
     router.add(__path_cancel_request, cancel_request);
+    router.add(__path_copy_step, copy_step);
     router.add(__path_pull_list, pull_list);
+    router.add(__path_take_pulls, take_pulls);
 }
 
 /// Records a reader's request (phiếu yêu cầu) of 1 to 10 files and decides each line: servable
@@ -83,6 +87,19 @@ async fn cancel_request(caller: Caller, id: web::Path<i64>, body: Json<Cancellat
     caller.run(move |conn, actor| Ok(Answer::tagged(&repo::cancel(conn, id, &why, actor)?))).await
 }
 
+/// Takes a copy order one step: `approved` (the reader accepts the fee), `produced` (the
+/// originals in the reading room are done with), `delivered`; or `cancelled` before the copies
+/// are made. A request to read, or a step out of order, is 409.
+#[utoipa::path(post, path = "/api/v1/reading-requests/{id}/copy-transitions", tag = "reading room", request_body = CopyStep,
+    params(("id" = i64, Path, description = "Request id")),
+    responses(
+        (status = 200, description = "Stepped", body = ReadingRequest, headers(("ETag" = String))),
+        (status = 409, description = "Not a copy order, or not this step now", body = Problem, content_type = "application/problem+json")))]
+async fn copy_step(caller: Caller, id: web::Path<i64>, body: Json<CopyStep>) -> Result<Answer, ApiError> {
+    let (id, step) = (id.into_inner(), body.0);
+    caller.run(move |conn, actor| Ok(Answer::tagged(&repo::copy_step(conn, id, &step, actor)?))).await
+}
+
 /// The boxes to fetch for every servable line still to be fetched: one a box however many of
 /// its files are asked for, in shelf order (building, room, unit, bay, shelf, position), so
 /// that one walk fetches them all.
@@ -90,4 +107,18 @@ async fn cancel_request(caller: Caller, id: web::Path<i64>, body: Json<Cancellat
     responses((status = 200, description = "The boxes to fetch", body = PullList)))]
 async fn pull_list(caller: Caller, _query: ListQuery<NoFilter>) -> Result<web::Json<PullList>, ApiError> {
     Ok(web::Json(caller.read(repo::pull_list).await?))
+}
+
+/// Takes boxes of the pull list to fetch (the whole list when none are named): their lines are
+/// in retrieval from now. Delivering a box is moving it to the reading room (reason
+/// `reading_room`): its lines are then ready. A box with nothing to fetch is 422.
+#[utoipa::path(post, path = "/api/v1/pull-list/take", tag = "reading room", request_body = Take,
+    responses((status = 200, description = "The boxes taken, in walking order", body = PullList)))]
+async fn take_pulls(caller: Caller, body: Json<Take>) -> Result<Answer, ApiError> {
+    let take = body.0;
+    caller
+        .run(move |conn, actor| {
+            Ok(Answer::json(actix_web::http::StatusCode::OK, &flow::take(conn, &take.box_ids, actor)?))
+        })
+        .await
 }

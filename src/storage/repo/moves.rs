@@ -15,6 +15,7 @@ use crate::db::{Kept, lower, one_of};
 use crate::error::{Error, FieldError, Result};
 use crate::events::model::Change;
 use crate::keys::model::{Actor, Permission};
+use crate::reading::repo as reading;
 use crate::schema::{boxes, locations, movements};
 use crate::storage::model::{BulkMoveRequest, LocationKind, MoveFilter, MoveReason, Movement, Purpose};
 
@@ -321,6 +322,19 @@ fn execute(
             Err(refusal) => refusals.push((index, refusal)),
         }
     }
+    // The reading room keeps a box while a reader has, or is kept, a file of it.
+    let reading_room = |place: i64| places[&place].purpose == Some(Purpose::ReadingRoom);
+    let leaving: Vec<&Planned> =
+        planned.iter().filter(|plan| reading_room(plan.from) && !reading_room(plan.to)).collect();
+    if !leaving.is_empty() {
+        let mut kept =
+            reading::flow::kept_in_reading_room(conn, &leaving.iter().map(|p| p.box_id).collect::<Vec<_>>())?;
+        for plan in leaving {
+            if let Some(why) = kept.remove(&plan.box_id) {
+                refusals.push((plan.order, Refusal::Conflict(format!("box {}: {why}", locked[&plan.box_id].barcode))));
+            }
+        }
+    }
     // Space: a box uses the shelf it stands on, or its home shelf while it is out (none if,
     // missing, it gave its space up). Checked for every acceptable move, so that one answer
     // names every refused one.
@@ -401,6 +415,18 @@ fn execute(
         };
         movement.id = apply(conn, &plan, &movement, actor)?;
         moved.push(movement);
+    }
+    // Delivered to the reading room, or gone from it: the requests waiting on the boxes move on.
+    let crossing = |inward: bool| -> Vec<i64> {
+        let crosses = |m: &&Movement| {
+            m.from_location_id.is_some_and(|from| reading_room(from) != inward)
+                && reading_room(m.to_location_id) == inward
+        };
+        moved.iter().filter(crosses).map(|m| m.box_id).collect()
+    };
+    let (delivered, gone) = (crossing(true), crossing(false));
+    if !delivered.is_empty() || !gone.is_empty() {
+        reading::flow::boxes_moved(conn, &delivered, &gone, actor)?;
     }
     Ok(Ok(moved))
 }

@@ -1,0 +1,335 @@
+//! Serving readers over the API: boxes taken from the pull list, delivered by a move into the
+//! reading room, files issued and given back in the hand-over book, the box home again; the
+//! reading room's rules; one reader at a time under a thousand concurrent issues.
+
+use diesel::RunQueryDsl;
+use reqwest::Method;
+use reqwest::blocking::Client;
+use serde_json::{Value, json};
+
+use crate::support::fixtures::{fonds, id, move_box, new_box, repository};
+use crate::support::{Answer, TestApp, count_rows};
+
+/// A reader registered and checked in; their id.
+fn reader_in(app: &TestApp, identity: &str) -> i64 {
+    let body = json!({"full_name": "Trần Văn Minh", "identity_type": "other", "identity_no": identity,
+                      "purpose": "personal"});
+    let reader = id(&app.post("/api/v1/readers", body).body);
+    assert_eq!(app.post("/api/v1/visits", json!({"reader_id": reader})).status, 201);
+    reader
+}
+
+fn ask(app: &TestApp, reader: i64, files: &[i64]) -> Answer {
+    let lines: Vec<Value> = files.iter().map(|f| json!({"file_id": f})).collect();
+    let asked = app.post("/api/v1/reading-requests", json!({"reader_id": reader, "kind": "read", "lines": lines}));
+    assert_eq!(asked.status, 201, "{}", asked.text);
+    asked
+}
+
+fn statuses(request: &Value) -> (String, Vec<String>) {
+    let lines = request["lines"].as_array().unwrap().iter().map(|l| l["status"].as_str().unwrap().to_string());
+    (request["status"].as_str().unwrap().to_string(), lines.collect())
+}
+
+fn request_now(app: &TestApp, request: &Answer) -> (String, Vec<String>) {
+    statuses(&app.get(&format!("/api/v1/reading-requests/{}", request.body["id"])).body)
+}
+
+fn owned(status: &str, lines: &[&str]) -> (String, Vec<String>) {
+    (status.to_string(), lines.iter().map(|s| s.to_string()).collect())
+}
+
+fn issue(app: &TestApp, request: &Answer, line: i32) -> Answer {
+    app.post("/api/v1/handovers", json!({"request_id": request.body["id"], "line_no": line}))
+}
+
+fn to_reading_room(app: &TestApp, box_id: i64, room: i64) -> Answer {
+    move_box(app, box_id, json!({"to_location_id": room, "reason": "reading_room"}))
+}
+
+fn home(app: &TestApp, box_id: i64) -> Answer {
+    move_box(app, box_id, json!({"reason": "return"}))
+}
+
+#[test]
+fn a_box_is_pulled_delivered_its_files_issued_and_given_back_and_it_goes_home() {
+    let app = TestApp::spawn();
+    let repo = repository(&app);
+    let snv = fonds(&app, "SNV", "Phông Sở Nội vụ");
+    let x = id(&new_box(&app, "SNV-X", repo.shelves[1], json!({"fonds_id": snv})));
+    let file = |no: i32| crate::support::fixtures::file(&app, snv, no, 40, json!({"box_id": x}));
+    let (one, two) = (file(1), file(2));
+    let minh = reader_in(&app, "READER01");
+    let asked = ask(&app, minh, &[one, two]);
+
+    // Not before its box is in the reading room.
+    assert!(issue(&app, &asked, 1).problem(409)["detail"].as_str().unwrap().contains("submitted"));
+    let storage = app.key("storage_manager");
+    let take = |body: Value| -> Answer {
+        app.request_as(Some(&storage), Method::POST, "/api/v1/pull-list/take").json(&body).send().into()
+    };
+    assert_eq!(take(json!({"box_ids": [999_999]})).problem(422)["errors"][0]["field"], "box_ids[0]");
+    let taken = take(json!({}));
+    assert_eq!(taken.status, 200, "{}", taken.text);
+    assert_eq!((taken.body["boxes"][0]["barcode"].clone(), taken.body["lines"].clone()), (json!("SNV-X"), json!(2)));
+    assert_eq!(taken.body["boxes"][0]["lines"][0]["status"], "in_retrieval");
+    assert_eq!(request_now(&app, &asked), owned("in_retrieval", &["in_retrieval", "in_retrieval"]));
+
+    // Delivered: a movement into the reading room.
+    assert_eq!(to_reading_room(&app, x, repo.reading_room).status, 201);
+    let delivered = app.get(&format!("/api/v1/reading-requests/{}", asked.body["id"]));
+    assert_eq!(statuses(&delivered.body), owned("ready", &["ready", "ready"]));
+    assert!(delivered.body["delivered_at"].is_string());
+    assert_eq!(app.get("/api/v1/pull-list").body["lines"], 0);
+
+    let issued = issue(&app, &asked, 1);
+    assert_eq!(issued.status, 201, "{}", issued.text);
+    assert_eq!((issued.body["leaves_issued"].clone(), issued.body["overdue"].clone()), (json!(40), json!(false)));
+    assert_eq!(request_now(&app, &asked), owned("ready", &["in_use", "ready"]));
+    issue(&app, &asked, 1).problem(409);
+    // The box stays while a reader has a file of it.
+    assert!(home(&app, x).problem(409)["detail"].as_str().unwrap().contains("in the hands of reader"));
+
+    // Given back with a leaf short: remarks say so; kept for the next day.
+    let back = format!("/api/v1/handovers/{}/return", id(&issued.body));
+    assert_eq!(app.post(&back, json!({"leaves": 39, "keep": true})).problem(422)["errors"][0]["field"], "remarks");
+    let kept = app.post(&back, json!({"leaves": 39, "remarks": "Thiếu tờ 12", "keep": true}));
+    assert_eq!(kept.status, 200, "{}", kept.text);
+    assert_eq!((kept.body["kept"].clone(), kept.body["leaves_returned"].clone()), (json!(true), json!(39)));
+    assert!(app.post(&back, json!({"leaves": 40})).problem(409)["detail"].as_str().unwrap().contains("already"));
+    assert_eq!(request_now(&app, &asked), owned("ready", &["held", "ready"]));
+    // The next day, again, then for good.
+    let again = issue(&app, &asked, 1);
+    assert_eq!(again.status, 201, "{}", again.text);
+    let back = format!("/api/v1/handovers/{}/return", id(&again.body));
+    assert_eq!(app.post(&back, json!({"leaves": 40})).status, 200);
+    assert_eq!(app.get("/api/v1/handovers?open=true").items().len(), 0);
+    assert_eq!(app.get(&format!("/api/v1/handovers?reader_id={minh}")).items().len(), 2);
+
+    // The second file was never taken: kept for the reader until the request is cancelled.
+    assert!(home(&app, x).problem(409)["detail"].as_str().unwrap().contains("kept for reader"));
+    let cancelled = app.post(&format!("/api/v1/reading-requests/{}/cancel", asked.body["id"]), json!({"reason": "Đủ"}));
+    assert_eq!(statuses(&cancelled.body), owned("returned", &["returned", "cancelled"]));
+    assert_eq!(home(&app, x).status, 201);
+    assert_eq!(request_now(&app, &asked), owned("closed", &["closed", "cancelled"]));
+
+    let feed = app.get("/api/v1/events?types=reading_request,handover&limit=100");
+    let types: Vec<&str> = feed.items().iter().map(|e| e["type"].as_str().unwrap()).collect();
+    assert_eq!(
+        types,
+        [
+            "reading_request.created",
+            "reading_request.retrieving",
+            "reading_request.delivered",
+            "reading_request.issued",
+            "handover.issued",
+            "reading_request.held",
+            "handover.returned",
+            "reading_request.issued",
+            "handover.issued",
+            "reading_request.returned",
+            "handover.returned",
+            "reading_request.cancelled",
+            "reading_request.closed",
+        ]
+    );
+}
+
+#[test]
+fn files_are_issued_only_from_the_reading_room_to_a_reader_who_is_in() {
+    let app = TestApp::spawn();
+    let repo = repository(&app);
+    let snv = fonds(&app, "SNV", "Phông Sở Nội vụ");
+    let x = id(&new_box(&app, "SNV-X", repo.shelves[1], json!({"fonds_id": snv})));
+    let paged = crate::support::fixtures::file(&app, snv, 1, 40, json!({"box_id": x, "numbering": "page"}));
+    let body = json!({"full_name": "Nguyễn Thị Hoa", "identity_type": "other", "identity_no": "READER02",
+                      "purpose": "personal"});
+    let hoa = id(&app.post("/api/v1/readers", body).body);
+    let asked = ask(&app, hoa, &[paged]);
+    assert_eq!(to_reading_room(&app, x, repo.reading_room).status, 201);
+    assert!(issue(&app, &asked, 1).problem(409)["detail"].as_str().unwrap().contains("not checked in"));
+    assert_eq!(app.post("/api/v1/visits", json!({"reader_id": hoa})).status, 201);
+    // Numbered in pages: its leaves are counted at the desk.
+    assert_eq!(issue(&app, &asked, 1).problem(422)["errors"][0]["field"], "leaves");
+    issue(&app, &asked, 2).problem(422);
+    app.post("/api/v1/handovers", json!({"request_id": 999_999, "line_no": 1})).problem(422);
+    // The box cannot leave while the file is kept for her; the file put in another box can.
+    let body = json!({"to_location_id": repo.lab, "reason": "conservation"});
+    assert!(move_box(&app, x, body).problem(409)["detail"].as_str().unwrap().contains("kept for reader"));
+    let y = id(&new_box(&app, "SNV-Y", repo.shelves[2], json!({"fonds_id": snv})));
+    assert_eq!(app.patch(&format!("/api/v1/files/{paged}"), "*", json!({"box_id": y})).status, 200);
+    let body = json!({"request_id": asked.body["id"], "line_no": 1, "leaves": 20});
+    let refused = app.post("/api/v1/handovers", body.clone());
+    assert!(refused.problem(409)["detail"].as_str().unwrap().contains("not in the reading room"), "{}", refused.text);
+    assert_eq!(app.patch(&format!("/api/v1/files/{paged}"), "*", json!({"box_id": x})).status, 200);
+    let issued = app.post("/api/v1/handovers", body);
+    assert_eq!((issued.status, issued.body["leaves_issued"].clone()), (201, json!(20)));
+    let desk = app.key("viewer");
+    let path = format!("/api/v1/handovers/{}/return", id(&issued.body));
+    let refused: Answer = app.request_as(Some(&desk), Method::POST, &path).json(&json!({"leaves": 20})).send().into();
+    refused.problem(403);
+
+    // The book is written once: no change to an entry, no deletion.
+    let mut db = app.db();
+    let entry = id(&issued.body);
+    for statement in [
+        format!("UPDATE handovers SET leaves_issued = 1 WHERE id = {entry}"),
+        format!("DELETE FROM handovers WHERE id = {entry}"),
+    ] {
+        let err = diesel::sql_query(statement).execute(&mut db).unwrap_err().to_string();
+        assert!(err.contains("written once"), "{err}");
+    }
+}
+
+#[test]
+fn the_rules_set_the_limit_grade_3_and_the_days_a_file_is_kept() {
+    let app = TestApp::spawn();
+    let repo = repository(&app);
+    let snv = fonds(&app, "SNV", "Phông Sở Nội vụ");
+    let x = id(&new_box(&app, "SNV-X", repo.shelves[1], json!({"fonds_id": snv})));
+    let files: Vec<i64> =
+        (1..=3).map(|no| crate::support::fixtures::file(&app, snv, no, 10, json!({"box_id": x}))).collect();
+    let poor = json!({"file_id": files[2], "pages": "1-2", "grade": 3});
+    assert_eq!(app.post("/api/v1/assessments", poor).status, 201);
+    let minh = reader_in(&app, "READER01");
+
+    let rules = app.get("/api/v1/reading-rules");
+    assert_eq!(
+        (rules.body["files_at_once"].clone(), rules.body["keep_days"].clone(), rules.body["serve_grade_3"].clone()),
+        (json!(10), json!(14), json!(true))
+    );
+    let desk = app.key("reading_room");
+    let refused: Answer = app
+        .request_as(Some(&desk), Method::PATCH, "/api/v1/reading-rules")
+        .header("If-Match", "*")
+        .json(&json!({"files_at_once": 2}))
+        .send()
+        .into();
+    refused.problem(403);
+    assert_eq!(
+        app.patch("/api/v1/reading-rules", "*", json!({"files_at_once": 0})).problem(422)["errors"][0]["field"],
+        "files_at_once"
+    );
+    app.patch("/api/v1/reading-rules", "\"7\"", json!({"keep_days": 3})).problem(412);
+    let changed = app.patch("/api/v1/reading-rules", "\"1\"", json!({"files_at_once": 2, "serve_grade_3": false}));
+    assert_eq!((changed.status, changed.body["version"].clone()), (200, json!(2)), "{}", changed.text);
+
+    let lines: Vec<Value> = files.iter().map(|f| json!({"file_id": f})).collect();
+    let three = app.post("/api/v1/reading-requests", json!({"reader_id": minh, "kind": "read", "lines": lines}));
+    assert!(three.problem(422)["errors"][0]["message"].as_str().unwrap().contains("at most 2"));
+    let asked = ask(&app, minh, &files[1..]);
+    let reasons: Vec<&str> =
+        asked.body["lines"][1]["reasons"].as_array().unwrap().iter().map(|r| r["code"].as_str().unwrap()).collect();
+    assert_eq!(reasons, ["condition"], "grade 3 is not served by this archive's rule");
+
+    // Kept past the days allowed: overdue.
+    let asked = ask(&app, minh, &files[..1]);
+    assert_eq!(to_reading_room(&app, x, repo.reading_room).status, 201);
+    let issued = issue(&app, &asked, 1);
+    assert_eq!(issued.status, 201, "{}", issued.text);
+    assert_eq!(app.get("/api/v1/handovers?overdue=true").items().len(), 0);
+    // Issued fifteen days ago (the book itself refuses such a change: its guard is lifted for it).
+    diesel::connection::SimpleConnection::batch_execute(
+        &mut app.db(),
+        &format!(
+            "ALTER TABLE handovers DISABLE TRIGGER handovers_written_once;
+             UPDATE handovers SET issued_at = now() - interval '15 days' WHERE id = {};
+             ALTER TABLE handovers ENABLE TRIGGER handovers_written_once;",
+            id(&issued.body)
+        ),
+    )
+    .unwrap();
+    let overdue = app.get("/api/v1/handovers?overdue=true");
+    assert_eq!(overdue.items().len(), 1, "{}", overdue.text);
+    assert_eq!(overdue.items()[0]["overdue"], true);
+}
+
+#[test]
+fn a_thousand_issues_of_one_file_at_once_give_it_to_one_reader() {
+    let pool = paperkeep::config::PoolConfig { wait_ms: 30_000, ..paperkeep::config::PoolConfig::default() };
+    let app = TestApp::spawn_with(paperkeep::config::HttpConfig::default(), pool);
+    let other = app.second_instance();
+    let repo = repository(&app);
+    let snv = fonds(&app, "SNV", "Phông Sở Nội vụ");
+    let x = id(&new_box(&app, "SNV-X", repo.shelves[1], json!({"fonds_id": snv})));
+    let wanted = crate::support::fixtures::file(&app, snv, 1, 40, json!({"box_id": x}));
+    // Twenty readers asked for it before anyone had it: each line is ready once the box is in.
+    let requests: Vec<i64> =
+        (0..20).map(|n| id(&ask(&app, reader_in(&app, &format!("READER{n:02}")), &[wanted]).body)).collect();
+    assert_eq!(to_reading_room(&app, x, repo.reading_room).status, 201);
+
+    let (threads, each) = (100, 10);
+    let start = std::sync::Barrier::new(threads);
+    let urls = [app.url.as_str(), other.url.as_str()];
+    let answers: Vec<u16> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..threads)
+            .map(|t| {
+                let (start, requests, key) = (&start, &requests, &app.admin_key);
+                scope.spawn(move || {
+                    let client = Client::new();
+                    start.wait();
+                    (0..each)
+                        .map(|n| {
+                            let request = requests[(t * each + n) % requests.len()];
+                            let body = json!({"request_id": request, "line_no": 1});
+                            let sent =
+                                client.post(format!("{}/api/v1/handovers", urls[t % 2])).bearer_auth(key).json(&body);
+                            sent.send().map(|r| r.status().as_u16()).unwrap_or(0)
+                        })
+                        .collect::<Vec<u16>>()
+                })
+            })
+            .collect();
+        handles.into_iter().flat_map(|h| h.join().unwrap()).collect()
+    });
+    assert_eq!(answers.len(), 1000);
+    assert_eq!(answers.iter().filter(|s| **s == 201).count(), 1, "exactly one issue");
+    assert_eq!(answers.iter().filter(|s| **s == 409).count(), 999, "the others refused: {:?}", {
+        let mut odd: Vec<_> = answers.iter().filter(|s| ![201, 409].contains(*s)).collect();
+        odd.dedup();
+        odd
+    });
+    assert_eq!(count_rows(&app, "handovers"), 1);
+}
+
+#[test]
+fn a_copy_order_is_priced_from_the_list_and_made_once_its_box_is_in() {
+    let app = TestApp::spawn();
+    let repo = repository(&app);
+    let snv = fonds(&app, "SNV", "Phông Sở Nội vụ");
+    let x = id(&new_box(&app, "SNV-X", repo.shelves[1], json!({"fonds_id": snv})));
+    let (one, two) = (
+        crate::support::fixtures::file(&app, snv, 1, 40, json!({"box_id": x})),
+        crate::support::fixtures::file(&app, snv, 2, 6, json!({"box_id": x})),
+    );
+    let minh = reader_in(&app, "READER01");
+    let prices = json!({"page_price_paper": 2500, "page_price_pdf": 1000, "certification_price": 30000});
+    assert_eq!(app.patch("/api/v1/reading-rules", "*", prices).status, 200);
+    let body = json!({"reader_id": minh, "kind": "copy_certified", "format": "paper",
+                      "lines": [{"file_id": one, "pages": "1-10, 12"}, {"file_id": two}]});
+    let asked = app.post("/api/v1/reading-requests", body);
+    assert_eq!(asked.status, 201, "{}", asked.text);
+    // 11 + 6 pages on paper, two files certified.
+    assert_eq!(
+        asked.body["copy"],
+        json!({"format": "paper", "pages": 17, "fee": 17 * 2500 + 2 * 30000, "status": "estimated"})
+    );
+    let step = |to: &str| {
+        app.post(&format!("/api/v1/reading-requests/{}/copy-transitions", asked.body["id"]), json!({"to": to}))
+    };
+    assert!(step("produced").problem(409)["detail"].as_str().unwrap().contains("cannot become produced"));
+    assert_eq!(step("approved").body["copy"]["status"], "approved");
+    assert!(step("produced").problem(409)["detail"].as_str().unwrap().contains("reading room"));
+    assert_eq!(to_reading_room(&app, x, repo.reading_room).status, 201);
+    let produced = step("produced");
+    assert_eq!(produced.status, 200, "{}", produced.text);
+    assert_eq!(statuses(&produced.body), owned("returned", &["returned", "returned"]));
+    step("cancelled").problem(409);
+    assert_eq!(step("delivered").body["copy"]["status"], "delivered");
+    assert_eq!(home(&app, x).status, 201, "the originals are free to go home");
+
+    let read = ask(&app, minh, &[one]);
+    assert_eq!(read.body["copy"], Value::Null);
+    app.post(&format!("/api/v1/reading-requests/{}/copy-transitions", read.body["id"]), json!({"to": "approved"}))
+        .problem(409);
+}
