@@ -199,6 +199,92 @@ pub struct Extent {
     pub capacity_m: f64,
 }
 
+/// Requests received in the period.
+#[derive(Debug, Clone, Default, Serialize, QueryableByName, ToSchema)]
+pub struct RequestFigures {
+    #[diesel(sql_type = BigInt)]
+    pub received: i64,
+    /// A box delivered for it, or its copies made.
+    #[diesel(sql_type = BigInt)]
+    pub filled: i64,
+    /// Nothing of it could be served, or conditional access refused.
+    #[diesel(sql_type = BigInt)]
+    pub refused: i64,
+    #[diesel(sql_type = BigInt)]
+    pub cancelled: i64,
+    /// Copy orders made (produced or delivered), plain and certified.
+    #[diesel(sql_type = BigInt)]
+    pub copies: i64,
+    #[diesel(sql_type = BigInt)]
+    pub certified_copies: i64,
+    #[diesel(sql_type = BigInt)]
+    pub pages_copied: i64,
+    /// Fees of the copies made, in đồng.
+    #[diesel(sql_type = BigInt)]
+    pub fees: i64,
+}
+
+/// Lines of the period's requests not served, by why.
+#[derive(Debug, Clone, Serialize, QueryableByName, ToSchema)]
+pub struct RefusedByReason {
+    /// A reason of a line (`condition`, `closed_access`…), or `not_approved` for conditional
+    /// access refused.
+    #[diesel(sql_type = Text)]
+    pub reason: String,
+    #[diesel(sql_type = BigInt)]
+    pub lines: i64,
+}
+
+/// How long requests of a kind took to deliver: received → first box in the reading room, in
+/// the archive's working hours.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct DeliveryTimes {
+    /// `read`, `copy` or `copy_certified`.
+    pub kind: String,
+    pub delivered: i64,
+    pub median_hours: f64,
+    pub p90_hours: f64,
+    /// Delivered by their legal deadline.
+    pub within_deadline: i64,
+    pub share_within_deadline: f64,
+}
+
+/// Readers, visits and what was handed over in the period.
+#[derive(Debug, Clone, Default, Serialize, QueryableByName, ToSchema)]
+pub struct ServiceCounts {
+    /// Lượt độc giả: each reader once a calendar day (Việt Nam's days) they checked in.
+    #[diesel(sql_type = BigInt)]
+    pub user_days: i64,
+    /// Hours between check-in and check-out, of the visits checked out.
+    #[diesel(sql_type = Double)]
+    pub user_hours: f64,
+    /// Distinct readers who came.
+    #[diesel(sql_type = BigInt)]
+    pub readers: i64,
+    /// Readers registered.
+    #[diesel(sql_type = BigInt)]
+    pub new_readers: i64,
+    /// Distinct files issued to readers.
+    #[diesel(sql_type = BigInt)]
+    pub files_served: i64,
+    /// Checkouts: each file once per reader per day it was issued.
+    #[diesel(sql_type = BigInt)]
+    pub checkouts: i64,
+    /// Boxes delivered to the reading room (movements with reason `reading_room`).
+    #[diesel(sql_type = BigInt)]
+    pub boxes_pulled: i64,
+}
+
+/// The reading room in the period, for the whole archive (a fonds asked for does not narrow it).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ReadingRoomFigures {
+    #[serde(flatten)]
+    pub service: ServiceCounts,
+    pub requests: RequestFigures,
+    pub refused_lines: Vec<RefusedByReason>,
+    pub time_to_deliver: Vec<DeliveryTimes>,
+}
+
 /// The period figures.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct ActivityReport {
@@ -209,6 +295,7 @@ pub struct ActivityReport {
     pub audits: AuditFigures,
     /// As at the end of `to`.
     pub stock: StockFigures,
+    pub reading_room: ReadingRoomFigures,
 }
 
 impl ActivityReport {
@@ -278,6 +365,56 @@ impl ActivityReport {
             ("free", stock.free_m),
         ] {
             rows.push(("stock".into(), item.into(), "linear metres", format!("{value:.3}")));
+        }
+        let (room, requests) = (&report.reading_room.service, &report.reading_room.requests);
+        for (item, measure, value) in [
+            ("visits", "user days", room.user_days),
+            ("visits", "readers", room.readers),
+            ("readers", "registered", room.new_readers),
+            ("files", "served", room.files_served),
+            ("files", "checkouts", room.checkouts),
+            ("boxes", "pulled", room.boxes_pulled),
+            ("requests", "received", requests.received),
+            ("requests", "filled", requests.filled),
+            ("requests", "refused", requests.refused),
+            ("requests", "cancelled", requests.cancelled),
+            ("copies", "made", requests.copies),
+            ("certified copies", "made", requests.certified_copies),
+            ("copies", "pages", requests.pages_copied),
+            ("copies", "fees (đồng)", requests.fees),
+        ] {
+            rows.push(("reading room".into(), item.into(), measure, value.to_string()));
+        }
+        rows.push(("reading room".into(), "visits".into(), "user hours", format!("{:.2}", room.user_hours)));
+        for refused in &report.reading_room.refused_lines {
+            rows.push((
+                "reading room".into(),
+                format!("refused: {}", refused.reason),
+                "lines",
+                refused.lines.to_string(),
+            ));
+        }
+        for times in &report.reading_room.time_to_deliver {
+            let item = format!("time to deliver: {}", times.kind);
+            rows.push(("reading room".into(), item.clone(), "delivered", times.delivered.to_string()));
+            rows.push((
+                "reading room".into(),
+                item.clone(),
+                "median working hours",
+                format!("{:.2}", times.median_hours),
+            ));
+            rows.push((
+                "reading room".into(),
+                item.clone(),
+                "90th percentile working hours",
+                format!("{:.2}", times.p90_hours),
+            ));
+            rows.push((
+                "reading room".into(),
+                item,
+                "share within deadline",
+                format!("{:.3}", times.share_within_deadline),
+            ));
         }
         let mut writer = csv::Writer::from_writer(Vec::new());
         writer.write_record(["section", "item", "measure", "value"]).expect("writing to memory");

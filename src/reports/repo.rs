@@ -40,6 +40,7 @@ fn figures(conn: &mut PgConnection, period: Period) -> Result<ActivityReport> {
         movements: movements(conn, start, end, period.fonds_id)?,
         audits: audits(conn, start, end)?,
         stock: stock(conn, end, period.fonds_id)?,
+        reading_room: reading_room(conn, start, end)?,
     })
 }
 
@@ -306,4 +307,109 @@ fn stock(conn: &mut PgConnection, end: DateTime<Utc>, fonds: Option<i64>) -> Res
     let boxes_out_total = boxes_out.iter().map(|o| o.boxes).sum();
     let free_m = metres(capacity_mm - occupied_mm);
     Ok(StockFigures { boxes_out, boxes_out_total, extent, free_m })
+}
+
+/// A moment's day in Việt Nam's time, in SQL.
+macro_rules! local_day {
+    ($column:literal) => {
+        concat!("((", $column, " + interval '7 hours') AT TIME ZONE 'UTC')::date")
+    };
+}
+
+fn reading_room(conn: &mut PgConnection, start: DateTime<Utc>, end: DateTime<Utc>) -> Result<ReadingRoomFigures> {
+    let service: ServiceCounts = figure(
+        concat!(
+            "SELECT v.user_days, v.user_hours, v.readers, r.new_readers, h.files_served, h.checkouts, m.boxes_pulled
+             FROM (SELECT count(DISTINCT (reader_id, ",
+            local_day!("checked_in_at"),
+            ")) AS user_days,
+                          coalesce(extract(epoch FROM sum(checked_out_at - checked_in_at)) / 3600, 0)::float8 AS user_hours,
+                          count(DISTINCT reader_id) AS readers
+                   FROM visits WHERE checked_in_at >= $1 AND checked_in_at < $2) v,
+                  (SELECT count(*) AS new_readers FROM readers WHERE created_at >= $1 AND created_at < $2) r,
+                  (SELECT count(DISTINCT file_id) AS files_served,
+                          count(DISTINCT (reader_id, file_id, ",
+            local_day!("issued_at"),
+            ")) AS checkouts
+                   FROM handovers WHERE issued_at >= $1 AND issued_at < $2) h,
+                  (SELECT count(*) AS boxes_pulled FROM movements
+                   WHERE reason = 'reading_room' AND moved_at >= $1 AND moved_at < $2 AND $3::bigint IS NULL) m"
+        ),
+        start,
+        end,
+        None,
+    )
+    .get_result(conn)?;
+    let requests = figure(
+        "SELECT count(*) AS received,
+                count(*) FILTER (WHERE delivered_at IS NOT NULL OR copy_status IN ('produced', 'delivered')) AS filled,
+                count(*) FILTER (WHERE status IN ('refused', 'not_servable')) AS refused,
+                count(*) FILTER (WHERE status = 'cancelled') AS cancelled,
+                count(*) FILTER (WHERE kind = 'copy' AND copy_status IN ('produced', 'delivered')) AS copies,
+                count(*) FILTER (WHERE kind = 'copy_certified' AND copy_status IN ('produced', 'delivered'))
+                    AS certified_copies,
+                coalesce(sum(copy_pages) FILTER (WHERE copy_status IN ('produced', 'delivered')), 0)::bigint
+                    AS pages_copied,
+                coalesce(sum(fee) FILTER (WHERE copy_status IN ('produced', 'delivered')), 0)::bigint AS fees
+         FROM reading_requests WHERE received_at >= $1 AND received_at < $2 AND $3::bigint IS NULL",
+        start,
+        end,
+        None,
+    )
+    .get_result(conn)?;
+    let refused_lines = figure(
+        "SELECT reason, count(*) AS lines FROM (
+             SELECT unnest(l.reasons) AS reason FROM request_lines l JOIN reading_requests q ON q.id = l.request_id
+             WHERE l.servable = 'not_servable' AND q.received_at >= $1 AND q.received_at < $2
+             UNION ALL
+             SELECT 'not_approved' FROM request_lines l JOIN reading_requests q ON q.id = l.request_id
+             WHERE l.status = 'refused' AND q.received_at >= $1 AND q.received_at < $2 AND $3::bigint IS NULL) r
+         GROUP BY reason ORDER BY reason",
+        start,
+        end,
+        None,
+    )
+    .load(conn)?;
+    let time_to_deliver = delivery_times(conn, start, end)?;
+    Ok(ReadingRoomFigures { service, requests, refused_lines, time_to_deliver })
+}
+
+/// Received → first delivered in working hours, by kind: median and 90th percentile (nearest
+/// rank), and how many were delivered by their deadline.
+fn delivery_times(conn: &mut PgConnection, start: DateTime<Utc>, end: DateTime<Utc>) -> Result<Vec<DeliveryTimes>> {
+    use crate::schema::reading_requests as r;
+    type Delivered = (String, DateTime<Utc>, Option<DateTime<Utc>>, DateTime<Utc>);
+    let delivered: Vec<Delivered> = r::table
+        .filter(r::received_at.ge(start).and(r::received_at.lt(end)))
+        .filter(r::delivered_at.is_not_null())
+        .order((r::kind, r::id))
+        .select((r::kind, r::received_at, r::delivered_at, r::due_at))
+        .load(conn)?;
+    let calendar = crate::reading::repo::calendar::calendar(conn)?;
+    let mut by_kind: Vec<(String, Vec<f64>, i64)> = Vec::new();
+    for (kind, received, delivered_at, due) in delivered {
+        let Some(delivered_at) = delivered_at else { continue };
+        if by_kind.last().is_none_or(|(k, _, _)| *k != kind) {
+            by_kind.push((kind, Vec::new(), 0));
+        }
+        let entry = by_kind.last_mut().expect("pushed");
+        entry.1.push(calendar.working_time(received, delivered_at).num_seconds() as f64 / 3600.0);
+        entry.2 += i64::from(delivered_at <= due);
+    }
+    Ok(by_kind
+        .into_iter()
+        .map(|(kind, mut hours, within)| {
+            hours.sort_by(f64::total_cmp);
+            let rank = |share: f64| hours[((share * hours.len() as f64).ceil() as usize).clamp(1, hours.len()) - 1];
+            let round = |h: f64| (h * 100.0).round() / 100.0;
+            DeliveryTimes {
+                kind,
+                delivered: hours.len() as i64,
+                median_hours: round(rank(0.5)),
+                p90_hours: round(rank(0.9)),
+                within_deadline: within,
+                share_within_deadline: round(within as f64 / hours.len() as f64),
+            }
+        })
+        .collect())
 }

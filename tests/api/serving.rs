@@ -333,3 +333,132 @@ fn a_copy_order_is_priced_from_the_list_and_made_once_its_box_is_in() {
     app.post(&format!("/api/v1/reading-requests/{}/copy-transitions", read.body["id"]), json!({"to": "approved"}))
         .problem(409);
 }
+
+/// A moment's day in Việt Nam.
+fn local_day(at: &Value) -> chrono::NaiveDate {
+    let at = chrono::DateTime::parse_from_rfc3339(at.as_str().unwrap()).unwrap();
+    at.with_timezone(&paperkeep::reading::model::local_offset()).date_naive()
+}
+
+#[test]
+fn the_reports_reading_room_figures_reconcile_with_the_records() {
+    use std::collections::BTreeSet;
+    let app = TestApp::spawn();
+    let repo = repository(&app);
+    let snv = fonds(&app, "SNV", "Phông Sở Nội vụ");
+    let x = id(&new_box(&app, "SNV-X", repo.shelves[1], json!({"fonds_id": snv})));
+    let files: Vec<i64> =
+        (1..=4).map(|no| crate::support::fixtures::file(&app, snv, no, 10, json!({"box_id": x}))).collect();
+    assert_eq!(app.post("/api/v1/assessments", json!({"file_id": files[2], "grade": 4})).status, 201);
+    let register = |identity: &str| {
+        let body =
+            json!({"full_name": "Độc giả", "identity_type": "other", "identity_no": identity, "purpose": "personal"});
+        id(&app.post("/api/v1/readers", body).body)
+    };
+    let (minh, hoa) = (register("READER01"), register("READER02"));
+    // Visits over three days; Hoa comes twice on one day (one user day).
+    let today = chrono::Utc::now();
+    for (reader, hours_ago, stayed) in [(minh, 50, 2), (minh, 26, 3), (hoa, 27, 1), (hoa, 24, 1)] {
+        let at = today - chrono::Duration::hours(hours_ago);
+        let came = app.post("/api/v1/visits", json!({"reader_id": reader, "at": at}));
+        assert_eq!(came.status, 201, "{}", came.text);
+        let left = json!({"at": at + chrono::Duration::hours(stayed)});
+        assert_eq!(app.post(&format!("/api/v1/visits/{}/check-out", came.body["id"]), left).status, 200);
+    }
+    assert_eq!(app.post("/api/v1/visits", json!({"reader_id": minh})).status, 201);
+    // Minh reads two files and cannot have the third; Hoa orders certified copies, then asks
+    // for something she no longer wants.
+    let read = ask(&app, minh, &files[..3]);
+    let copy = json!({"reader_id": hoa, "kind": "copy_certified", "format": "pdf", "lines": [{"file_id": files[3]}]});
+    let copy = app.post("/api/v1/reading-requests", copy);
+    let dropped = ask(&app, hoa, &files[..1]);
+    assert_eq!(
+        app.post(&format!("/api/v1/reading-requests/{}/cancel", dropped.body["id"]), json!({"reason": "Thôi"})).status,
+        200
+    );
+    assert_eq!(app.post("/api/v1/pull-list/take", json!({})).status, 200);
+    assert_eq!(to_reading_room(&app, x, repo.reading_room).status, 201);
+    // File 1 given back at noon, kept, and issued again: one checkout that day.
+    for keep in [true, false] {
+        let issued = issue(&app, &read, 1);
+        assert_eq!(issued.status, 201, "{}", issued.text);
+        let back = json!({"leaves": 10, "keep": keep});
+        assert_eq!(app.post(&format!("/api/v1/handovers/{}/return", id(&issued.body)), back).status, 200);
+    }
+    let issued = issue(&app, &read, 2);
+    assert_eq!(app.post(&format!("/api/v1/handovers/{}/return", id(&issued.body)), json!({"leaves": 10})).status, 200);
+    for to in ["approved", "produced"] {
+        let path = format!("/api/v1/reading-requests/{}/copy-transitions", copy.body["id"]);
+        assert_eq!(app.post(&path, json!({"to": to})).status, 200);
+    }
+
+    let from = (today - chrono::Duration::days(5)).date_naive();
+    let report = app.get(&format!("/api/v1/reports/activity?from={from}&to={}", today.date_naive()));
+    assert_eq!(report.status, 200, "{}", report.text);
+    let room = &report.body["reading_room"];
+
+    // The same figures, counted from the records as the API lists them.
+    let visits = app.all_pages("/api/v1/visits");
+    let user_days: BTreeSet<(i64, chrono::NaiveDate)> =
+        visits.iter().map(|v| (v["reader_id"].as_i64().unwrap(), local_day(&v["checked_in_at"]))).collect();
+    let hours: f64 = visits
+        .iter()
+        .filter(|v| v["checked_out_at"].is_string())
+        .map(|v| {
+            let at = |field: &str| chrono::DateTime::parse_from_rfc3339(v[field].as_str().unwrap()).unwrap();
+            (at("checked_out_at") - at("checked_in_at")).num_seconds() as f64 / 3600.0
+        })
+        .sum();
+    let book = app.all_pages("/api/v1/handovers");
+    let checkouts: BTreeSet<(i64, i64, chrono::NaiveDate)> = book
+        .iter()
+        .map(|h| (h["reader_id"].as_i64().unwrap(), h["file_id"].as_i64().unwrap(), local_day(&h["issued_at"])))
+        .collect();
+    let served: BTreeSet<i64> = book.iter().map(|h| h["file_id"].as_i64().unwrap()).collect();
+    assert_eq!(room["user_days"], user_days.len(), "Minh on two days (and today), Hoa on one");
+    assert_eq!(room["user_days"], 4);
+    assert!((room["user_hours"].as_f64().unwrap() - hours).abs() < 1e-6 && hours == 7.0);
+    assert_eq!((room["readers"].clone(), room["new_readers"].clone()), (json!(2), json!(2)));
+    assert_eq!(
+        (room["files_served"].clone(), room["checkouts"].clone()),
+        (json!(served.len()), json!(checkouts.len()))
+    );
+    assert_eq!((served.len(), checkouts.len()), (2, 2), "file 1 issued twice on one day: one checkout");
+    assert_eq!(room["boxes_pulled"], 1);
+
+    let requests = app.all_pages("/api/v1/reading-requests");
+    let count = |keep: &dyn Fn(&Value) -> bool| requests.iter().filter(|r| keep(r)).count();
+    let figures = &room["requests"];
+    assert_eq!(figures["received"], requests.len());
+    assert_eq!(figures["filled"], count(&|r| r["delivered_at"].is_string() || r["copy"]["status"] == "produced"));
+    assert_eq!(figures["cancelled"], count(&|r| r["status"] == "cancelled"));
+    assert_eq!(
+        (figures["received"].clone(), figures["filled"].clone(), figures["cancelled"].clone()),
+        (json!(3), json!(2), json!(1))
+    );
+    assert_eq!((figures["certified_copies"].clone(), figures["pages_copied"].clone()), (json!(1), json!(10)));
+    assert_eq!(figures["fees"], copy.body["copy"]["fee"]);
+    assert_eq!(room["refused_lines"], json!([{"reason": "condition", "lines": 1}]));
+
+    // Time to deliver, in working hours, as the calendar counts it.
+    let calendar = paperkeep::reading::model::Calendar::default();
+    let delivered = app.get(&format!("/api/v1/reading-requests/{}", read.body["id"])).body;
+    let at = |field: &str| chrono::DateTime::parse_from_rfc3339(delivered[field].as_str().unwrap()).unwrap().to_utc();
+    let hours = calendar.working_time(at("received_at"), at("delivered_at")).num_seconds() as f64 / 3600.0;
+    let times = room["time_to_deliver"].as_array().unwrap();
+    let read_times = times.iter().find(|t| t["kind"] == "read").unwrap();
+    assert_eq!(read_times["delivered"], 1);
+    assert!((read_times["median_hours"].as_f64().unwrap() - (hours * 100.0).round() / 100.0).abs() < 1e-9);
+    assert_eq!(
+        (read_times["within_deadline"].clone(), read_times["share_within_deadline"].clone()),
+        (json!(1), json!(1.0))
+    );
+
+    let csv =
+        app.request(Method::GET, &format!("/api/v1/reports/activity?from={from}")).header("Accept", "text/csv").send();
+    let csv = csv.unwrap().text().unwrap();
+    assert!(
+        csv.contains("reading room,visits,user days,4") && csv.contains("reading room,refused: condition,lines,1"),
+        "{csv}"
+    );
+}
