@@ -3,7 +3,7 @@
 
 use std::process::Command;
 
-use serde_json::Value;
+use serde_json::{Value, json};
 
 use crate::support::TestApp;
 
@@ -55,9 +55,15 @@ fn the_walkthroughs_work_when_pasted_into_a_shell() {
         feed,
         found,
         report,
+        land_records,
+        asked,
+        taken,
+        closed,
+        steps,
+        figures,
     ] = answers.as_slice()
     else {
-        panic!("twenty-four answers expected:\n{stdout}");
+        panic!("thirty answers expected:\n{stdout}");
     };
     // Describing the repository.
     assert_eq!(shelf["items"][0]["path_code"], "K1-P02-G05-3-4");
@@ -157,4 +163,37 @@ fn the_walkthroughs_work_when_pasted_into_a_shell() {
                            {"code": "do_paper", "unit": "m²", "quantity": 6.5, "treatments": 1}])
     );
     assert_eq!(report["movements"]["by_reason"][0]["reason"], "audit_correction");
+    // A reader in the reading room.
+    assert_eq!(land_records["items"].as_array().unwrap().len(), 3);
+    let decided: Vec<(&str, &str)> = asked["lines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| (l["servable"].as_str().unwrap(), l["status"].as_str().unwrap()))
+        .collect();
+    assert_eq!(decided, [("original", "submitted"), ("original", "submitted"), ("not_servable", "not_servable")]);
+    assert_eq!(asked["lines"][2]["reasons"][0]["code"], "condition");
+    let pulls: Vec<&str> = taken["boxes"].as_array().unwrap().iter().map(|b| b["barcode"].as_str().unwrap()).collect();
+    assert_eq!(pulls, ["SNV-0003", "SNV-0004"], "one walk, in shelf order");
+    assert_eq!(closed["status"], "closed");
+    let kinds: Vec<&str> = steps["items"].as_array().unwrap().iter().map(|e| e["type"].as_str().unwrap()).collect();
+    assert_eq!(
+        kinds,
+        [
+            "reading_request.created",
+            "reading_request.retrieving",
+            "reading_request.delivered",
+            "reading_request.issued",
+            "reading_request.returned",
+            "reading_request.issued",
+            "reading_request.returned",
+            "reading_request.closed",
+        ]
+    );
+    let room = &figures["reading_room"];
+    assert_eq!(
+        (room["user_days"].clone(), room["checkouts"].clone(), room["boxes_pulled"].clone()),
+        (json!(1), json!(2), json!(3))
+    );
+    assert_eq!(room["refused_lines"], json!([{"reason": "condition", "lines": 1}]));
 }
