@@ -310,6 +310,7 @@ diesel::table! {
         created_by -> Int8,
         updated_at -> Timestamptz,
         updated_by -> Int8,
+        anonymised_at -> Nullable<Timestamptz>,
     }
 }
 

@@ -16,7 +16,7 @@ pub trait Resource: Serialize {
 }
 
 /// Every event type, and whether only the audit trail shows it.
-pub const EVENT_TYPES: [(&str, bool); 43] = [
+pub const EVENT_TYPES: [(&str, bool); 44] = [
     ("location.created", false),
     ("location.updated", false),
     ("location.deleted", false),
@@ -37,6 +37,7 @@ pub const EVENT_TYPES: [(&str, bool); 43] = [
     ("vocabulary_term.updated", false),
     ("reader.created", false),
     ("reader.updated", false),
+    ("reader.anonymised", false),
     ("closure.created", false),
     ("closure.deleted", false),
     ("reading_request.created", false),
@@ -108,7 +109,7 @@ pub struct Event {
     /// `<resource>.<what happened>`: location.created|updated|deleted, box.created|updated|moved,
     /// audit.created|reconciled, fonds.created|updated, file.created|updated,
     /// assessment.created|withdrawn, treatment.created|transitioned, vocabulary_term.created|updated,
-    /// reader.created|updated, closure.created|deleted,
+    /// reader.created|updated|anonymised, closure.created|deleted,
     /// reading_request.created|decided|cancelled|retrieving|delivered|issued|held|returned|closed|
     /// copy_transitioned,
     /// visit.created|closed, handover.issued|returned, reading_rules.updated (and in the audit

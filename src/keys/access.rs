@@ -89,6 +89,7 @@ pub const ROUTES: &[(&str, &str, Access)] = &[
     ("GET", "/api/v1/readers/by-number/{reader_no}", Key(Read)),
     ("GET", "/api/v1/readers/{id}", Key(Read)),
     ("PATCH", "/api/v1/readers/{id}", Key(ServeReaders)),
+    ("POST", "/api/v1/readers/anonymise", Key(SetReadingRoom)),
     ("POST", "/api/v1/closures", Key(SetReadingRoom)),
     ("GET", "/api/v1/closures", Key(Read)),
     ("GET", "/api/v1/closures/{id}", Key(Read)),

@@ -290,6 +290,7 @@ fn call(app: &TestApp, world: &World, method: &str, route: &str) -> Call {
                 json!({"leaves": 5}),
             )
         }
+        ("POST", "/api/v1/readers/anonymise") => Call::json(route, json!({"reader_id": new_reader(app, n)})),
         ("PATCH", "/api/v1/reading-rules") => Call::json(route, json!({"keep_days": 14})),
         ("POST", "/api/v1/visits") => Call::json(route, json!({"reader_id": world.reader})),
         ("GET", "/api/v1/visits/{id}") => Call::to(format!("/api/v1/visits/{}", world.visit)),

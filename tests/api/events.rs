@@ -513,6 +513,15 @@ fn every_event_carries_what_a_get_of_its_subject_answers() {
     assert_eq!(approved.status, 200, "{}", approved.text);
     assert_eq!(step(&[]), ["reading_request.copy_transitioned"]);
 
+    // A reader who asks that their personal data be removed.
+    let leaving = app.post(
+        "/api/v1/readers",
+        json!({"full_name": "Lê Văn Tám", "identity_type": "cccd", "identity_no": "001099000111", "purpose": "personal"}),
+    );
+    step(&[]);
+    assert_eq!(app.post("/api/v1/readers/anonymise", json!({"reader_id": id(&leaving.body)})).status, 200);
+    assert_eq!(step(&[]), ["reader.anonymised"]);
+
     // What only the trail shows: keys and webhooks.
     let key = app.post("/api/v1/api-keys", json!({"name": "Trần Văn Nam", "role": "viewer"}));
     step(&[]);

@@ -162,3 +162,65 @@ fn closures_never_overlap_and_deadlines_skip_them() {
     let due = app.get("/api/v1/calendar/due?from=2027-02-04T09:00:00Z&working_days=1");
     assert_eq!(due.body["due_at"], "2027-02-05T09:00:00Z", "Tết open again");
 }
+
+#[test]
+fn readers_not_seen_for_the_rules_time_are_anonymised_and_their_counts_stay() {
+    let app = TestApp::spawn();
+    crate::support::fixtures::repository(&app);
+    let register = |name: &str, identity: &str| {
+        let body = json!({"full_name": name, "identity_type": "cccd", "identity_no": identity,
+                          "purpose": "official", "referral": "Giấy giới thiệu số 7", "topic": "Địa bạ"});
+        let answer = app.post("/api/v1/readers", body);
+        assert_eq!(answer.status, 201, "{}", answer.text);
+        answer.body["id"].as_i64().unwrap()
+    };
+    let (old, recent, inside) = (
+        register("Trần Văn Cũ", "001234567890"),
+        register("Nguyễn Thị Mới", "079123456789"),
+        register("Lê Văn Đang", "001099000111"),
+    );
+    for reader in [old, inside] {
+        assert_eq!(app.post("/api/v1/visits", json!({"reader_id": reader})).status, 201);
+    }
+    let visit = app.get(&format!("/api/v1/visits?reader_id={old}")).items()[0]["id"].clone();
+    assert_eq!(app.post(&format!("/api/v1/visits/{visit}/check-out"), json!({})).status, 200);
+    // Six years ago: the old reader registered and came; the one inside registered then too.
+    diesel::sql_query(format!(
+        "UPDATE readers SET created_at = now() - interval '6 years', updated_at = now() - interval '6 years'
+         WHERE id IN ({old}, {inside})"
+    ))
+    .execute(&mut app.db())
+    .unwrap();
+    diesel::sql_query(format!(
+        "UPDATE visits SET checked_in_at = now() - interval '6 years', checked_out_at = now() - interval '6 years' + interval '2 hours' WHERE reader_id = {old}"
+    ))
+    .execute(&mut app.db())
+    .unwrap();
+
+    let desk = app.key("reading_room");
+    let refused: Answer =
+        app.request_as(Some(&desk), Method::POST, "/api/v1/readers/anonymise").json(&json!({})).send().into();
+    refused.problem(403);
+    let done = app.post("/api/v1/readers/anonymise", json!({}));
+    assert_eq!(done.status, 200, "{}", done.text);
+    assert_eq!(done.body["reader_ids"], json!([old]), "the recent one is kept, and the one inside is being served");
+
+    let gone = app.get(&format!("/api/v1/readers/{old}")).body;
+    assert_eq!((gone["status"].clone(), gone["full_name"].clone()), (json!("anonymised"), json!("Độc giả đã ẩn danh")));
+    assert!(gone["referral"].is_null() && gone["topic"].is_null() && gone["identity_no"] != "001234567890");
+    // The feed keeps nothing of them either; their visit still counts.
+    let feed = app.get("/api/v1/events?types=reader&limit=50").text;
+    assert!(!feed.contains("Trần Văn Cũ") && feed.contains("Nguyễn Thị Mới"), "{feed}");
+    assert_eq!(app.get(&format!("/api/v1/visits?reader_id={old}")).items().len(), 1);
+    let from = (chrono::Utc::now() - chrono::Duration::days(6 * 366)).date_naive();
+    let report = app.get(&format!("/api/v1/reports/activity?from={from}"));
+    assert_eq!(report.body["reading_room"]["user_days"], 2);
+
+    // Named: at once; not twice, not while being served, and closed to changes and requests.
+    app.post("/api/v1/readers/anonymise", json!({"reader_id": old})).problem(409);
+    app.post("/api/v1/readers/anonymise", json!({"reader_id": inside})).problem(409);
+    app.post("/api/v1/readers/anonymise", json!({"reader_id": 999_999})).problem(422);
+    assert_eq!(app.post("/api/v1/readers/anonymise", json!({"reader_id": recent})).body["reader_ids"], json!([recent]));
+    app.patch(&format!("/api/v1/readers/{old}"), "*", json!({"topic": "x"})).problem(409);
+    app.post("/api/v1/visits", json!({"reader_id": old})).problem(409);
+}

@@ -39,6 +39,8 @@ text_enum! {
         Active = "active",
         Suspended = "suspended",
         Expired = "expired",
+        /// Their personal data removed after the rules' time; their visits and requests still count.
+        Anonymised = "anonymised",
     }
 }
 
@@ -64,6 +66,7 @@ pub struct ReaderRow {
     pub created_by: i64,
     pub updated_at: DateTime<Utc>,
     pub updated_by: i64,
+    pub anonymised_at: Option<DateTime<Utc>>,
 }
 
 /// A registered reader (phiếu đăng ký độc giả).
@@ -95,6 +98,8 @@ pub struct Reader {
     pub status: ReaderStatus,
     pub suspended_at: Option<DateTime<Utc>>,
     pub suspended_why: Option<String>,
+    /// When their personal data was removed.
+    pub anonymised_at: Option<DateTime<Utc>>,
     pub version: i32,
     pub created_at: DateTime<Utc>,
     pub created_by: i64,
@@ -106,6 +111,7 @@ impl From<ReaderRow> for Reader {
     fn from(row: ReaderRow) -> Reader {
         let today = Utc::now().date_naive();
         let status = match (row.suspended_at, row.card_expires_on) {
+            _ if row.anonymised_at.is_some() => ReaderStatus::Anonymised,
             (Some(_), _) => ReaderStatus::Suspended,
             (None, Some(last)) if last < today => ReaderStatus::Expired,
             _ => ReaderStatus::Active,
@@ -125,6 +131,7 @@ impl From<ReaderRow> for Reader {
             status,
             suspended_at: row.suspended_at,
             suspended_why: row.suspended_why,
+            anonymised_at: row.anonymised_at,
             version: row.version,
             created_at: row.created_at,
             created_by: row.created_by,
@@ -345,4 +352,21 @@ pub struct ReaderFilter {
     #[param(min_length = 1, max_length = 200)]
     pub q: Option<String>,
     pub status: Option<ReaderStatus>,
+}
+
+/// Readers to anonymise: one now (their personal data removed at their request), or every
+/// reader whose last visit, request or registration is older than the rules allow.
+#[derive(Debug, Clone, Default, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Anonymisation {
+    /// This reader only, however recent; every reader due when left out.
+    pub reader_id: Option<i64>,
+}
+
+impl Rules for Anonymisation {}
+
+/// The readers anonymised.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Anonymised {
+    pub reader_ids: Vec<i64>,
 }

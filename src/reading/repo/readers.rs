@@ -9,7 +9,9 @@ use crate::error::{Error, Result};
 use crate::events::model::Change;
 use crate::events::repo as events;
 use crate::keys::model::Actor;
-use crate::reading::model::{NewReader, Reader, ReaderFilter, ReaderPatch, ReaderRow, ReaderStatus};
+use crate::reading::model::{
+    Anonymisation, Anonymised, NewReader, Reader, ReaderFilter, ReaderPatch, ReaderRow, ReaderStatus,
+};
 use crate::schema::readers;
 
 /// Registers a reader with the next reader number. An identity document registered already is
@@ -95,11 +97,16 @@ pub fn list(conn: &mut PgConnection, filter: &ReaderFilter, after: Option<i64>, 
     let today = chrono::Utc::now().date_naive();
     query = match filter.status {
         None => query,
-        Some(ReaderStatus::Suspended) => query.filter(readers::suspended_at.is_not_null()),
-        Some(ReaderStatus::Expired) => {
-            query.filter(readers::suspended_at.is_null()).filter(readers::card_expires_on.lt(today))
+        Some(ReaderStatus::Anonymised) => query.filter(readers::anonymised_at.is_not_null()),
+        Some(ReaderStatus::Suspended) => {
+            query.filter(readers::anonymised_at.is_null()).filter(readers::suspended_at.is_not_null())
         }
+        Some(ReaderStatus::Expired) => query
+            .filter(readers::anonymised_at.is_null())
+            .filter(readers::suspended_at.is_null())
+            .filter(readers::card_expires_on.lt(today)),
         Some(ReaderStatus::Active) => query
+            .filter(readers::anonymised_at.is_null())
             .filter(readers::suspended_at.is_null())
             .filter(readers::card_expires_on.is_null().or(readers::card_expires_on.ge(today))),
     };
@@ -124,6 +131,12 @@ pub fn update(
         .ok_or_else(|| Error::NotFound(format!("no reader has id {id}")))?;
     if expected.is_some_and(|version| version != current.version) {
         return Err(Error::Stale { current: current.version });
+    }
+    if current.anonymised_at.is_some() {
+        return Err(Error::Conflict(format!(
+            "reader {} is anonymised: their registration is closed",
+            current.reader_no
+        )));
     }
     let errors = patch.purpose_errors(&current);
     if !errors.is_empty() {
@@ -155,3 +168,101 @@ pub fn update(
     events::record(conn, &[Change::updated(&before, &after.clone().masked())])?;
     Ok(after)
 }
+
+/// Anonymises readers: `reader_id` now, or every reader whose last registration, visit,
+/// request or hand-over is older than the rules' `anonymise_after_days`. A reader in the
+/// reading room, with a request under way or a file in hand, is not (409 when named). Their
+/// name, identity document, organisation, referral, topic and card are removed; their number,
+/// nationality and purpose stay, and so do the counts. Their earlier events are rewritten to
+/// the anonymised reader, so that the change feed keeps no personal data of them either.
+pub fn anonymise(conn: &mut PgConnection, which: &Anonymisation, actor: &Actor) -> Result<Anonymised> {
+    use crate::schema::{handovers, reading_requests, visits};
+    let busy = sql::<Bool>(
+        "EXISTS (SELECT 1 FROM visits v WHERE v.reader_id = readers.id AND v.checked_out_at IS NULL)
+         OR EXISTS (SELECT 1 FROM reading_requests q WHERE q.reader_id = readers.id
+                    AND q.status NOT IN ('returned', 'closed', 'cancelled', 'refused', 'not_servable'))
+         OR EXISTS (SELECT 1 FROM handovers h WHERE h.reader_id = readers.id AND h.returned_at IS NULL)",
+    );
+    let ids: Vec<i64> = match which.reader_id {
+        Some(id) => {
+            let reader = get(conn, id).map_err(|err| match err {
+                Error::NotFound(why) => Error::invalid("reader_id", why),
+                other => other,
+            })?;
+            if reader.anonymised_at.is_some() {
+                return Err(Error::Conflict(format!("reader {} is anonymised already", reader.reader_no)));
+            }
+            let is_busy: bool = readers::table.find(id).select(busy).first(conn)?;
+            if is_busy {
+                return Err(Error::Conflict(format!(
+                    "reader {} is being served (in the reading room, a request under way or a file in hand)",
+                    reader.reader_no
+                )));
+            }
+            vec![id]
+        }
+        None => {
+            let days = super::rules::get(conn)?.anonymise_after_days;
+            let before = chrono::Utc::now() - chrono::Duration::days(days.into());
+            let last_seen = diesel::dsl::not(diesel::dsl::exists(
+                visits::table.filter(visits::reader_id.eq(readers::id)).filter(visits::checked_in_at.ge(before)),
+            ))
+            .and(diesel::dsl::not(diesel::dsl::exists(
+                reading_requests::table
+                    .filter(reading_requests::reader_id.eq(readers::id))
+                    .filter(reading_requests::updated_at.ge(before)),
+            )))
+            .and(diesel::dsl::not(diesel::dsl::exists(
+                handovers::table.filter(handovers::reader_id.eq(readers::id)).filter(handovers::issued_at.ge(before)),
+            )));
+            readers::table
+                .filter(readers::anonymised_at.is_null())
+                .filter(readers::created_at.lt(before))
+                .filter(readers::updated_at.lt(before))
+                .filter(last_seen)
+                .filter(diesel::dsl::not(busy))
+                .order(readers::id)
+                .select(readers::id)
+                .load(conn)?
+        }
+    };
+    for &id in &ids {
+        let after: Reader = diesel::update(readers::table.find(id))
+            .set((
+                readers::full_name.eq(ANONYMOUS),
+                readers::identity_type.eq(crate::reading::model::IdentityType::Other),
+                readers::identity_no.eq(format!("ANON{id:08}")),
+                readers::organisation.eq(None::<String>),
+                readers::referral.eq(None::<String>),
+                readers::topic.eq(None::<String>),
+                readers::card_expires_on.eq(None::<chrono::NaiveDate>),
+                readers::suspended_why.eq(None::<String>),
+                readers::anonymised_at.eq(now),
+                readers::version.eq(readers::version + 1),
+                readers::updated_at.eq(now),
+                readers::updated_by.eq(actor.key_id),
+            ))
+            .returning(ReaderRow::as_returning())
+            .get_result::<ReaderRow>(conn)?
+            .into();
+        let shown = after.masked();
+        let change = Change::new("anonymised", &shown, None);
+        // What the feed said of them before is rewritten to what it says now.
+        diesel::sql_query("SELECT set_config('paperkeep.anonymising', $1, true)")
+            .bind::<Text, _>(&change.subject)
+            .execute(conn)?;
+        diesel::sql_query(
+            "UPDATE events SET data = $2::jsonb, before = CASE WHEN before IS NULL THEN NULL ELSE $2::jsonb END
+             WHERE subject = $1",
+        )
+        .bind::<Text, _>(&change.subject)
+        .bind::<Text, _>(&change.data)
+        .execute(conn)?;
+        diesel::sql_query("SELECT set_config('paperkeep.anonymising', '', true)").execute(conn)?;
+        events::record(conn, &[change])?;
+    }
+    Ok(Anonymised { reader_ids: ids })
+}
+
+/// The name an anonymised reader is shown by.
+const ANONYMOUS: &str = "Độc giả đã ẩn danh";

@@ -51,6 +51,9 @@ pub fn create(conn: &mut PgConnection, new: &NewRequest, actor: &Actor) -> Resul
             let last = reader.card_expires_on.map(|d| d.to_string()).unwrap_or_default();
             return Err(Error::Conflict(format!("the card of reader {} expired after {last}", reader.reader_no)));
         }
+        ReaderStatus::Anonymised => {
+            return Err(Error::Conflict(format!("reader {} is anonymised: register them again", reader.reader_no)));
+        }
     }
     let rules = super::rules::get(conn)?;
     if new.lines.len() > rules.files_at_once as usize {

@@ -8,14 +8,15 @@ use crate::http::problem::{ApiError, Problem};
 use crate::http::query::{ListQuery, Page, PageParams};
 use crate::http::router::Router;
 use crate::keys::model::{Actor, Permission};
-use crate::reading::model::{NewReader, Reader, ReaderFilter, ReaderPatch};
+use crate::reading::model::{Anonymisation, Anonymised, NewReader, Reader, ReaderFilter, ReaderPatch};
 use crate::reading::repo::readers as repo;
 
 pub fn register(router: &mut Router) {
     router.add(__path_register_reader, register_reader);
     router.add(__path_list_readers, list_readers);
-    // Before /readers/{id}, which would otherwise take `by-number` for an id.
+    // Before /readers/{id}, which would otherwise take `by-number` and `anonymise` for an id.
     router.add(__path_reader_by_number, reader_by_number);
+    router.add(__path_anonymise_readers, anonymise_readers);
     router.add(__path_get_reader, get_reader);
     router.add(__path_update_reader, update_reader);
 }
@@ -90,4 +91,21 @@ async fn update_reader(
 ) -> Result<Answer, ApiError> {
     let (id, patch, expected) = (id.into_inner(), body.0, if_match.required()?);
     caller.run(move |conn, actor| Ok(Answer::tagged(&repo::update(conn, id, &patch, expected, actor)?))).await
+}
+
+/// Anonymises readers (admin): the one named now, or every reader not seen for the rules'
+/// `anonymise_after_days`. Their name, identity document, organisation, referral, topic and
+/// card are removed, here and in their earlier events; their number and their counts stay.
+/// One being served (in the reading room, a request under way, a file in hand) is 409.
+#[utoipa::path(post, path = "/api/v1/readers/anonymise", tag = "reading room", request_body = Anonymisation,
+    responses(
+        (status = 200, description = "The readers anonymised", body = Anonymised),
+        (status = 409, description = "The reader named is being served, or anonymised already", body = Problem, content_type = "application/problem+json")))]
+async fn anonymise_readers(caller: Caller, body: Json<Anonymisation>) -> Result<Answer, ApiError> {
+    let which = body.0;
+    caller
+        .run(move |conn, actor| {
+            Ok(Answer::json(actix_web::http::StatusCode::OK, &repo::anonymise(conn, &which, actor)?))
+        })
+        .await
 }
