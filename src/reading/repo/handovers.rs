@@ -177,9 +177,12 @@ pub fn list(
         None => query,
     };
     if filter.overdue == Some(true) {
-        // Issued before the days a reader may keep a file: the rest cannot be overdue.
+        // Issued before the days a reader may keep a file, and still with the reader (in hand
+        // or kept): the rest cannot be overdue.
         let keep_days = rules::get(conn)?.keep_days;
-        query = query.filter(handovers::issued_at.lt(Utc::now() - Duration::days(keep_days.into())));
+        query = query
+            .filter(handovers::issued_at.lt(Utc::now() - Duration::days(keep_days.into())))
+            .filter(handovers::returned_at.is_null().or(handovers::kept.eq(true)));
     }
     let rows: Vec<HandoverEntry> = query.order(handovers::id.desc()).limit(limit + 1).load(conn)?;
     let shown = shown(conn, rows)?;
