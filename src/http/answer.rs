@@ -28,6 +28,11 @@ impl Answer {
         }
     }
 
+    /// 200 with `body` as JSON.
+    pub fn ok(body: &impl Serialize) -> Self {
+        Answer::json(StatusCode::OK, body)
+    }
+
     /// 201 with `body` as JSON, found at `location`.
     pub fn created(body: &impl Serialize, location: String) -> Self {
         Answer::json(StatusCode::CREATED, body).header(header::LOCATION.as_str(), location)

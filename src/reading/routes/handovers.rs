@@ -65,9 +65,5 @@ async fn get_handover(caller: Caller, id: web::Path<i64>) -> Result<web::Json<Ha
         (status = 409, description = "Given back already", body = Problem, content_type = "application/problem+json")))]
 async fn give_back(caller: Caller, id: web::Path<i64>, body: Json<HandoverReturn>) -> Result<Answer, ApiError> {
     let (id, back) = (id.into_inner(), body.0);
-    caller
-        .run(move |conn, actor| {
-            Ok(Answer::json(actix_web::http::StatusCode::OK, &repo::give_back(conn, id, &back, actor)?))
-        })
-        .await
+    caller.run(move |conn, actor| Ok(Answer::ok(&repo::give_back(conn, id, &back, actor)?))).await
 }

@@ -103,9 +103,5 @@ async fn update_reader(
         (status = 409, description = "The reader named is being served, or anonymised already", body = Problem, content_type = "application/problem+json")))]
 async fn anonymise_readers(caller: Caller, body: Json<Anonymisation>) -> Result<Answer, ApiError> {
     let which = body.0;
-    caller
-        .run(move |conn, actor| {
-            Ok(Answer::json(actix_web::http::StatusCode::OK, &repo::anonymise(conn, &which, actor)?))
-        })
-        .await
+    caller.run(move |conn, actor| Ok(Answer::ok(&repo::anonymise(conn, &which, actor)?))).await
 }

@@ -116,9 +116,5 @@ async fn pull_list(caller: Caller, _query: ListQuery<NoFilter>) -> Result<web::J
     responses((status = 200, description = "The boxes taken, in walking order", body = PullList)))]
 async fn take_pulls(caller: Caller, body: Json<Take>) -> Result<Answer, ApiError> {
     let take = body.0;
-    caller
-        .run(move |conn, actor| {
-            Ok(Answer::json(actix_web::http::StatusCode::OK, &flow::take(conn, &take.box_ids, actor)?))
-        })
-        .await
+    caller.run(move |conn, actor| Ok(Answer::ok(&flow::take(conn, &take.box_ids, actor)?))).await
 }

@@ -61,7 +61,7 @@ async fn check_out(caller: Caller, id: web::Path<i64>, body: Json<CheckOut>) -> 
     caller
         .run(move |conn, actor| {
             let visit = repo::check_out(conn, id, &out, actor)?;
-            Ok(Answer::json(actix_web::http::StatusCode::OK, &visit))
+            Ok(Answer::ok(&visit))
         })
         .await
 }

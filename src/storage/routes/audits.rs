@@ -1,4 +1,3 @@
-use actix_web::http::StatusCode;
 use actix_web::web;
 
 use crate::http::answer::Answer;
@@ -59,5 +58,5 @@ async fn get_audit(caller: Caller, id: web::Path<i64>) -> Result<web::Json<Audit
         (status = 409, description = "The boxes found do not fit the shelf's recorded capacity", body = Problem, content_type = "application/problem+json")))]
 async fn reconcile_audit(caller: Caller, id: web::Path<i64>) -> Result<Answer, ApiError> {
     let id = id.into_inner();
-    caller.run(move |conn, actor| Ok(Answer::json(StatusCode::OK, &repo::reconcile(conn, id, actor)?))).await
+    caller.run(move |conn, actor| Ok(Answer::ok(&repo::reconcile(conn, id, actor)?))).await
 }
