@@ -96,6 +96,7 @@ pub const ROUTES: &[(&str, &str, Access)] = &[
     ("DELETE", "/api/v1/closures/{id}", Key(SetReadingRoom)),
     ("GET", "/api/v1/calendar/due", Key(Read)),
     ("POST", "/api/v1/reading-requests", Key(ServeReaders)),
+    ("POST", "/api/v1/reading-requests/check", Key(Read)),
     ("GET", "/api/v1/reading-requests", Key(Read)),
     ("GET", "/api/v1/reading-requests/{id}", Key(Read)),
     ("POST", "/api/v1/reading-requests/{id}/decision", Key(ApproveAccess)),

@@ -7,7 +7,7 @@ use reqwest::Method;
 use serde_json::{Value, json};
 
 use crate::support::fixtures::{fonds, id, move_box, new_box, repository};
-use crate::support::{Answer, TestApp};
+use crate::support::{Answer, TestApp, count_rows};
 
 /// A reader registered at the desk; their id.
 fn reader(app: &TestApp, name: &str, identity: &str) -> i64 {
@@ -181,6 +181,56 @@ fn a_reader_has_at_most_ten_files_and_a_file_one_reader_at_a_time() {
     let wanted = request(&app, hoa, &[files[0], files[11]]);
     let reasons: Vec<Vec<String>> = decided(&wanted.body).into_iter().map(|(_, r)| r).collect();
     assert_eq!(reasons, [vec!["in_use_elsewhere".to_string()], vec![]]);
+}
+
+#[test]
+fn files_found_by_words_are_checked_before_asking_and_nothing_is_recorded() {
+    let app = TestApp::spawn();
+    let repo = repository(&app);
+    let snv = fonds(&app, "SNV", "Phông Sở Nội vụ");
+    let shelved = id(&new_box(&app, "B1", repo.shelves[0], json!({"fonds_id": snv})));
+    let titled = |no: i32, title: &str, extra: Value| {
+        let mut extra = extra;
+        extra["title"] = json!(title);
+        extra["box_id"] = json!(shelved);
+        crate::support::fixtures::file(&app, snv, no, 10, extra)
+    };
+    let open = titled(1, "Công văn của Sở Nội vụ về tuyển dụng năm 1975", json!({}));
+    let closed = titled(2, "Công văn của Sở Nội vụ về nhân sự năm 1976", json!({"access": "closed"}));
+    let others: Vec<i64> = (3..=12).map(|no| titled(no, &format!("Hồ sơ khác số {no}"), json!({}))).collect();
+    let minh = reader(&app, "Trần Văn Minh", "001234567890");
+    assert_eq!(request(&app, minh, &others[..10]).status, 201);
+    let before: i64 = count_rows(&app, "reading_requests") + count_rows(&app, "events");
+
+    // Found by words without accents, in any order; each checked.
+    let found = app.get("/api/v1/files?q=noi%20vu%20cong%20van");
+    let ids: Vec<i64> = found.body["items"].as_array().unwrap().iter().map(|f| f["id"].as_i64().unwrap()).collect();
+    assert_eq!(ids.len(), 2, "{}", found.text);
+    let lines: Vec<Value> = ids.iter().map(|f| json!({"file_id": f})).collect();
+    let checked = app.post("/api/v1/reading-requests/check", json!({"lines": lines}));
+    assert_eq!(checked.status, 200, "{}", checked.text);
+    let by_file = |answer: &Answer, file: i64| {
+        let line = answer.body["lines"].as_array().unwrap().iter().find(|l| l["file_id"] == file).unwrap().clone();
+        decided(&json!({"lines": [line]})).remove(0)
+    };
+    assert_eq!(by_file(&checked, open), ("original".to_string(), vec![]));
+    assert_eq!(by_file(&checked, closed), ("not_servable".to_string(), vec!["closed_access".to_string()]));
+    assert!(checked.body["lines"][0]["reasons"].as_array().unwrap().iter().all(|r| r["vi"].is_string()));
+    // For a reader with ten files already: their limit is said too.
+    let for_minh = app.post("/api/v1/reading-requests/check", json!({"reader_id": minh, "lines": [{"file_id": open}]}));
+    assert_eq!(by_file(&for_minh, open), ("not_servable".to_string(), vec!["reader_limit".to_string()]));
+    let after: i64 = count_rows(&app, "reading_requests") + count_rows(&app, "events");
+    assert_eq!(after, before, "a check records nothing");
+
+    // Bad checks.
+    let field = |answer: Answer| answer.problem(422)["errors"][0]["field"].as_str().unwrap().to_string();
+    assert_eq!(field(app.post("/api/v1/reading-requests/check", json!({"lines": []}))), "lines");
+    let twice = json!({"lines": [{"file_id": open}, {"file_id": open}]});
+    assert_eq!(field(app.post("/api/v1/reading-requests/check", twice)), "lines[1].file_id");
+    let unknown = json!({"lines": [{"file_id": 999_999}]});
+    assert_eq!(field(app.post("/api/v1/reading-requests/check", unknown)), "lines[0].file_id");
+    let nobody = json!({"reader_id": 999_999, "lines": [{"file_id": open}]});
+    assert_eq!(field(app.post("/api/v1/reading-requests/check", nobody)), "reader_id");
 }
 
 #[test]

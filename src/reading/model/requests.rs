@@ -334,14 +334,11 @@ pub struct NewRequest {
 
 impl Rules for NewRequest {
     fn broken_rules(&self) -> Vec<FieldError> {
-        let mut errors = Vec::new();
+        let mut errors = distinct_lines(&self.lines);
         if self.lines.is_empty() || self.lines.len() > MOST_LINES {
             errors.push(FieldError::new("lines", "must name 1 to 100 files"));
         }
         for (index, line) in self.lines.iter().enumerate() {
-            if self.lines[..index].iter().any(|other| other.file_id == line.file_id) {
-                errors.push(FieldError::new(format!("lines[{index}].file_id"), "names a file already asked for"));
-            }
             if line.pages.is_some() && self.kind == RequestKind::Read {
                 errors.push(FieldError::new(format!("lines[{index}].pages"), "is only for copies"));
             }
@@ -358,6 +355,46 @@ impl Rules for NewRequest {
         }
         errors
     }
+}
+
+/// Files to check for a reader before asking: decided as a request's lines would be, nothing
+/// recorded.
+#[derive(Debug, Clone, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ServabilityCheck {
+    /// The reader the files are for: their state and limit of files count. None: any reader's
+    /// hand counts as elsewhere, and no limit is checked.
+    pub reader_id: Option<i64>,
+    /// Files, each once, 1 to 100.
+    #[validate(nested)]
+    #[schema(min_items = 1, max_items = 100)]
+    pub lines: Vec<NewLine>,
+}
+
+impl Rules for ServabilityCheck {
+    fn broken_rules(&self) -> Vec<FieldError> {
+        let mut errors = distinct_lines(&self.lines);
+        if self.lines.is_empty() || self.lines.len() > MOST_LINES {
+            errors.push(FieldError::new("lines", "must name 1 to 100 files"));
+        }
+        errors
+    }
+}
+
+/// Each line's file named once.
+fn distinct_lines(lines: &[NewLine]) -> Vec<FieldError> {
+    (0..lines.len())
+        .filter(|&index| lines[..index].iter().any(|other| other.file_id == lines[index].file_id))
+        .map(|index| FieldError::new(format!("lines[{index}].file_id"), "names a file already asked for"))
+        .collect()
+}
+
+/// How each file would be served: the lines a request for them would have (`status`: what the
+/// line would start as).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Servability {
+    pub reader_id: Option<i64>,
+    pub lines: Vec<RequestLine>,
 }
 
 /// The decision on a request's lines of conditional access.

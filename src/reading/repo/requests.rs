@@ -10,8 +10,9 @@ use crate::events::repo as events;
 use crate::holdings::model::{Access, File, PageSet, PagesInput};
 use crate::keys::model::Actor;
 use crate::reading::model::{
-    Cancellation, CopyFormat, CopyStatus, CopyStep, Decision, LineReason, NewRequest, Pull, PullLine, PullList,
-    ReaderStatus, ReadingRequest, Reason, RequestFilter, RequestKind, RequestLine, RequestRow, RequestStatus, Servable,
+    Cancellation, CopyFormat, CopyStatus, CopyStep, Decision, LineReason, NewLine, NewRequest, Pull, PullLine,
+    PullList, Reader, ReaderStatus, ReadingRequest, ReadingRules, Reason, RequestFilter, RequestKind, RequestLine,
+    RequestRow, RequestStatus, Servability, ServabilityCheck, Servable,
 };
 use crate::reading::repo::{calendar, flow, readers};
 use crate::schema::{boxes, files, locations, reading_requests, request_lines};
@@ -33,37 +34,40 @@ const DONE: [RequestStatus; 5] = [
     RequestStatus::NotServable,
 ];
 
-/// Records a request and decides each line: servable as the original, or not with the reasons —
-/// the file's access, its pages' condition, an open treatment, where its box is, another
-/// reader having it, the reader's limit of files. Due in working days from its receipt.
-pub fn create(conn: &mut PgConnection, new: &NewRequest, actor: &Actor) -> Result<ReadingRequest> {
-    let reader = readers::get(conn, new.reader_id).map_err(|err| match err {
+/// The reader `id`, if they may ask for files now: not suspended, their card not expired, not
+/// anonymised (409 otherwise); an unknown id is the field's problem.
+fn reader_who_may_ask(conn: &mut PgConnection, id: i64) -> Result<Reader> {
+    let reader = readers::get(conn, id).map_err(|err| match err {
         Error::NotFound(why) => Error::invalid("reader_id", why),
         other => other,
     })?;
     match reader.status {
-        ReaderStatus::Active => {}
+        ReaderStatus::Active => Ok(reader),
         ReaderStatus::Suspended => {
             let why = reader.suspended_why.unwrap_or_default();
-            return Err(Error::Conflict(format!("reader {} is suspended: {why}", reader.reader_no)));
+            Err(Error::Conflict(format!("reader {} is suspended: {why}", reader.reader_no)))
         }
         ReaderStatus::Expired => {
             let last = reader.card_expires_on.map(|d| d.to_string()).unwrap_or_default();
-            return Err(Error::Conflict(format!("the card of reader {} expired after {last}", reader.reader_no)));
+            Err(Error::Conflict(format!("the card of reader {} expired after {last}", reader.reader_no)))
         }
         ReaderStatus::Anonymised => {
-            return Err(Error::Conflict(format!("reader {} is anonymised: register them again", reader.reader_no)));
+            Err(Error::Conflict(format!("reader {} is anonymised: register them again", reader.reader_no)))
         }
     }
-    let rules = super::rules::get(conn)?;
-    if new.lines.len() > rules.files_at_once as usize {
-        let most = rules.files_at_once;
-        return Err(Error::invalid(
-            "lines",
-            format!("must name 1 to {most} files: a reader has at most {most} at a time"),
-        ));
-    }
-    let ids: Vec<i64> = new.lines.iter().map(|line| line.file_id).collect();
+}
+
+/// Lines decided, and the pages and files to copy of the servable ones.
+struct Judged {
+    lines: Vec<RequestLine>,
+    copied: (i32, i32),
+}
+
+/// Decides each line asked for, as a request would: by the file's access, its pages'
+/// condition, an open treatment, where its box is, another reader having it and, for a reader,
+/// their limit of files. Without a reader, a file any reader has is in use elsewhere.
+fn judge(conn: &mut PgConnection, reader_id: Option<i64>, asked: &[NewLine], rules: &ReadingRules) -> Result<Judged> {
+    let ids: Vec<i64> = asked.iter().map(|line| line.file_id).collect();
     // Locked, so that two desks deciding on the same file wait for each other.
     let found: HashMap<i64, File> = files::table
         .filter(files::id.eq_any(&ids))
@@ -74,8 +78,8 @@ pub fn create(conn: &mut PgConnection, new: &NewRequest, actor: &Actor) -> Resul
         .map(|f| (f.id, f))
         .collect();
     let mut errors = Vec::new();
-    let mut asked = Vec::with_capacity(new.lines.len());
-    for (index, line) in new.lines.iter().enumerate() {
+    let mut pages_asked = Vec::with_capacity(asked.len());
+    for (index, line) in asked.iter().enumerate() {
         let Some(file) = found.get(&line.file_id) else {
             errors.push(FieldError::new(format!("lines[{index}].file_id"), format!("no file has id {}", line.file_id)));
             continue;
@@ -87,7 +91,7 @@ pub fn create(conn: &mut PgConnection, new: &NewRequest, actor: &Actor) -> Resul
                 PageSet::default()
             }),
         };
-        asked.push((file, pages, line.pages.clone()));
+        pages_asked.push((file, pages, line.pages.clone()));
     }
     if !errors.is_empty() {
         return Err(Error::Invalid(errors));
@@ -97,20 +101,26 @@ pub fn create(conn: &mut PgConnection, new: &NewRequest, actor: &Actor) -> Resul
         .inner_join(reading_requests::table)
         .filter(request_lines::file_id.eq_any(&ids))
         .filter(request_lines::status.eq_any(HELD))
-        .filter(reading_requests::reader_id.ne(reader.id))
+        // No reader: every reader's hand is elsewhere (ids are positive).
+        .filter(reading_requests::reader_id.ne(reader_id.unwrap_or(0)))
         .select(request_lines::file_id)
         .load(conn)?;
-    let mut held: i64 = request_lines::table
-        .inner_join(reading_requests::table)
-        .filter(reading_requests::reader_id.eq(reader.id))
-        .filter(request_lines::servable.ne(Servable::NotServable))
-        .filter(request_lines::status.ne_all(DONE))
-        .count()
-        .get_result(conn)?;
-    let mut lines = Vec::with_capacity(asked.len());
+    let mut held: Option<i64> = match reader_id {
+        None => None,
+        Some(reader_id) => Some(
+            request_lines::table
+                .inner_join(reading_requests::table)
+                .filter(reading_requests::reader_id.eq(reader_id))
+                .filter(request_lines::servable.ne(Servable::NotServable))
+                .filter(request_lines::status.ne_all(DONE))
+                .count()
+                .get_result(conn)?,
+        ),
+    };
+    let mut lines = Vec::with_capacity(pages_asked.len());
     // Pages to copy and files to certify, of the servable lines.
     let mut copied = (0, 0);
-    for (index, (file, pages, typed_pages)) in asked.into_iter().enumerate() {
+    for (index, (file, pages, typed_pages)) in pages_asked.into_iter().enumerate() {
         let mut reasons = Vec::new();
         match file.access {
             Access::Closed => reasons.push(Reason::ClosedAccess),
@@ -140,12 +150,11 @@ pub fn create(conn: &mut PgConnection, new: &NewRequest, actor: &Actor) -> Resul
         if elsewhere.contains(&file.id) {
             reasons.push(Reason::InUseElsewhere);
         }
-        let blocked = reasons.iter().any(|r| r.blocks());
-        if !blocked {
-            if held >= rules.files_at_once as i64 {
+        if let Some(held) = held.as_mut().filter(|_| !reasons.iter().any(|r| r.blocks())) {
+            if *held >= rules.files_at_once as i64 {
                 reasons.push(Reason::ReaderLimit);
             } else {
-                held += 1;
+                *held += 1;
             }
         }
         let servable = if reasons.iter().any(|r| r.blocks()) { Servable::NotServable } else { Servable::Original };
@@ -167,6 +176,22 @@ pub fn create(conn: &mut PgConnection, new: &NewRequest, actor: &Actor) -> Resul
             status,
         });
     }
+    Ok(Judged { lines, copied })
+}
+
+/// Records a request and decides each line (see `judge`). Due in working days from its
+/// receipt.
+pub fn create(conn: &mut PgConnection, new: &NewRequest, actor: &Actor) -> Result<ReadingRequest> {
+    let reader = reader_who_may_ask(conn, new.reader_id)?;
+    let rules = super::rules::get(conn)?;
+    if new.lines.len() > rules.files_at_once as usize {
+        let most = rules.files_at_once;
+        return Err(Error::invalid(
+            "lines",
+            format!("must name 1 to {most} files: a reader has at most {most} at a time"),
+        ));
+    }
+    let Judged { lines, copied } = judge(conn, Some(reader.id), &new.lines, &rules)?;
     let status = if lines.iter().all(|l| l.status == RequestStatus::NotServable) {
         RequestStatus::NotServable
     } else if lines.iter().any(|l| l.status == RequestStatus::AwaitingApproval) {
@@ -227,6 +252,16 @@ pub fn create(conn: &mut PgConnection, new: &NewRequest, actor: &Actor) -> Resul
     let created = ReadingRequest::of(row, lines);
     events::record(conn, &[Change::created(&created)])?;
     Ok(created)
+}
+
+/// What a request for `check`'s files would decide of each, recording nothing.
+pub fn check(conn: &mut PgConnection, check: &ServabilityCheck) -> Result<Servability> {
+    if let Some(reader_id) = check.reader_id {
+        reader_who_may_ask(conn, reader_id)?;
+    }
+    let rules = super::rules::get(conn)?;
+    let Judged { lines, .. } = judge(conn, check.reader_id, &check.lines, &rules)?;
+    Ok(Servability { reader_id: check.reader_id, lines })
 }
 
 /// The request `id`, locked against a concurrent change.

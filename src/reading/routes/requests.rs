@@ -7,12 +7,14 @@ use crate::http::problem::{ApiError, Problem};
 use crate::http::query::{ListQuery, NoFilter, Page, PageParams};
 use crate::http::router::Router;
 use crate::reading::model::{
-    Cancellation, CopyStep, Decision, NewRequest, PullList, ReadingRequest, RequestFilter, Take,
+    Cancellation, CopyStep, Decision, NewRequest, PullList, ReadingRequest, RequestFilter, Servability,
+    ServabilityCheck, Take,
 };
 use crate::reading::repo::{flow, requests as repo};
 
 pub fn register(router: &mut Router) {
     router.add(__path_create_request, create_request);
+    router.add(__path_check_files, check_files);
     router.add(__path_list_requests, list_requests);
     router.add(__path_get_request, get_request);
     router.add(__path_decide_request, decide_request);
@@ -40,6 +42,19 @@ async fn create_request(caller: Caller, body: Json<NewRequest>) -> Result<Answer
             Ok(Answer::tagged_created(&created, format!("/api/v1/reading-requests/{}", created.id)))
         })
         .await
+}
+
+/// How each file would be served if a request asked for it now — as the original, or not, with
+/// the reasons a request's line would give — recording nothing: for staff finding files for a
+/// reader (`GET /files?q=…`) before asking. With `reader_id`, the reader's state and limit of
+/// files count as well.
+#[utoipa::path(post, path = "/api/v1/reading-requests/check", tag = "reading room", request_body = ServabilityCheck,
+    responses(
+        (status = 200, description = "Each file decided", body = Servability),
+        (status = 409, description = "The reader is suspended, or their card has expired", body = Problem, content_type = "application/problem+json")))]
+async fn check_files(caller: Caller, body: Json<ServabilityCheck>) -> Result<web::Json<Servability>, ApiError> {
+    let check = body.0;
+    Ok(web::Json(caller.read(move |conn| repo::check(conn, &check)).await?))
 }
 
 /// Requests newest first.
