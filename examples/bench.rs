@@ -53,6 +53,14 @@ const SEARCH_FONDS: u64 = 100;
 /// Rows of the import scenario, and how many imports are timed.
 const IMPORT_ROWS: u64 = 100_000;
 const IMPORT_RUNS: u64 = 3;
+/// The reading room's scenario: readers, requests of past years (closed), and open requests.
+const READERS: u64 = 200;
+const PAST_REQUESTS: u64 = 50_000;
+const OPEN_REQUESTS: u64 = 500;
+/// Checks of servability timed one at a time: enough for a 99th percentile.
+const CHECK_RUNS: u32 = 500;
+/// Due dates computed in memory, to time one.
+const DUE_DATES: u32 = 100_000;
 
 struct Options {
     seconds: u32,
@@ -69,12 +77,12 @@ struct Options {
     /// Run the soak instead: `seconds` (default 600) of look-ups and `writes` % moves.
     soak: bool,
     writes: u32,
-    /// Scenario groups to run (all when empty): storage, report, holdings, scaling.
+    /// Scenario groups to run (all when empty): see `GROUPS`.
     only: Vec<String>,
 }
 
 /// The scenario groups `--only` picks from.
-const GROUPS: [&str; 5] = ["storage", "report", "holdings", "search", "scaling"];
+const GROUPS: [&str; 6] = ["storage", "report", "holdings", "search", "reading", "scaling"];
 
 impl Options {
     /// Whether the run includes the scenarios of `group`.
@@ -327,6 +335,9 @@ impl Bench<'_> {
         }
         if o.runs("search") {
             self.search_scenarios(&mut tables)?;
+        }
+        if o.runs("reading") {
+            self.reading_scenarios(&mut tables)?;
         }
         if o.runs("scaling") {
             self.scaling(&mut tables)?;
@@ -589,7 +600,7 @@ impl Bench<'_> {
         let captured = self.capture(&report_data, report)?;
         tables.one_by_one.push((
             format!("GET /reports/activity, a year of {} treatment and assessment records", o.report_records),
-            self.one_by_one(&report_data, report)?,
+            self.one_by_one(&report_data, SEQUENTIAL_RUNS, report)?,
             self.pgbench(&report_data, &[literal(&captured)], Load::OneByOne(SEQUENTIAL_RUNS))?,
             "≤ 500 ms",
         ));
@@ -653,7 +664,7 @@ impl Bench<'_> {
         let captured = self.capture(&holdings, queue)?;
         tables.one_by_one.push((
             format!("GET /conservation/queue, a fonds of {fonds_files} files"),
-            self.one_by_one(&holdings, queue)?,
+            self.one_by_one(&holdings, SEQUENTIAL_RUNS, queue)?,
             self.pgbench(&holdings, &[literal(&captured)], Load::OneByOne(SEQUENTIAL_RUNS))?,
             "≤ 200 ms",
         ));
@@ -677,7 +688,7 @@ impl Bench<'_> {
         let captured = self.capture(&holdings, batch)?;
         tables.one_by_one.push((
             "POST /treatments/batch, 4,000 pages over 40 files".into(),
-            self.one_by_one(&holdings, batch)?,
+            self.one_by_one(&holdings, SEQUENTIAL_RUNS, batch)?,
             self.pgbench(&holdings, &[literal(&captured)], Load::OneByOne(SEQUENTIAL_RUNS))?,
             "≤ 200 ms",
         ));
@@ -727,9 +738,74 @@ impl Bench<'_> {
         };
         tables.one_by_one.push((
             name,
-            self.one_by_one(&data, search)?,
+            self.one_by_one(&data, SEQUENTIAL_RUNS, search)?,
             self.pgbench(&data, &scripts, Load::OneByOne(SEQUENTIAL_RUNS))?,
             "p99 ≤ 20 ms",
+        ));
+        Ok(())
+    }
+
+    /// The reading room over the storage repository: the pull list of the open requests, the
+    /// check of a request of ten files, and due dates in working days.
+    fn reading_scenarios(&self, tables: &mut Tables) -> Result<(), String> {
+        let o = self.options;
+        let more = fill(
+            include_str!("bench/reading.sql"),
+            &[
+                ("boxes", o.boxes.to_string()),
+                ("readers", READERS.to_string()),
+                ("past", PAST_REQUESTS.to_string()),
+                ("open", OPEN_REQUESTS.to_string()),
+            ],
+        );
+        let data = self.storage_and(o.boxes, 1, "_reading", &more)?.data;
+        let pull_list = |client: &Client, url: &str| client.get(format!("{url}/api/v1/pull-list"));
+        let captured = self.capture(&data, pull_list)?;
+        tables.one_by_one.push((
+            format!("GET /pull-list, {OPEN_REQUESTS} open requests over {} boxes", o.boxes),
+            self.one_by_one(&data, SEQUENTIAL_RUNS, pull_list)?,
+            self.pgbench(&data, &[literal(&captured)], Load::OneByOne(SEQUENTIAL_RUNS))?,
+            "≤ 50 ms",
+        ));
+        tables.statements.push(("pull list", captured));
+
+        // Ten files from across the shelves, the last of grade 3 or worse, for a reader with files.
+        let lines: Vec<String> = (1..=10).map(|n| format!(r#"{{"file_id":{}}}"#, n * o.boxes / 5 - n)).collect();
+        let body = format!(r#"{{"reader_id":1,"lines":[{}]}}"#, lines.join(","));
+        let check = |client: &Client, url: &str| {
+            client
+                .post(format!("{url}/api/v1/reading-requests/check"))
+                .header("content-type", "application/json")
+                .body(body.clone())
+        };
+        let captured = self.capture(&data, check)?;
+        tables.one_by_one.push((
+            format!("POST /reading-requests/check, 10 files ({CHECK_RUNS} times)"),
+            self.one_by_one(&data, CHECK_RUNS, check)?,
+            self.pgbench(&data, &[literal(&captured)], Load::OneByOne(CHECK_RUNS))?,
+            "p99 ≤ 10 ms",
+        ));
+        tables.statements.push(("servability check", captured));
+
+        let mut conn = PgConnection::establish(&data.url).map_err(|e| e.to_string())?;
+        let calendar = paperkeep::reading::repo::calendar::calendar(&mut conn).map_err(|e| e.to_string())?;
+        let from = chrono::Utc::now();
+        let started = Instant::now();
+        for n in 0..DUE_DATES {
+            let received = from + chrono::Duration::minutes(i64::from(n % 10_000));
+            std::hint::black_box(calendar.due(received, 1 + n % 7));
+        }
+        let in_memory = started.elapsed().as_secs_f64() * 1e6 / f64::from(DUE_DATES);
+        // The same deadline's whole days counted by the database: weekdays not closed all day.
+        let seventh_day = "SELECT d FROM generate_series(current_date + 1, current_date + 60, interval '1 day') d \
+             WHERE extract(isodow FROM d) < 6 AND NOT EXISTS (SELECT 1 FROM closures c \
+             WHERE CAST(d AS date) BETWEEN c.first_day AND c.last_day AND c.part = 'day') ORDER BY d OFFSET 6 LIMIT 1;";
+        let raw = self.pgbench(&data, &[seventh_day.to_string()], Load::OneByOne(SEQUENTIAL_RUNS))?;
+        tables.integration.push((
+            "A due date in working days (1 to 7), over 21 years of closures".into(),
+            format!("{in_memory:.1} µs in memory, no statement (closures read once per request)"),
+            format!("{:.2} ms p50 for the 7th working day counted in SQL (whole days only)", raw.p50),
+            "no round trip",
         ));
         Ok(())
     }
@@ -752,6 +828,11 @@ impl Bench<'_> {
 
     /// `boxes` boxes on shelves of 8 (see examples/bench/dataset.sql).
     fn storage(&self, boxes: u64, movements_per_box: u64) -> Result<Storage, String> {
+        self.storage_and(boxes, movements_per_box, "", "")
+    }
+
+    /// `storage`, then `more` SQL, in a database of its own named with `suffix`.
+    fn storage_and(&self, boxes: u64, movements_per_box: u64, suffix: &str, more: &str) -> Result<Storage, String> {
         let shelves = boxes.div_ceil(8).div_ceil(50) * 50;
         let (bays, units) = (shelves / 5, shelves / 50);
         let rooms = units.div_ceil(25);
@@ -769,7 +850,7 @@ impl Bench<'_> {
                 ("movements_per_box", movements_per_box.to_string()),
             ],
         );
-        let data = self.generate(&format!("bench_{boxes}"), &sql)?;
+        let data = self.generate(&format!("bench_{boxes}{suffix}"), &format!("{sql}\n{more}"))?;
         let mut conn = PgConnection::establish(&data.url).map_err(|e| e.to_string())?;
         let reading_room = scalar(&mut conn, "SELECT id AS value FROM locations WHERE code = 'RR'")?;
         Ok(Storage { data, boxes, first_shelf: first_shelf as i64, reading_room })
@@ -1042,13 +1123,14 @@ impl Bench<'_> {
     fn one_by_one(
         &self,
         dataset: &Dataset,
+        runs: u32,
         request: impl Fn(&Client, &str) -> RequestBuilder,
     ) -> Result<Measurement, String> {
         let (_service, url) = self.service(dataset, None)?;
         let client = Client::builder().timeout(Duration::from_secs(60)).build().map_err(|e| e.to_string())?;
         let (mut millis, mut errors) = (Vec::new(), 0);
         let started = Instant::now();
-        for run in 0..=SEQUENTIAL_RUNS {
+        for run in 0..=runs {
             let sent = Instant::now();
             let answer = request(&client, &url).bearer_auth(KEY).send().map_err(|e| e.to_string())?;
             let ok = answer.status().is_success();
@@ -1058,7 +1140,7 @@ impl Bench<'_> {
                 errors += u64::from(!ok);
             }
         }
-        let rate = f64::from(SEQUENTIAL_RUNS) / started.elapsed().as_secs_f64();
+        let rate = f64::from(runs) / started.elapsed().as_secs_f64();
         Ok(Measurement::from_latencies(millis, rate, errors))
     }
 

@@ -7,7 +7,7 @@ use crate::people::model::Language;
 
 /// The screens the navigation offers, in its order: the name a page gives as its `screen`, its
 /// path, and the message naming it. Who sees each is the access table's say.
-const SCREENS: [(&str, &str, &str); 10] = [
+const SCREENS: [(&str, &str, &str); 11] = [
     ("locate", "/locate", "nav-locate"),
     ("move", "/move", "nav-move"),
     ("audit", "/audit", "nav-audit"),
@@ -16,8 +16,16 @@ const SCREENS: [(&str, &str, &str); 10] = [
     ("labels", "/labels", "nav-labels"),
     ("survey", "/survey", "nav-survey"),
     ("treatments", "/treatments", "nav-treatments"),
+    ("reading", "/reading", "nav-reading"),
     ("report", "/report", "nav-report"),
     ("admin", "/people", "nav-admin"),
+];
+
+/// The reading room's screens, offered as tabs on each of them, in the same way.
+const READING_SCREENS: [(&str, &str, &str); 3] = [
+    ("desk", "/reading", "reading-desk"),
+    ("readers", "/readers", "reading-readers"),
+    ("pull-list", "/pull-list", "reading-pull-list"),
 ];
 
 /// The screens of administration, offered as tabs on each of them, in the same way.
@@ -46,6 +54,8 @@ pub struct PersonBar {
     pub nav: Vec<NavLink>,
     /// The administration screens their role may open.
     pub admin: Vec<NavLink>,
+    /// The reading room's screens their role may open.
+    pub reading: Vec<NavLink>,
 }
 
 /// A tab of a screen's own navigation (the treatments' stages, the vocabularies…).
@@ -82,6 +92,7 @@ impl Frame {
                 csrf: signed_in.csrf_token.clone(),
                 nav: links(&SCREENS),
                 admin: links(&ADMIN_SCREENS),
+                reading: links(&READING_SCREENS),
             }
         });
         Frame { lang, person, screen }
@@ -94,7 +105,15 @@ impl Frame {
 
     /// The administration screens as tabs, `current` the one shown.
     pub fn admin_tabs(&self, current: &str) -> Vec<Tab> {
-        let links = self.person.as_ref().map_or(&[][..], |person| &person.admin[..]);
+        Self::tabs(self.person.as_ref().map_or(&[][..], |person| &person.admin[..]), current)
+    }
+
+    /// The reading room's screens as tabs, `current` the one shown.
+    pub fn reading_tabs(&self, current: &str) -> Vec<Tab> {
+        Self::tabs(self.person.as_ref().map_or(&[][..], |person| &person.reading[..]), current)
+    }
+
+    fn tabs(links: &[NavLink], current: &str) -> Vec<Tab> {
         links
             .iter()
             .map(|link| Tab { href: link.href.to_string(), label: link.label.clone(), current: link.screen == current })

@@ -311,7 +311,7 @@ fn shelf_label(lang: Language, shelf: &Location) -> Label {
 
 /// `code` as a Code 128 barcode (character set B: printable ASCII), drawn as SVG sized in
 /// millimetres: bars as wide as fit the label, never narrower than a scanner reads well.
-fn code_128(lang: Language, code: &str) -> Result<String, String> {
+pub(super) fn code_128(lang: Language, code: &str) -> Result<String, String> {
     let unprintable = || i18n::text(lang, "labels-not-encodable", &[]);
     if !code.chars().all(|c| c.is_ascii_graphic() || c == ' ') {
         return Err(unprintable());

@@ -7,6 +7,7 @@ mod api_keys;
 pub mod assets;
 mod audit;
 mod day_log;
+mod desk;
 mod file;
 mod frame;
 pub mod i18n;
@@ -16,6 +17,9 @@ mod move_boxes;
 mod out;
 mod people;
 mod propose;
+mod pull_list;
+mod reader;
+mod readers;
 mod report;
 mod scans;
 mod sign_in;
@@ -85,6 +89,22 @@ pub fn routes(config: &mut web::ServiceConfig) {
     );
     resource(config, "/treatments/{id}", vec![(Method::GET, web::get().to(treatments::page))]);
     resource(config, "/treatments/{id}/step", vec![(Method::POST, web::post().to(treatments::step))]);
+    resource(config, "/reading", vec![(Method::GET, web::get().to(desk::page))]);
+    resource(
+        config,
+        "/readers",
+        vec![(Method::GET, web::get().to(readers::list)), (Method::POST, web::post().to(readers::create))],
+    );
+    // Before /readers/{id}, which would take `new` for an id.
+    resource(config, "/readers/new", vec![(Method::GET, web::get().to(readers::new))]);
+    resource(config, "/readers/{id}", vec![(Method::GET, web::get().to(reader::page))]);
+    resource(config, "/readers/{id}/requests", vec![(Method::POST, web::post().to(reader::ask))]);
+    resource(config, "/readers/{id}/issue", vec![(Method::POST, web::post().to(reader::issue))]);
+    resource(config, "/readers/{id}/visit", vec![(Method::POST, web::post().to(reader::visit))]);
+    resource(config, "/handovers/{id}/return", vec![(Method::POST, web::post().to(reader::give_back))]);
+    resource(config, "/pull-list", vec![(Method::GET, web::get().to(pull_list::page))]);
+    resource(config, "/pull-list/take", vec![(Method::POST, web::post().to(pull_list::take))]);
+    resource(config, "/pull-list/deliver", vec![(Method::POST, web::post().to(pull_list::deliver))]);
     resource(config, "/report", vec![(Method::GET, web::get().to(report::page))]);
     resource(config, "/report.csv", vec![(Method::GET, web::get().to(report::page))]);
     resource(config, "/labels", vec![(Method::GET, web::get().to(labels::page))]);

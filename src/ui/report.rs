@@ -316,7 +316,60 @@ fn sections(lang: Language, report: &ActivityReport, label: &dyn Fn(&str) -> Str
     rows.push((say("report-free"), vec![metres(stock.free_m)]));
     let stock = Figures { heading: say("report-stock"), columns: vec![say("report-figure")], rows, chart: None };
 
-    vec![treatments, materials, assessments, movements, audits, stock]
+    let (room, asked) = (&report.reading_room.service, &report.reading_room.requests);
+    let mut rows: Vec<(String, Vec<String>)> = [
+        ("report-user-days", room.user_days),
+        ("report-readers", room.readers),
+        ("report-new-readers", room.new_readers),
+        ("report-requests-received", asked.received),
+        ("report-requests-filled", asked.filled),
+        ("report-requests-refused", asked.refused),
+        ("report-requests-cancelled", asked.cancelled),
+        ("report-files-served", room.files_served),
+        ("report-checkouts", room.checkouts),
+        ("report-boxes-pulled", room.boxes_pulled),
+        ("report-copies", asked.copies),
+        ("report-certified-copies", asked.certified_copies),
+        ("report-pages-copied", asked.pages_copied),
+    ]
+    .iter()
+    .map(|(key, value)| (say(key), vec![n(*value)]))
+    .collect();
+    rows.insert(1, (say("report-user-hours"), vec![i18n::number(lang, room.user_hours, 1)]));
+    rows.push((say("report-fees"), vec![format!("{} đ", n(asked.fees))]));
+    rows.extend(report.reading_room.refused_lines.iter().map(|refused| {
+        let why = i18n::text(lang, &format!("report-refused-{}", refused.reason), &[]);
+        (i18n::text(lang, "report-lines-refused", &[("why", &why)]), vec![n(refused.lines)])
+    }));
+    let reading_room =
+        Figures { heading: say("report-reading-room"), columns: vec![say("report-count")], rows, chart: None };
+
+    let hours = |h: f64| i18n::number(lang, h, 1);
+    let delivery = Figures {
+        heading: say("report-time-to-deliver"),
+        columns: vec![
+            say("report-delivered"),
+            say("report-median-hours"),
+            say("report-p90-hours"),
+            say("report-within-deadline"),
+        ],
+        rows: report
+            .reading_room
+            .time_to_deliver
+            .iter()
+            .map(|t| {
+                let share =
+                    format!("{} ({} %)", n(t.within_deadline), i18n::number(lang, t.share_within_deadline * 100.0, 0));
+                (
+                    say(&format!("request-kind-{}", t.kind)),
+                    vec![n(t.delivered), hours(t.median_hours), hours(t.p90_hours), share],
+                )
+            })
+            .collect(),
+        chart: None,
+    };
+
+    vec![treatments, materials, assessments, movements, audits, stock, reading_room, delivery]
 }
 
 /// Horizontal bars, one group an item, one bar a series (the first solid, the second hatched,

@@ -152,9 +152,23 @@ fn every_screen_answers_every_role_as_the_access_table_says() {
     assert!(!screens.is_empty());
     let someone = person(&app, "someone", Role::Viewer).id.to_string();
     // An audit for the audit's screens to show.
-    let shelf = repository(&app).shelves[0];
+    let repo = repository(&app);
+    let shelf = repo.shelves[0];
     let audit = app.post("/api/v1/audits", json!({"location_id": shelf, "scanned": []})).body["id"].to_string();
     let a_file = file(&app, fonds(&app, "TT", "Phông thử"), 1, 10, json!({})).to_string();
+    // A reader with a file in hand, for the reading room's screens.
+    let held = crate::support::fixtures::new_box(&app, "RR-1", shelf, json!({}));
+    let lent = file(&app, fonds(&app, "DG", "Phông đọc"), 1, 10, json!({"box_id": held["id"]}));
+    let reader_body =
+        json!({"full_name": "Độc giả", "identity_type": "other", "identity_no": "READER1", "purpose": "personal"});
+    let reader = app.post("/api/v1/readers", reader_body).body["id"].to_string();
+    let asked = json!({"reader_id": reader.parse::<i64>().unwrap(), "kind": "read", "lines": [{"file_id": lent}]});
+    let request = app.post("/api/v1/reading-requests", asked).body["id"].as_i64().unwrap();
+    let to_reading_room = json!({"to_location_id": repo.reading_room, "reason": "reading_room"});
+    assert_eq!(crate::support::fixtures::move_box(&app, held["id"].as_i64().unwrap(), to_reading_room).status, 201);
+    assert_eq!(app.post("/api/v1/visits", json!({"reader_id": reader.parse::<i64>().unwrap()})).status, 201);
+    let handover = app.post("/api/v1/handovers", json!({"request_id": request, "line_no": 1}));
+    let handover = handover.body["id"].as_i64().expect("a file issued").to_string();
     let proposed = json!({"file_id": a_file.parse::<i64>().unwrap(), "type": "backing"});
     let treatment = app.post("/api/v1/treatments", proposed).body["id"].to_string();
     let key = app.post("/api/v1/api-keys", json!({"name": "kiosk", "role": "viewer"})).body["id"].to_string();
@@ -168,6 +182,8 @@ fn every_screen_answers_every_role_as_the_access_table_says() {
             _ if path.starts_with("/admin/keys/") => &key,
             _ if path.starts_with("/admin/webhooks/") => &webhook,
             _ if path.starts_with("/files/") => &a_file,
+            _ if path.starts_with("/readers/") => &reader,
+            _ if path.starts_with("/handovers/") => &handover,
             _ => &someone,
         };
         path.replace("{id}", id)

@@ -573,3 +573,105 @@ fn an_admin_creates_a_key_and_a_webhook() {
         browser.screenshots(name);
     }
 }
+
+#[test]
+fn a_reader_is_registered_asks_in_words_and_is_served_from_the_pull_list_by_scans() {
+    let Some(browser) = Browser::open() else { return };
+    let app = TestApp::spawn();
+    let repo = repository(&app);
+    let snv = fonds(&app, "SNV", "Phông Sở Nội vụ");
+    let near = new_box(&app, "PD-1", repo.shelves[0], json!({"fonds_id": snv}));
+    let far = new_box(&app, "PD-2", repo.shelves[3], json!({"fonds_id": snv}));
+    let titled = |no: i32, title: &str, held: &serde_json::Value| {
+        let extra = json!({"title": title, "box_id": held["id"]});
+        crate::support::fixtures::file(&app, snv, no, 12, extra)
+    };
+    titled(1, "Công văn của Sở Nội vụ về tuyển dụng năm 1975", &far);
+    titled(2, "Công văn của Sở Nội vụ về tiền lương năm 1976", &near);
+    let brittle = titled(3, "Công văn của Sở Nội vụ về thi đua năm 1977", &near);
+    assert_eq!(app.post("/api/v1/assessments", json!({"file_id": brittle, "grade": 4})).status, 201);
+    person(&app, "doc", Role::ReadingRoom);
+    person(&app, "kho", Role::StorageManager);
+
+    // Registered at the desk: the identity number typed with spaces, first with a letter too many.
+    sign_in_at(&browser, &format!("{}/readers/new", app.url), "doc");
+    browser.wait_until("the form", |b| focused(b) == "full_name");
+    browser.assert_accessible("register a reader");
+    browser.type_into("#full_name", "Trần Văn Minh");
+    browser.type_into("#identity_no", "0012 3456 789X");
+    browser.type_into("#topic", "Tổ chức bộ máy Sở Nội vụ 1975–1980\n");
+    browser.press_until(TAB, "form.stacked button[type='submit']");
+    browser.press(ENTER);
+    browser.wait_until("the problem on the field", |b| focused(b) == "identity_no");
+    assert_eq!(browser.texts("#identity_no-problem"), ["Số căn cước công dân gồm đúng 12 chữ số."]);
+    assert_eq!(browser.run("return document.getElementById('full_name').value"), json!("Trần Văn Minh"));
+    browser.screenshots("reader-register-refused");
+    browser.run("document.getElementById('identity_no').value = ''");
+    browser.type_into("#identity_no", "0012 3456 7890\n");
+    browser.wait_until("the reader's page", |b| !b.texts(".done").is_empty());
+    assert_eq!(browser.texts(".done"), ["Đã đăng ký độc giả."]);
+    assert!(browser.texts("dl.facts dd")[0].contains("001234567890"), "kept without spaces");
+    let reader_no = browser.texts("h1 .kind")[0].clone();
+    assert!(reader_no.starts_with("DG-"), "{reader_no}");
+
+    // Asked in words without accents: two files servable, the brittle one not, saying why.
+    browser.click("form[action$='/visit'] button");
+    browser.wait_until("checked in", |b| b.texts(".done") == ["Độc giả đã vào phòng đọc."]);
+    browser.type_into("#q", "cong van so noi vu\n");
+    browser.wait_until("three files found", |b| {
+        b.texts("input[name=file]").len() == 2 && b.texts("tr.refused").len() == 1
+    });
+    assert!(browser.texts("tr.refused")[0].contains("hư hỏng nặng"), "{:?}", browser.texts("tr.refused"));
+    browser.assert_accessible("files found for a reader");
+    browser.screenshots("reader-found");
+    browser.click("input[name=file]");
+    browser.press_until(TAB, "input[name=file]:not(:checked)");
+    browser.press(" ");
+    browser.press_until(TAB, "form[action$='/requests'] button[type='submit']");
+    browser.press(ENTER);
+    browser.wait_until("the request", |b| b.texts(".done") == ["Đã lập phiếu yêu cầu; từng hồ sơ đã được xét."]);
+    assert_eq!(browser.texts("section[aria-labelledby=requests-heading] tbody tr").len(), 2);
+
+    // The storage manager takes the pull list, prints it and scans the two boxes as they arrive.
+    browser.click("form[action='/sign-out'] button");
+    sign_in_at(&browser, &format!("{}/pull-list", app.url), "kho");
+    browser.wait_until("the pull list", |b| b.url().contains("/pull-list") && focused(b) == "code");
+    assert_eq!(browser.texts("table.pulls .code"), ["PD-1", "PD-2"], "in shelf order");
+    browser.assert_accessible("pull list");
+    browser.screenshots("pull-list");
+    browser.press_until(TAB, "form[action='/pull-list/take'] button[type='submit']");
+    browser.press(ENTER);
+    browser.wait_until("taken", |b| b.texts(".done") == ["Đã nhận 2 hộp để đi lấy."]);
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target/journeys");
+    std::fs::write(dir.join("pull-list.pdf"), browser.print_pdf(21.0, 29.7)).unwrap();
+    for barcode in ["PD-1", "PD-2"] {
+        browser.wait_until("the scan field", |b| focused(b) == "code");
+        browser.type_into("#code", &format!("{barcode}\n"));
+        browser.wait_until("delivered", |b| b.texts(".done") == [format!("Hộp {barcode} đã về phòng đọc.")]);
+    }
+    assert_eq!(browser.texts(".pulls"), Vec::<String>::new(), "nothing left to fetch");
+
+    // At the desk: the card scanned opens the reader; a box scanned issues their file in it,
+    // taken back with its leaves counted (a wrong count needs a remark).
+    browser.click("form[action='/sign-out'] button");
+    sign_in_at(&browser, &format!("{}/reading", app.url), "doc");
+    browser.wait_until("the desk", |b| b.url().contains("/reading") && focused(b) == "q");
+    assert_eq!(browser.texts("section[aria-labelledby=open-requests] tbody tr").len(), 1);
+    browser.assert_accessible("desk");
+    browser.screenshots("desk");
+    browser.type_into("#q", &format!("{reader_no}\n"));
+    browser.wait_until("the reader, ready to issue", |b| b.url().contains("/readers/") && focused(b) == "code");
+    browser.type_into("#code", "PD-1\n");
+    browser.wait_until("issued", |b| b.texts(".done") == ["Đã giao hồ sơ cho độc giả và ghi sổ giao nhận."]);
+    assert_eq!(browser.texts("section[aria-labelledby=in-hand-heading] tbody tr").len(), 1);
+    browser.assert_accessible("reader with a file");
+    browser.screenshots("reader-in-hand");
+    browser.type_into("input[name=leaves]", "11\n");
+    browser.wait_until("a remark asked for", |b| !b.texts(".problem").is_empty());
+    assert_eq!(browser.texts(".problem"), ["Số tờ đếm lại khác số tờ đã giao: hãy ghi chú tình trạng."]);
+    browser.type_into("input[name=leaves]", "12\n");
+    browser.wait_until("taken back", |b| b.texts(".done") == ["Đã nhận lại hồ sơ và ghi sổ giao nhận."]);
+    let book = app.get("/api/v1/handovers");
+    assert_eq!(book.body["items"][0]["leaves_returned"], 12);
+    assert_eq!(book.body["items"][0]["leaves_issued"], 12);
+}

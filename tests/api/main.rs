@@ -32,6 +32,7 @@ mod pagemap;
 mod people;
 mod positions;
 mod readers;
+mod reading_room;
 mod readme;
 mod reporting;
 mod reports;

@@ -172,14 +172,34 @@ fn summarize(file: &File, surveys: &[&Survey], completed: &[&Done]) -> Condition
 /// A file's pages as its page map shows them: runs of pages alike — the same current grade (none:
 /// never assessed), live damage or not, an open treatment or not — in page order.
 pub fn page_runs(conn: &mut PgConnection, file: &File) -> Result<Vec<PageRun>> {
-    let records = Records::of(conn, &[file.id])?;
-    let (surveys, _) = records.of_file(file.id);
-    let (segments, _) = current(&surveys, file.page_count);
-    let open: Vec<PageSet> = treatments::table
-        .filter(treatments::file_id.eq(file.id))
+    Ok(page_runs_of(conn, &[file])?.remove(&file.id).unwrap_or_default())
+}
+
+/// `page_runs` of each of `files`, by file id, read in three statements whatever their number.
+pub fn page_runs_of(conn: &mut PgConnection, files: &[&File]) -> Result<HashMap<i64, Vec<PageRun>>> {
+    let ids: Vec<i64> = files.iter().map(|file| file.id).collect();
+    let records = Records::of(conn, &ids)?;
+    let mut open: HashMap<i64, Vec<PageSet>> = HashMap::new();
+    let treated: Vec<(i64, PageSet)> = treatments::table
+        .filter(treatments::file_id.eq_any(&ids))
         .filter(treatments::status.eq_any(TreatmentStatus::OPEN))
-        .select(treatments::pages)
+        .select((treatments::file_id, treatments::pages))
         .load(conn)?;
+    for (file_id, pages) in treated {
+        open.entry(file_id).or_default().push(pages);
+    }
+    Ok(files
+        .iter()
+        .map(|file| {
+            let (surveys, _) = records.of_file(file.id);
+            (file.id, runs_of(file, &surveys, open.get(&file.id).map_or(&[][..], Vec::as_slice)))
+        })
+        .collect())
+}
+
+/// A file's runs of pages alike, from its surveys and its open treatments' pages.
+fn runs_of(file: &File, surveys: &[&Survey], open: &[PageSet]) -> Vec<PageRun> {
+    let (segments, _) = current(surveys, file.page_count);
     // Each page's look (grade, live damage, open treatment), then runs of pages that look alike.
     type Look = (Option<i16>, bool, bool);
     let mut pages: Vec<Look> = vec![(None, false, false); file.page_count.max(0) as usize + 1];
@@ -196,7 +216,7 @@ pub fn page_runs(conn: &mut PgConnection, file: &File) -> Result<Vec<PageRun>> {
         let damaged = live.fold(PageSet::default(), |all, damage| all.union(&damage.pages()));
         mark(&damaged.intersection(&segment.pages), &|look| look.1 = true);
     }
-    for treated in &open {
+    for treated in open {
         mark(treated, &|look| look.2 = true);
     }
     let mut runs: Vec<PageRun> = Vec::new();
@@ -209,7 +229,7 @@ pub fn page_runs(conn: &mut PgConnection, file: &File) -> Result<Vec<PageRun>> {
             _ => runs.push(PageRun { first: page, last: page, grade, live_damage, open_treatment }),
         }
     }
-    Ok(runs)
+    runs
 }
 
 /// Every assessment and treatment covering page `page` of `file`, oldest first. Its two

@@ -93,6 +93,19 @@ pub fn get(conn: &mut PgConnection, id: i64) -> Result<File> {
         .ok_or_else(|| Error::NotFound(format!("no file has id {id}")))
 }
 
+/// Each of the files `ids` as staff write it: `SNV 1/37 · title` (fonds, inventory/file, title).
+pub fn references(conn: &mut PgConnection, ids: &[i64]) -> Result<HashMap<i64, String>> {
+    let found: Vec<(i64, String, i32, i32, String)> = files::table
+        .inner_join(fonds::table)
+        .filter(files::id.eq_any(ids))
+        .select((files::id, fonds::code, files::inventory_no, files::file_no, files::title))
+        .load(conn)?;
+    Ok(found
+        .into_iter()
+        .map(|(id, fonds, inventory, file, title)| (id, format!("{fonds} {inventory}/{file} · {title}")))
+        .collect())
+}
+
 /// The page count of a file, if it exists.
 pub fn page_count(conn: &mut PgConnection, id: i64) -> Result<Option<i32>> {
     Ok(files::table.find(id).select(files::page_count).first(conn).optional()?)

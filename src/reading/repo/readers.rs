@@ -70,6 +70,13 @@ pub fn get(conn: &mut PgConnection, id: i64) -> Result<Reader> {
     Ok(row(conn, id)?.into())
 }
 
+/// The readers `ids`, by id.
+pub fn get_many(conn: &mut PgConnection, ids: &[i64]) -> Result<std::collections::HashMap<i64, Reader>> {
+    let rows: Vec<ReaderRow> =
+        readers::table.filter(readers::id.eq_any(ids)).select(ReaderRow::as_select()).load(conn)?;
+    Ok(rows.into_iter().map(|row| (row.id, Reader::from(row))).collect())
+}
+
 /// The reader whose number (on their card) reads `reader_no`, ignoring case.
 pub fn by_number(conn: &mut PgConnection, reader_no: &str) -> Result<Reader> {
     readers::table

@@ -117,6 +117,7 @@ fn judge(conn: &mut PgConnection, reader_id: Option<i64>, asked: &[NewLine], rul
                 .get_result(conn)?,
         ),
     };
+    let runs = condition::page_runs_of(conn, &pages_asked.iter().map(|(file, _, _)| *file).collect::<Vec<_>>())?;
     let mut lines = Vec::with_capacity(pages_asked.len());
     // Pages to copy and files to certify, of the servable lines.
     let mut copied = (0, 0);
@@ -127,9 +128,9 @@ fn judge(conn: &mut PgConnection, reader_id: Option<i64>, asked: &[NewLine], rul
             Access::Restricted => reasons.push(Reason::NeedsApproval),
             Access::Open => {}
         }
-        let runs = condition::page_runs(conn, file)?;
-        let touched =
-            runs.iter().filter(|run| pages.runs().iter().any(|&(first, last)| first <= run.last && last >= run.first));
+        let touched = runs[&file.id]
+            .iter()
+            .filter(|run| pages.runs().iter().any(|&(first, last)| first <= run.last && last >= run.first));
         let (mut unusable, mut treated) = (false, false);
         for run in touched {
             unusable |= run.grade == Some(4) || run.live_damage || (run.grade == Some(3) && !rules.serve_grade_3);
@@ -406,6 +407,18 @@ pub fn get(conn: &mut PgConnection, id: i64) -> Result<ReadingRequest> {
     Ok(ReadingRequest::of(row, lines))
 }
 
+/// Requests not over (a line still to serve or with the reader), soonest due first; `limit` at
+/// most.
+pub fn open(conn: &mut PgConnection, limit: i64) -> Result<Vec<ReadingRequest>> {
+    let rows: Vec<RequestRow> = reading_requests::table
+        .filter(reading_requests::status.ne_all(DONE))
+        .order((reading_requests::due_at, reading_requests::id))
+        .limit(limit)
+        .select(RequestRow::as_select())
+        .load(conn)?;
+    with_lines(conn, rows)
+}
+
 /// Requests newest first, before the request `before`; `limit + 1` at most.
 pub fn list(
     conn: &mut PgConnection,
@@ -424,6 +437,11 @@ pub fn list(
         query = query.filter(reading_requests::status.eq(status));
     }
     let rows: Vec<RequestRow> = query.order(reading_requests::id.desc()).limit(limit + 1).load(conn)?;
+    with_lines(conn, rows)
+}
+
+/// The requests of `rows`, each with its lines.
+fn with_lines(conn: &mut PgConnection, rows: Vec<RequestRow>) -> Result<Vec<ReadingRequest>> {
     let mut lines = lines_of(conn, &rows.iter().map(|r| r.id).collect::<Vec<_>>())?;
     Ok(rows
         .into_iter()

@@ -11,6 +11,22 @@ use crate::reading::repo::readers;
 use crate::schema::{locations, visits};
 use crate::storage::model::Purpose;
 
+/// The reading room `asked` for, or the archive's only one when none is: a place that is no
+/// reading room, or none when there are several, is the field `location_id`'s problem.
+pub fn reading_room(conn: &mut PgConnection, asked: Option<i64>) -> Result<i64> {
+    let rooms: Vec<i64> = locations::table
+        .filter(locations::purpose.eq(Purpose::ReadingRoom))
+        .select(locations::id)
+        .order(locations::id)
+        .load(conn)?;
+    match asked {
+        Some(id) if rooms.contains(&id) => Ok(id),
+        Some(id) => Err(Error::invalid("location_id", format!("location {id} is not a reading room"))),
+        None if rooms.len() == 1 => Ok(rooms[0]),
+        None => Err(Error::invalid("location_id", "is required: the archive has no single reading room")),
+    }
+}
+
 /// Checks a reader in at the reading room: an active reader, not in already.
 pub fn create(conn: &mut PgConnection, new: &NewVisit, actor: &Actor) -> Result<Visit> {
     let reader = readers::get(conn, new.reader_id).map_err(|err| match err {
@@ -20,19 +36,7 @@ pub fn create(conn: &mut PgConnection, new: &NewVisit, actor: &Actor) -> Result<
     if reader.status != ReaderStatus::Active {
         return Err(Error::Conflict(format!("reader {} is {} and cannot come in", reader.reader_no, reader.status)));
     }
-    let rooms: Vec<i64> = locations::table
-        .filter(locations::purpose.eq(Purpose::ReadingRoom))
-        .select(locations::id)
-        .order(locations::id)
-        .load(conn)?;
-    let room = match new.location_id {
-        Some(id) if rooms.contains(&id) => id,
-        Some(id) => return Err(Error::invalid("location_id", format!("location {id} is not a reading room"))),
-        None if rooms.len() == 1 => rooms[0],
-        None => {
-            return Err(Error::invalid("location_id", "is required: the archive has no single reading room"));
-        }
-    };
+    let room = reading_room(conn, new.location_id)?;
     let inside: Option<Visit> = visits::table
         .filter(visits::reader_id.eq(reader.id))
         .filter(visits::checked_out_at.is_null())
