@@ -13,6 +13,8 @@ use crate::holdings::repo::{files, fonds};
 use crate::keys::model::{Actor, Role};
 use crate::people::model::NewPerson;
 use crate::people::repo as people;
+use crate::reading::model::{CheckOut, NewHandover, NewVisit, ReadingRequest, RequestStatus};
+use crate::reading::repo::{flow, handovers, readers, requests, visits};
 use crate::schema::{api_keys, fonds as fonds_table};
 use crate::storage::repo::{audits, boxes, locations, moves};
 
@@ -23,6 +25,9 @@ pub struct Loaded {
     pub files: usize,
     pub assessments: usize,
     pub treatments: usize,
+    pub readers: usize,
+    pub visits: usize,
+    pub requests: usize,
     pub year: i32,
     /// The staff accounts made, one per role people have (username, role), all with `password`.
     pub people: Vec<(String, Role)>,
@@ -59,6 +64,16 @@ const TITLES: [&str; 8] = [
 const FILES_PER_BOX: usize = 8;
 const BOXES_PER_SHELF: usize = 6;
 const CONSERVATORS: [&str; 2] = ["Nguyễn Thị Lan", "Trần Văn Minh"];
+
+/// The reading room's year: readers' names (family, middle and given names combined), where
+/// official readers come from, and how many visits the year has — more than 80 in nine months.
+const FAMILY: [&str; 6] = ["Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Vũ"];
+const GIVEN: [&str; 4] = ["Văn An", "Thị Bình", "Minh Châu", "Đức Dũng"];
+const ORGANISATIONS: [&str; 3] =
+    ["Trường Đại học Khoa học Xã hội và Nhân văn", "Viện Sử học", "Ủy ban nhân dân huyện Tiên Lữ"];
+const VISITS: u64 = 120;
+/// Việt Nam's offset from UTC, in hours: the reading room opens at 7:30 there.
+const VIETNAM: i64 = 7;
 
 /// A small, fixed pseudo-random sequence: the same demo every time.
 struct Dice(u64);
@@ -198,6 +213,7 @@ fn populate(conn: &mut PgConnection, actor: &Actor) -> Result<Loaded> {
             which.iter().map(|&i| json!({"barcode": box_barcodes[i], "to_location_id": to})).collect();
         moves::move_many(conn, &input(json!({"reason": reason, "moves": items})), actor)?;
     }
+    let (readers, visits, requests) = reading_year(conn, actor, &mut dice, &file_ids, first_day, days)?;
     let audited = input(json!({"location_id": shelves[5], "scanned": box_barcodes[30..35]}));
     audits::create(conn, &audited, actor)?;
     // One password for the demo's people, made now and shown once.
@@ -220,8 +236,169 @@ fn populate(conn: &mut PgConnection, actor: &Actor) -> Result<Loaded> {
         files: file_ids.len(),
         assessments: assessed,
         treatments: treated,
+        readers,
+        visits,
+        requests,
         year,
     })
+}
+
+/// A year in the reading room: readers registered, and a visit on 120 working days with a
+/// request at each, decided by the service as it came (received at the visit). The requests'
+/// service that day — its boxes delivered to the reading room and taken home, its files issued
+/// and given back — is written as the records stand after it: the service stamps a movement and a
+/// hand-over with the moment it is recorded, so a past day cannot be replayed through it. Then
+/// today's work under way, through the service: a request being served (its box delivered, a
+/// file in the reader's hands), one waiting on the pull list, one late.
+fn reading_year(
+    conn: &mut PgConnection,
+    actor: &Actor,
+    dice: &mut Dice,
+    file_ids: &[i64],
+    first_day: NaiveDate,
+    days: u64,
+) -> Result<(usize, usize, usize)> {
+    let today = Utc::now().date_naive();
+    let mut who = Vec::new();
+    for (n, (family, given)) in FAMILY.iter().flat_map(|f| GIVEN.iter().map(move |g| (f, g))).enumerate() {
+        let official = n % 4 == 0;
+        let reader = json!({
+            "full_name": format!("{family} {given}"), "identity_type": "cccd", "identity_no": format!("0010{:08}", 19_760_000 + n),
+            "purpose": if official { "official" } else { "personal" },
+            "referral": official.then(|| format!("Giấy giới thiệu số {}/GGT", 10 + n)),
+            "organisation": official.then(|| ORGANISATIONS[n % ORGANISATIONS.len()]),
+            "topic": "Lịch sử tổ chức bộ máy chính quyền tỉnh 1976–2005",
+            "card_expires_on": (n % 3 == 0).then(|| today + Days::new(365)),
+        });
+        who.push(readers::create(conn, &input(reader), actor)?.id);
+    }
+    // Vietnamese local time on a working day, as UTC.
+    let at = |date: NaiveDate, hours: i64, minutes: i64| -> DateTime<Utc> {
+        let working = match date.weekday() {
+            chrono::Weekday::Sat => date - Days::new(1),
+            chrono::Weekday::Sun => date + Days::new(1),
+            _ => date,
+        };
+        working.and_hms_opt(0, 0, 0).expect("midnight").and_utc()
+            + chrono::Duration::minutes((hours - VIETNAM) * 60 + minutes)
+    };
+    let (mut visited, mut asked) = (0, 0);
+    for v in 0..VISITS {
+        let date = first_day + Days::new(v * days / VISITS);
+        let reader = who[dice.roll(who.len() as u64) as usize];
+        let came = at(date, 8, 30 * (v % 5) as i64);
+        let left = came + chrono::Duration::minutes(120 + 15 * dice.roll(8) as i64);
+        if left > Utc::now() {
+            continue;
+        }
+        let visit = visits::create(conn, &NewVisit { reader_id: reader, location_id: None, at: Some(came) }, actor)?;
+        visits::check_out(conn, visit.id, &CheckOut { at: Some(left) }, actor)?;
+        visited += 1;
+        let lines: Vec<Value> = (0..1 + dice.roll(3))
+            .map(|_| json!({"file_id": file_ids[dice.roll(file_ids.len() as u64) as usize]}))
+            .collect();
+        let lines: Vec<Value> =
+            lines.iter().enumerate().filter(|(i, l)| !lines[..*i].contains(l)).map(|(_, l)| l.clone()).collect();
+        let (kind, format) = match v % 12 {
+            5 => ("copy", Some("pdf")),
+            11 => ("copy_certified", Some("paper")),
+            _ => ("read", None),
+        };
+        let request = requests::create(
+            conn,
+            &input(json!({"reader_id": reader, "kind": kind, "format": format, "lines": lines,
+                          "received_at": came + chrono::Duration::minutes(10)})),
+            actor,
+        )?;
+        // Its boxes in the reading room 20 to 80 minutes after it came, before the reader left.
+        served_that_day(conn, actor, &request, came + chrono::Duration::minutes(30 + dice.roll(60) as i64), left)?;
+        asked += 1;
+    }
+    // Each reader registered on the day they first came.
+    diesel::sql_query(
+        "UPDATE readers r SET created_at = first.came FROM \
+         (SELECT reader_id, min(checked_in_at) AS came FROM visits GROUP BY reader_id) first WHERE first.reader_id = r.id",
+    )
+    .execute(conn)?;
+    asked += todays_work(conn, actor, &who, file_ids)?;
+    Ok((who.len(), visited, asked))
+}
+
+/// A past request served on its day: its boxes delivered at `delivered` and home after the
+/// reader left, its files issued and given back whole, its copies made and handed over.
+fn served_that_day(
+    conn: &mut PgConnection,
+    actor: &Actor,
+    request: &ReadingRequest,
+    delivered: DateTime<Utc>,
+    left: DateTime<Utc>,
+) -> Result<()> {
+    use diesel::sql_types::{BigInt, Timestamptz};
+    if request.status == RequestStatus::NotServable {
+        return Ok(());
+    }
+    let statements = [
+        // Boxes at home go to the reading room, and back after the reader left.
+        "WITH delivered AS ( \
+           INSERT INTO movements (box_id, from_location_id, to_location_id, reason, moved_at, moved_by) \
+           SELECT b.id, b.home_location_id, rr.id, 'reading_room', $2, $4 FROM boxes b, locations rr \
+           WHERE rr.purpose = 'reading_room' AND b.current_location_id = b.home_location_id AND b.id IN \
+             (SELECT f.box_id FROM request_lines l JOIN files f ON f.id = l.file_id \
+              WHERE l.request_id = $1 AND l.status = 'submitted') \
+           RETURNING box_id, from_location_id, to_location_id) \
+         INSERT INTO movements (box_id, from_location_id, to_location_id, reason, moved_at, moved_by) \
+         SELECT box_id, to_location_id, from_location_id, 'return', $3 + interval '15 minutes', $4 FROM delivered",
+        "INSERT INTO handovers (request_id, line_no, file_id, reader_id, issued_at, issued_by, leaves_issued, \
+                                returned_at, returned_by, leaves_returned, kept) \
+         SELECT l.request_id, l.line_no, l.file_id, q.reader_id, $2 + interval '5 minutes', $4, f.page_count, \
+                $3, $4, f.page_count, false \
+         FROM request_lines l JOIN reading_requests q ON q.id = l.request_id JOIN files f ON f.id = l.file_id \
+         WHERE l.request_id = $1 AND l.status = 'submitted' AND q.kind = 'read'",
+        "UPDATE request_lines SET status = 'closed' WHERE request_id = $1 AND status = 'submitted'",
+        "UPDATE reading_requests SET status = 'closed', delivered_at = $2, \
+                copy_status = CASE WHEN kind = 'read' THEN NULL ELSE 'delivered' END WHERE id = $1",
+    ];
+    for statement in statements {
+        diesel::sql_query(statement)
+            .bind::<BigInt, _>(request.id)
+            .bind::<Timestamptz, _>(delivered)
+            .bind::<Timestamptz, _>(left)
+            .bind::<BigInt, _>(actor.key_id)
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+/// Today's work, through the service: a reader in with a file in hand from a box just
+/// delivered; a request waiting on the pull list; and one received three days ago not yet served.
+fn todays_work(conn: &mut PgConnection, actor: &Actor, who: &[i64], file_ids: &[i64]) -> Result<usize> {
+    let now = Utc::now();
+    let ask = |conn: &mut PgConnection, reader: i64, asked: &[i64], received: DateTime<Utc>| {
+        let lines: Vec<Value> = asked.iter().map(|f| json!({"file_id": f})).collect();
+        requests::create(
+            conn,
+            &input(json!({"reader_id": reader, "kind": "read", "lines": lines, "received_at": received})),
+            actor,
+        )
+    };
+    // Files of boxes on their shelves, not surveyed: two of the 40th box, one of the 77th, one
+    // of the 82nd.
+    let near = &file_ids[39 * FILES_PER_BOX..39 * FILES_PER_BOX + 2];
+    let (far, late) = (file_ids[76 * FILES_PER_BOX], file_ids[81 * FILES_PER_BOX]);
+    ask(conn, who[1], &[late], now - chrono::Duration::days(5))?;
+    ask(conn, who[3], &[far], now - chrono::Duration::minutes(30))?;
+    let serving = ask(conn, who[2], near, now - chrono::Duration::hours(2))?;
+    let box_id = files::get(conn, near[0])?.box_id.expect("the demo's files are boxed");
+    flow::take(conn, &[box_id], actor)?;
+    let reading_room = visits::reading_room(conn, None)?;
+    moves::move_many(
+        conn,
+        &input(json!({"reason": "reading_room", "moves": [{"box_id": box_id, "to_location_id": reading_room}]})),
+        actor,
+    )?;
+    visits::create(conn, &NewVisit { reader_id: who[2], location_id: None, at: None }, actor)?;
+    handovers::issue(conn, &NewHandover { request_id: serving.id, line_no: 1, leaves: None }, actor)?;
+    Ok(3)
 }
 
 /// The demo's working year: this year up to yesterday, or all of last year early in January.

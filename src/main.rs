@@ -199,7 +199,8 @@ fn run(command: Command) -> Result<(), String> {
             announce_first_key(&mut conn, bootstrap_key.as_deref())?;
             let loaded = paperkeep::demo::load(&mut conn).map_err(|e| e.to_string())?;
             println!(
-                "loaded the demo archive: {} fonds, {} boxes, {} files, {} surveys and {} backing treatments in {}.\n\
+                "loaded the demo archive: {} fonds, {} boxes, {} files, {} surveys and {} backing treatments in {}; \
+                 {} readers, {} visits and {} requests in its reading room.\n\
                  Its figures: GET /api/v1/reports/activity?from={year}-01-01&to={year}-12-31",
                 loaded.fonds,
                 loaded.boxes,
@@ -207,6 +208,9 @@ fn run(command: Command) -> Result<(), String> {
                 loaded.assessments,
                 loaded.treatments,
                 loaded.year,
+                loaded.readers,
+                loaded.visits,
+                loaded.requests,
                 year = loaded.year
             );
             let people: Vec<String> =

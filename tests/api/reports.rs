@@ -266,8 +266,28 @@ fn the_demo_archive_loads_once_and_reports_its_year() {
         let person = paperkeep::people::repo::verify(&mut conn, username, &loaded.password).unwrap();
         assert_eq!(person.map(|p| p.role), Some(*role), "{username}");
     }
-    assert_eq!(report["stock"]["boxes_out_total"], 6);
+    // Three in the lab, two in the reading room, one being digitized, and one just delivered.
+    assert_eq!(report["stock"]["boxes_out_total"], 7);
     // Whatever is not yet done waits in the queue.
     let queue = app.get("/api/v1/conservation/queue?type=backing");
     assert!(!queue.items().is_empty());
+
+    // Its reading room: over 80 visits in nine months, requests served in working hours, and
+    // today's work under way.
+    let nine_months = app.get(&format!("/api/v1/reports/activity?from={year}-01-01&to={year}-09-30")).body;
+    let room = &nine_months["reading_room"];
+    if chrono::Utc::now().date_naive() > chrono::NaiveDate::from_ymd_opt(year, 10, 1).unwrap() {
+        assert!(room["user_days"].as_i64().unwrap() > 80, "{room}");
+    }
+    let room = &report["reading_room"];
+    assert!(room["requests"]["filled"].as_i64().unwrap() > 80, "{room}");
+    assert!(room["checkouts"].as_i64().unwrap() > 80 && room["boxes_pulled"].as_i64().unwrap() > 80, "{room}");
+    assert!(room["requests"]["copies"].as_i64().unwrap() > 0 && room["requests"]["fees"].as_i64().unwrap() > 0);
+    let read = room["time_to_deliver"].as_array().unwrap().iter().find(|t| t["kind"] == "read").unwrap().clone();
+    let median = read["median_hours"].as_f64().unwrap();
+    assert!((0.5..2.0).contains(&median), "delivered within the visit: {read}");
+    assert_eq!(read["share_within_deadline"], 1.0);
+    assert_eq!(app.get("/api/v1/handovers?open=true").items().len(), 1, "a file in a reader's hands");
+    let pulls = app.get("/api/v1/pull-list").body;
+    assert_eq!(pulls["boxes"].as_array().unwrap().len(), 2, "two requests wait: {pulls}");
 }
