@@ -735,3 +735,4 @@ report-delivered = Requests delivered
 report-median-hours = Median (hours)
 report-p90-hours = 90 % within (hours)
 report-within-deadline = Within the legal deadline
+reader-issue-copy = Issue the digital copy

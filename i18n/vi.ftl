@@ -735,3 +735,4 @@ report-delivered = Phiếu đã phục vụ
 report-median-hours = Trung vị (giờ)
 report-p90-hours = 90 % trong (giờ)
 report-within-deadline = Đúng hạn luật định
+reader-issue-copy = Giao bản sao số

@@ -213,6 +213,12 @@ fn populate(conn: &mut PgConnection, actor: &Actor) -> Result<Loaded> {
             which.iter().map(|&i| json!({"barcode": box_barcodes[i], "to_location_id": to})).collect();
         moves::move_many(conn, &input(json!({"reason": reason, "moves": items})), actor)?;
     }
+    // The first box's files were digitized last year: readers are served their copies, even
+    // with the box in the lab.
+    for (n, file_id) in file_ids.iter().take(FILES_PER_BOX).enumerate() {
+        let digitized = input(json!({"digital_copy": format!("SO-STNV-1-{}", n + 1)}));
+        files::update(conn, *file_id, &digitized, None, actor)?;
+    }
     let (readers, visits, requests) = reading_year(conn, actor, &mut dice, &file_ids, first_day, days)?;
     let audited = input(json!({"location_id": shelves[5], "scanned": box_barcodes[30..35]}));
     audits::create(conn, &audited, actor)?;
@@ -348,14 +354,15 @@ fn served_that_day(
            RETURNING box_id, from_location_id, to_location_id) \
          INSERT INTO movements (box_id, from_location_id, to_location_id, reason, moved_at, moved_by) \
          SELECT box_id, to_location_id, from_location_id, 'return', $3 + interval '15 minutes', $4 FROM delivered",
+        // Digital copies (ready at once) are shown too.
         "INSERT INTO handovers (request_id, line_no, file_id, reader_id, issued_at, issued_by, leaves_issued, \
-                                returned_at, returned_by, leaves_returned, kept) \
+                                returned_at, returned_by, leaves_returned, kept, copy) \
          SELECT l.request_id, l.line_no, l.file_id, q.reader_id, $2 + interval '5 minutes', $4, f.page_count, \
-                $3, $4, f.page_count, false \
+                $3, $4, f.page_count, false, l.servable = 'copy' \
          FROM request_lines l JOIN reading_requests q ON q.id = l.request_id JOIN files f ON f.id = l.file_id \
-         WHERE l.request_id = $1 AND l.status = 'submitted' AND q.kind = 'read'",
-        "UPDATE request_lines SET status = 'closed' WHERE request_id = $1 AND status = 'submitted'",
-        "UPDATE reading_requests SET status = 'closed', delivered_at = $2, \
+         WHERE l.request_id = $1 AND l.status IN ('submitted', 'ready') AND q.kind = 'read'",
+        "UPDATE request_lines SET status = 'closed' WHERE request_id = $1 AND status IN ('submitted', 'ready')",
+        "UPDATE reading_requests SET status = 'closed', delivered_at = coalesce(delivered_at, $2), \
                 copy_status = CASE WHEN kind = 'read' THEN NULL ELSE 'delivered' END WHERE id = $1",
     ];
     for statement in statements {

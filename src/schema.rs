@@ -172,6 +172,7 @@ diesel::table! {
         updated_by -> Int8,
         search_key -> Nullable<Text>,
         search_words -> Nullable<Tsvector>,
+        digital_copy -> Nullable<Text>,
     }
 }
 
@@ -212,6 +213,7 @@ diesel::table! {
         leaves_returned -> Nullable<Int4>,
         kept -> Nullable<Bool>,
         remarks -> Nullable<Text>,
+        copy -> Bool,
     }
 }
 

@@ -364,6 +364,7 @@ fn reading_room(conn: &mut PgConnection, start: DateTime<Utc>, end: DateTime<Utc
              UNION ALL
              SELECT 'not_approved' FROM request_lines l JOIN reading_requests q ON q.id = l.request_id
              WHERE l.status = 'refused' AND q.received_at >= $1 AND q.received_at < $2 AND $3::bigint IS NULL) r
+         WHERE reason <> 'digital_copy' -- what the line was served as, had it been served
          GROUP BY reason ORDER BY reason",
         start,
         end,

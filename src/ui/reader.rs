@@ -17,7 +17,7 @@ use crate::keys::model::Permission;
 use crate::people::model::Language;
 use crate::reading::model::{
     CheckOut, HandoverFilter, HandoverReturn, NewHandover, NewLine, NewRequest, NewVisit, Reader, ReadingRequest,
-    RequestFilter, RequestKind, RequestStatus, Servability, ServabilityCheck, Visit, VisitFilter,
+    RequestFilter, RequestKind, RequestStatus, Servability, ServabilityCheck, Servable, Visit, VisitFilter,
 };
 use crate::reading::repo::{handovers, readers, requests, visits};
 use crate::storage::repo::boxes;
@@ -36,6 +36,8 @@ pub struct Found {
 
 /// A line of one of the reader's requests.
 pub struct Line {
+    /// `request-line`, for a digital copy ready to issue (no box to scan).
+    copy_ready: Option<String>,
     file: String,
     status: String,
     status_code: String,
@@ -183,7 +185,7 @@ fn read_reader(conn: &mut diesel::PgConnection, id: i64, query: &str, lang: Lang
                     .map(|line| Found {
                         id: line.file_id,
                         reference: reference(line.file_id),
-                        servable: line.servable != crate::reading::model::Servable::NotServable,
+                        servable: line.servable != Servable::NotServable,
                         reasons: line.reasons.iter().map(|r| said(r.vi, r.en, lang)).collect(),
                     })
                     .collect(),
@@ -226,6 +228,8 @@ fn request_shown(request: &ReadingRequest, reference: &dyn Fn(i64) -> String, la
             .lines
             .iter()
             .map(|line| Line {
+                copy_ready: (line.servable == Servable::Copy && line.status == RequestStatus::Ready)
+                    .then(|| format!("{}-{}", request.id, line.line_no)),
                 file: reference(line.file_id),
                 status: status(line.status),
                 status_code: line.status.to_string(),
@@ -269,16 +273,28 @@ pub async fn ask(Submitted { visitor, form }: Submitted<Asked>, id: web::Path<i6
     answer(&visitor, frame, id, query, outcome, "requested").await
 }
 
-/// A box's barcode scanned at the desk.
+/// A box's barcode scanned at the desk, or a digital copy's line (`request-line`) chosen.
 #[derive(Deserialize)]
 pub struct Scanned {
+    #[serde(default)]
     code: String,
+    line: Option<String>,
 }
 
 /// Issues to the reader every file of theirs the scanned box holds that waits for them in the
-/// reading room, in one go.
+/// reading room, in one go; or the digital copy chosen.
 pub async fn issue(Submitted { visitor, form }: Submitted<Scanned>, id: web::Path<i64>) -> HttpResponse {
     let (id, frame) = (id.into_inner(), Frame::of(&visitor, "reading"));
+    let chosen = form
+        .line
+        .as_deref()
+        .and_then(|l| l.split_once('-'))
+        .and_then(|(r, l)| Some((r.parse().ok()?, l.parse().ok()?)));
+    if let Some((request_id, line_no)) = chosen {
+        let new = NewHandover { request_id, line_no, leaves: None };
+        let outcome = visitor.write(move |conn, actor| handovers::issue(conn, &new, actor)).await.map(|_| ());
+        return answer(&visitor, frame, id, String::new(), outcome, "issued").await;
+    }
     let code = crate::text::normalize(form.code.trim());
     if code.is_empty() {
         let problem = Some(frame.t("pull-scan-a-box"));

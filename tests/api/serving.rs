@@ -462,3 +462,83 @@ fn the_reports_reading_room_figures_reconcile_with_the_records() {
         "{csv}"
     );
 }
+
+#[test]
+fn a_digitized_file_is_served_as_its_copy_at_once_to_several_readers_and_never_pulled() {
+    let app = TestApp::spawn();
+    let repo = repository(&app);
+    let snv = fonds(&app, "SNV", "Phông Sở Nội vụ");
+    let in_lab = id(&new_box(&app, "SNV-D", repo.shelves[0], json!({"fonds_id": snv})));
+    assert_eq!(move_box(&app, in_lab, json!({"to_location_id": repo.lab, "reason": "conservation"})).status, 201);
+    let brittle = crate::support::fixtures::file(&app, snv, 1, 30, json!({"box_id": in_lab}));
+    assert_eq!(app.post("/api/v1/assessments", json!({"file_id": brittle, "grade": 4})).status, 201);
+    // Refused as the original; once digitized, served as its copy whatever the original's state.
+    let minh = reader_in(&app, "READER1");
+    let checked = |reader: i64| {
+        let body = json!({"reader_id": reader, "lines": [{"file_id": brittle}]});
+        let answer = app.post("/api/v1/reading-requests/check", body);
+        let line = answer.body["lines"][0].clone();
+        let codes: Vec<String> = line["reasons"].as_array().unwrap().iter().map(|r| r["code"].to_string()).collect();
+        (line["servable"].as_str().unwrap().to_string(), codes.join(","))
+    };
+    assert_eq!(checked(minh), ("not_servable".into(), "\"condition\",\"box_away\"".into()));
+    let patch = json!({"digital_copy": "SO-SNV-1-1"});
+    let patched: Answer = app
+        .request(Method::PATCH, &format!("/api/v1/files/{brittle}"))
+        .header("If-Match", "*")
+        .json(&patch)
+        .send()
+        .into();
+    assert_eq!((patched.status, patched.body["digital_copy"].clone()), (200, json!("SO-SNV-1-1")));
+    assert_eq!(checked(minh), ("copy".into(), "\"digital_copy\"".into()));
+
+    // Ready as asked, delivered at once, nothing to fetch; issued without its box.
+    let asked = ask(&app, minh, &[brittle]);
+    assert_eq!(statuses(&asked.body), owned("ready", &["ready"]));
+    assert_eq!(asked.body["delivered_at"], asked.body["received_at"]);
+    assert!(app.get("/api/v1/pull-list").body["boxes"].as_array().unwrap().is_empty(), "never pulled");
+    let issued = issue(&app, &asked, 1);
+    assert_eq!((issued.status, issued.body["copy"].clone()), (201, json!(true)), "{}", issued.text);
+    // Another reader is shown the same copy meanwhile.
+    let hoa = reader_in(&app, "READER2");
+    let also = ask(&app, hoa, &[brittle]);
+    assert_eq!(issue(&app, &also, 1).status, 201, "a copy is not one reader's at a time");
+    // Given back, the line is over: no box to go home.
+    let back = app.post(&format!("/api/v1/handovers/{}/return", issued.body["id"]), json!({"leaves": 30}));
+    assert_eq!(back.status, 200, "{}", back.text);
+    assert_eq!(request_now(&app, &asked), owned("closed", &["closed"]));
+    // The lab's box may go home with the copy in a reader's hands.
+    assert_eq!(home(&app, in_lab).status, 201);
+
+    // Conditional access is approved first; the copy is then at hand.
+    let restricted = json!({"access": "restricted"});
+    let patched: Answer = app
+        .request(Method::PATCH, &format!("/api/v1/files/{brittle}"))
+        .header("If-Match", "*")
+        .json(&restricted)
+        .send()
+        .into();
+    assert_eq!(patched.status, 200);
+    let lan = reader_in(&app, "READER3");
+    let waiting = ask(&app, lan, &[brittle]);
+    assert_eq!(statuses(&waiting.body), owned("awaiting_approval", &["awaiting_approval"]));
+    let decided =
+        app.post(&format!("/api/v1/reading-requests/{}/decision", waiting.body["id"]), json!({"approved": true}));
+    assert_eq!(statuses(&decided.body), owned("ready", &["ready"]));
+    assert!(decided.body["delivered_at"].is_string());
+    // A digital copy cleared: `null`; an empty one refused.
+    let cleared: Answer = app
+        .request(Method::PATCH, &format!("/api/v1/files/{brittle}"))
+        .header("If-Match", "*")
+        .json(&json!({"digital_copy": null}))
+        .send()
+        .into();
+    assert_eq!(cleared.body["digital_copy"], Value::Null);
+    let empty: Answer = app
+        .request(Method::PATCH, &format!("/api/v1/files/{brittle}"))
+        .header("If-Match", "*")
+        .json(&json!({"digital_copy": ""}))
+        .send()
+        .into();
+    assert_eq!(empty.problem(422)["errors"][0]["field"], "digital_copy");
+}

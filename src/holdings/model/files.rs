@@ -54,6 +54,9 @@ pub struct File {
     pub box_id: Option<i64>,
     pub access: Access,
     pub notes: Option<String>,
+    /// Where the file's digital copy is (its identifier in the digitization system): a file
+    /// with one is served to readers as that copy, never as the original.
+    pub digital_copy: Option<String>,
     pub version: i32,
     pub created_at: DateTime<Utc>,
     pub created_by: i64,
@@ -126,6 +129,10 @@ pub struct NewFile {
     #[validate(length(max = 2000, message = "must be at most 2000 characters"))]
     #[schema(max_length = 2000)]
     pub notes: Option<String>,
+    /// Where its digital copy is, once digitized.
+    #[validate(length(min = 1, max = 300, message = "must be 1 to 300 characters"))]
+    #[schema(min_length = 1, max_length = 300, example = "SO-STNV-1-37")]
+    pub digital_copy: Option<String>,
 }
 
 impl Rules for NewFile {
@@ -181,6 +188,11 @@ pub struct FilePatch {
     #[validate(length(max = 2000, message = "must be at most 2000 characters"))]
     #[schema(value_type = Option<String>, max_length = 2000)]
     pub notes: Option<Option<String>>,
+    /// Where its digital copy is, once digitized; `null`: none.
+    #[serde(default, deserialize_with = "nullable")]
+    #[validate(length(min = 1, max = 300, message = "must be 1 to 300 characters"))]
+    #[schema(value_type = Option<String>, min_length = 1, max_length = 300)]
+    pub digital_copy: Option<Option<String>>,
 }
 
 impl Rules for FilePatch {}

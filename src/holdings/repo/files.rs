@@ -73,6 +73,7 @@ pub fn create(conn: &mut PgConnection, new: &NewFile, actor: &Actor) -> Result<F
             files::box_id.eq(new.box_id),
             files::access.eq(new.access.unwrap_or(Access::Open)),
             files::notes.eq(&new.notes),
+            files::digital_copy.eq(&new.digital_copy),
             files::created_by.eq(actor.key_id),
             files::updated_by.eq(actor.key_id),
         ))

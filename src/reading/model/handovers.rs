@@ -35,6 +35,8 @@ pub struct HandoverEntry {
     pub kept: Option<bool>,
     /// What was seen on return: a leaf missing, a new tear…
     pub remarks: Option<String>,
+    /// The file's digital copy was shown, not the original (the file is digitized).
+    pub copy: bool,
 }
 
 /// An entry of the hand-over book, with when its file is due back.

@@ -134,13 +134,15 @@ text_enum! {
         InUseElsewhere = "in_use_elsewhere",
         /// The reader has as many files as they may.
         ReaderLimit = "reader_limit",
+        /// The file is digitized: served as its digital copy, not the original.
+        DigitalCopy = "digital_copy",
     }
 }
 
 impl Reason {
     /// Whether the line can still be served (once approved) for this reason.
     pub fn blocks(self) -> bool {
-        self != Reason::NeedsApproval
+        !matches!(self, Reason::NeedsApproval | Reason::DigitalCopy)
     }
 
     /// What a reader is told, in Vietnamese and in English.
@@ -163,6 +165,10 @@ impl Reason {
                 "The box holding the file is out (conservation, digitization, an exhibition, a loan or quarantine).",
             ),
             Reason::InUseElsewhere => ("Hồ sơ đang được độc giả khác sử dụng.", "Another reader has the file."),
+            Reason::DigitalCopy => (
+                "Hồ sơ đã được số hoá: độc giả sử dụng bản sao số, không sử dụng bản gốc.",
+                "The file is digitized: the reader is served its digital copy, not the original.",
+            ),
             Reason::ReaderLimit => (
                 "Độc giả đã có số hồ sơ tối đa được sử dụng cùng lúc theo nội quy phòng đọc.",
                 "The reader already has as many files as the reading room's rules allow at once.",

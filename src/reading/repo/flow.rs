@@ -134,7 +134,7 @@ fn lines_in(conn: &mut PgConnection, boxes: &[i64], statuses: &[RequestStatus]) 
         .inner_join(files::table)
         .filter(files::box_id.eq_any(boxes))
         .filter(request_lines::status.eq_any(statuses))
-        .filter(request_lines::servable.ne(Servable::NotServable))
+        .filter(request_lines::servable.eq(Servable::Original))
         .order((request_lines::request_id, request_lines::line_no))
         .select((request_lines::request_id, request_lines::line_no))
         .load(conn)?)
@@ -162,6 +162,8 @@ pub fn kept_in_reading_room(conn: &mut PgConnection, boxes: &[i64]) -> Result<Ha
         .inner_join(reading_requests::table.inner_join(readers::table))
         .filter(files::box_id.eq_any(boxes))
         .filter(request_lines::status.eq_any(requests::HELD))
+        // A digital copy keeps no box.
+        .filter(request_lines::servable.eq(Servable::Original))
         .order((request_lines::request_id, request_lines::line_no))
         .select((
             files::box_id.assume_not_null(),

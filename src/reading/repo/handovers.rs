@@ -13,7 +13,7 @@ use crate::events::repo as events;
 use crate::holdings::model::Numbering;
 use crate::keys::model::Actor;
 use crate::reading::model::{
-    Handover, HandoverEntry, HandoverFilter, HandoverReturn, NewHandover, ReaderStatus, RequestStatus,
+    Handover, HandoverEntry, HandoverFilter, HandoverReturn, NewHandover, ReaderStatus, RequestStatus, Servable,
 };
 use crate::reading::repo::flow::LineKey;
 use crate::reading::repo::{flow, readers, requests, rules};
@@ -75,7 +75,8 @@ pub fn issue(conn: &mut PgConnection, new: &NewHandover, actor: &Actor) -> Resul
         .filter(files::id.eq(line.file_id))
         .select((files::page_count, files::numbering, locations::purpose.nullable(), boxes::barcode.nullable()))
         .first(conn)?;
-    if purpose != Some(Purpose::ReadingRoom) {
+    let copy = line.servable == Servable::Copy;
+    if !copy && purpose != Some(Purpose::ReadingRoom) {
         let said = barcode.map_or("is in no box".to_string(), |b| format!("is in box {b}, which is not there"));
         return Err(Error::Conflict(format!("file {} is not in the reading room: it {said}", line.file_id)));
     }
@@ -94,6 +95,7 @@ pub fn issue(conn: &mut PgConnection, new: &NewHandover, actor: &Actor) -> Resul
             handovers::reader_id.eq(reader.id),
             handovers::issued_by.eq(actor.key_id),
             handovers::leaves_issued.eq(leaves),
+            handovers::copy.eq(copy),
         ))
         .returning(HandoverEntry::as_returning())
         .get_result(conn)
@@ -137,7 +139,12 @@ pub fn give_back(conn: &mut PgConnection, id: i64, back: &HandoverReturn, actor:
         ))
         .returning(HandoverEntry::as_returning())
         .get_result(conn)?;
-    let (to, action) = if back.keep { (RequestStatus::Held, "held") } else { (RequestStatus::Returned, "returned") };
+    // A digital copy has no box to go home: given back, its line is over.
+    let (to, action) = match (back.keep, row.copy) {
+        (true, _) => (RequestStatus::Held, "held"),
+        (false, false) => (RequestStatus::Returned, "returned"),
+        (false, true) => (RequestStatus::Closed, "closed"),
+    };
     flow::advance(conn, &[(row.request_id, row.line_no)], to, action, actor)?;
     let after = shown(conn, vec![row])?.remove(0);
     events::record(conn, &[Change::new("returned", &after, Some(&before))])?;

@@ -128,28 +128,33 @@ fn judge(conn: &mut PgConnection, reader_id: Option<i64>, asked: &[NewLine], rul
             Access::Restricted => reasons.push(Reason::NeedsApproval),
             Access::Open => {}
         }
-        let touched = runs[&file.id]
-            .iter()
-            .filter(|run| pages.runs().iter().any(|&(first, last)| first <= run.last && last >= run.first));
-        let (mut unusable, mut treated) = (false, false);
-        for run in touched {
-            unusable |= run.grade == Some(4) || run.live_damage || (run.grade == Some(3) && !rules.serve_grade_3);
-            treated |= run.open_treatment;
-        }
-        if unusable {
-            reasons.push(Reason::Condition);
-        }
-        if treated {
-            reasons.push(Reason::InTreatment);
-        }
-        match file.box_id.map(|b| places.get(&b).copied()) {
-            None | Some(None) => reasons.push(Reason::NoBox),
-            Some(Some((true, _))) => reasons.push(Reason::BoxMissing),
-            Some(Some((_, Some(purpose)))) if purpose != Purpose::ReadingRoom => reasons.push(Reason::BoxAway),
-            Some(Some(_)) => {}
-        }
-        if elsewhere.contains(&file.id) {
-            reasons.push(Reason::InUseElsewhere);
+        // A digitized file is served as its copy: the original's state does not matter.
+        if file.digital_copy.is_some() {
+            reasons.push(Reason::DigitalCopy);
+        } else {
+            let touched = runs[&file.id]
+                .iter()
+                .filter(|run| pages.runs().iter().any(|&(first, last)| first <= run.last && last >= run.first));
+            let (mut unusable, mut treated) = (false, false);
+            for run in touched {
+                unusable |= run.grade == Some(4) || run.live_damage || (run.grade == Some(3) && !rules.serve_grade_3);
+                treated |= run.open_treatment;
+            }
+            if unusable {
+                reasons.push(Reason::Condition);
+            }
+            if treated {
+                reasons.push(Reason::InTreatment);
+            }
+            match file.box_id.map(|b| places.get(&b).copied()) {
+                None | Some(None) => reasons.push(Reason::NoBox),
+                Some(Some((true, _))) => reasons.push(Reason::BoxMissing),
+                Some(Some((_, Some(purpose)))) if purpose != Purpose::ReadingRoom => reasons.push(Reason::BoxAway),
+                Some(Some(_)) => {}
+            }
+            if elsewhere.contains(&file.id) {
+                reasons.push(Reason::InUseElsewhere);
+            }
         }
         if let Some(held) = held.as_mut().filter(|_| !reasons.iter().any(|r| r.blocks())) {
             if *held >= rules.files_at_once as i64 {
@@ -158,15 +163,23 @@ fn judge(conn: &mut PgConnection, reader_id: Option<i64>, asked: &[NewLine], rul
                 *held += 1;
             }
         }
-        let servable = if reasons.iter().any(|r| r.blocks()) { Servable::NotServable } else { Servable::Original };
+        let servable = if reasons.iter().any(|r| r.blocks()) {
+            Servable::NotServable
+        } else if file.digital_copy.is_some() {
+            Servable::Copy
+        } else {
+            Servable::Original
+        };
         if servable != Servable::NotServable {
             copied.0 += pages.count() as i32;
             copied.1 += 1;
         }
+        // A copy is at hand at once: nothing to fetch.
         let status = match (servable, reasons.contains(&Reason::NeedsApproval)) {
             (Servable::NotServable, _) => RequestStatus::NotServable,
             (_, true) => RequestStatus::AwaitingApproval,
-            _ => RequestStatus::Submitted,
+            (Servable::Copy, false) => RequestStatus::Ready,
+            (Servable::Original, false) => RequestStatus::Submitted,
         };
         lines.push(RequestLine {
             line_no: index as i32 + 1,
@@ -193,13 +206,7 @@ pub fn create(conn: &mut PgConnection, new: &NewRequest, actor: &Actor) -> Resul
         ));
     }
     let Judged { lines, copied } = judge(conn, Some(reader.id), &new.lines, &rules)?;
-    let status = if lines.iter().all(|l| l.status == RequestStatus::NotServable) {
-        RequestStatus::NotServable
-    } else if lines.iter().any(|l| l.status == RequestStatus::AwaitingApproval) {
-        RequestStatus::AwaitingApproval
-    } else {
-        RequestStatus::Submitted
-    };
+    let status = flow::standing(&lines.iter().map(|l| l.status).collect::<Vec<_>>());
     let working_days = match (status, new.kind) {
         (RequestStatus::AwaitingApproval, _) => 7,
         (_, RequestKind::Read) => 1,
@@ -217,6 +224,8 @@ pub fn create(conn: &mut PgConnection, new: &NewRequest, actor: &Actor) -> Resul
     });
     let received_at = new.received_at.unwrap_or_else(Utc::now);
     let due_at = calendar::calendar(conn)?.due(received_at, working_days);
+    // Digital copies are delivered as the request is received.
+    let delivered_at = lines.iter().any(|l| l.status == RequestStatus::Ready).then_some(received_at);
     let row: RequestRow = diesel::insert_into(reading_requests::table)
         .values((
             reading_requests::reader_id.eq(reader.id),
@@ -226,6 +235,7 @@ pub fn create(conn: &mut PgConnection, new: &NewRequest, actor: &Actor) -> Resul
             reading_requests::status.eq(status),
             reading_requests::received_at.eq(received_at),
             reading_requests::due_at.eq(due_at),
+            reading_requests::delivered_at.eq(delivered_at),
             reading_requests::copy_format.eq(copy.map(|c| c.0)),
             reading_requests::copy_pages.eq(copy.map(|c| c.1)),
             reading_requests::fee.eq(copy.map(|c| c.2)),
@@ -294,12 +304,21 @@ pub fn decide(conn: &mut PgConnection, id: i64, decision: &Decision, actor: &Act
         .filter(request_lines::status.eq(RequestStatus::AwaitingApproval))
         .set(request_lines::status.eq(decided))
         .execute(conn)?;
+    // Approved digital copies are at hand at once.
+    let copies_ready = diesel::update(request_lines::table)
+        .filter(request_lines::request_id.eq(id))
+        .filter(request_lines::status.eq(RequestStatus::Approved))
+        .filter(request_lines::servable.eq(Servable::Copy))
+        .set(request_lines::status.eq(RequestStatus::Ready))
+        .execute(conn)?;
+    let delivered_at = current.delivered_at.or_else(|| (copies_ready > 0).then(Utc::now));
     let statuses: Vec<RequestStatus> =
         request_lines::table.filter(request_lines::request_id.eq(id)).select(request_lines::status).load(conn)?;
     let status = flow::standing(&statuses);
     diesel::update(reading_requests::table.find(id))
         .set((
             reading_requests::status.eq(status),
+            reading_requests::delivered_at.eq(delivered_at),
             reading_requests::decided_at.eq(diesel::dsl::now),
             reading_requests::decided_by.eq(actor.key_id),
             reading_requests::decision_note.eq(&decision.note),
@@ -464,7 +483,7 @@ pub fn pull_list(conn: &mut PgConnection) -> Result<PullList> {
                 .inner_join(boxes::table.inner_join(locations::table.on(locations::id.eq(boxes::current_location_id)))),
         )
         .filter(request_lines::status.eq_any(TO_FETCH))
-        .filter(request_lines::servable.ne(Servable::NotServable))
+        .filter(request_lines::servable.eq(Servable::Original))
         .filter(locations::purpose.is_null())
         .order((locations::path_code, boxes::position, boxes::id, reading_requests::due_at, request_lines::line_no))
         .select((
