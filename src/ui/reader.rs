@@ -73,33 +73,62 @@ struct ReaderPage {
     may_serve: bool,
     done: Option<String>,
     problem: Option<String>,
+    /// The hand-over being given back: its count has the focus (its remark, once counted).
+    back: Option<i64>,
+    counted: Option<i32>,
 }
 
 #[derive(Deserialize)]
 pub struct Shown {
     q: Option<String>,
     done: Option<String>,
+    /// A hand-over whose box was just scanned: its count takes the focus.
+    back: Option<i64>,
 }
 
 pub async fn page(visitor: Visitor, id: web::Path<i64>, shown: web::Query<Shown>) -> HttpResponse {
-    let Shown { q, done } = shown.into_inner();
+    let Shown { q, done, back } = shown.into_inner();
     let query = q.map(|q| crate::text::normalize(q.trim())).unwrap_or_default();
     let frame = Frame::of(&visitor, "reading");
     let done = done.filter(|d| DONE.contains(&d.as_str())).map(|d| frame.t(&format!("reader-done-{d}")));
-    reader_page(&visitor, frame, id.into_inner(), query, done, None, StatusCode::OK).await
+    let done = done.or_else(|| back.map(|_| frame.t("reader-count-now")));
+    reader_page(
+        &visitor,
+        frame,
+        id.into_inner(),
+        query,
+        Told { done, problem: None, back, counted: None },
+        StatusCode::OK,
+    )
+    .await
 }
 
 /// What a form on the page may come back saying it did.
 const DONE: [&str; 6] = ["registered", "requested", "issued", "returned", "checked-in", "checked-out"];
 
 /// The page, read afresh.
+/// What the page says after a form, and which file given back has the focus.
+#[derive(Default)]
+struct Told {
+    done: Option<String>,
+    problem: Option<String>,
+    back: Option<i64>,
+    /// The leaves counted back, when a remark must go with them.
+    counted: Option<i32>,
+}
+
+impl Told {
+    fn problem(problem: String) -> Told {
+        Told { problem: Some(problem), ..Told::default() }
+    }
+}
+
 async fn reader_page(
     visitor: &Visitor,
     frame: Frame,
     id: i64,
     query: String,
-    done: Option<String>,
-    problem: Option<String>,
+    told: Told,
     status: StatusCode,
 ) -> HttpResponse {
     let (lang, whole, searched) = (frame.lang, visitor.may(Permission::ServeReaders), query.clone());
@@ -124,8 +153,10 @@ async fn reader_page(
         reader,
         query,
         frame,
-        done,
-        problem,
+        done: told.done,
+        problem: told.problem,
+        back: told.back,
+        counted: told.counted,
     };
     render(status, &page)
 }
@@ -253,8 +284,8 @@ pub async fn ask(Submitted { visitor, form }: Submitted<Asked>, id: web::Path<i6
     let (id, frame) = (id.into_inner(), Frame::of(&visitor, "reading"));
     let query = crate::text::normalize(form.q.trim());
     if form.file.is_empty() {
-        let problem = Some(frame.t("reader-tick-files"));
-        return reader_page(&visitor, frame, id, query, None, problem, StatusCode::UNPROCESSABLE_ENTITY).await;
+        let told = Told::problem(frame.t("reader-tick-files"));
+        return reader_page(&visitor, frame, id, query, told, StatusCode::UNPROCESSABLE_ENTITY).await;
     }
     let new = NewRequest {
         reader_id: id,
@@ -297,46 +328,58 @@ pub async fn issue(Submitted { visitor, form }: Submitted<Scanned>, id: web::Pat
     }
     let code = crate::text::normalize(form.code.trim());
     if code.is_empty() {
-        let problem = Some(frame.t("pull-scan-a-box"));
-        return reader_page(&visitor, frame, id, String::new(), None, problem, StatusCode::UNPROCESSABLE_ENTITY).await;
+        let told = Told::problem(frame.t("pull-scan-a-box"));
+        return reader_page(&visitor, frame, id, String::new(), told, StatusCode::UNPROCESSABLE_ENTITY).await;
     }
-    let outcome = visitor
+    let scanned = visitor
         .write(move |conn, actor| {
-            let scanned = boxes::by_barcodes(conn, std::slice::from_ref(&code))?;
-            let Some(found) = scanned.first() else {
-                return Err(Error::NotFound(code));
+            let Some(found) = boxes::by_barcodes(conn, std::slice::from_ref(&code))?.pop() else {
+                return Ok(Scan::NoSuchBox(code));
             };
-            let in_box: Vec<i64> =
-                files::list(conn, &FileFilter { box_id: Some(found.id), ..FileFilter::default() }, None, 10_000)?
-                    .into_iter()
-                    .map(|(_, file)| file.id)
-                    .collect();
-            let waiting: Vec<(i64, i32)> =
-                requests::list(conn, &RequestFilter { reader_id: Some(id), status: None }, None, 1000)?
-                    .iter()
-                    .flat_map(|r| r.lines.iter().map(move |l| (r.id, l)))
-                    .filter(|(_, l)| {
-                        matches!(l.status, RequestStatus::Ready | RequestStatus::Held) && in_box.contains(&l.file_id)
-                    })
-                    .map(|(request, l)| (request, l.line_no))
-                    .collect();
-            if waiting.is_empty() {
-                return Err(Error::Conflict(found.barcode.clone()));
-            }
-            for (request_id, line_no) in waiting {
+            let filter = FileFilter { box_id: Some(found.id), ..FileFilter::default() };
+            let in_box: Vec<i64> = files::list(conn, &filter, None, 10_000)?.into_iter().map(|(_, f)| f.id).collect();
+            let asked = requests::list(conn, &RequestFilter { reader_id: Some(id), status: None }, None, 1000)?;
+            let waiting: Vec<(i64, i32)> = asked
+                .iter()
+                .flat_map(|r| r.lines.iter().map(move |l| (r.id, l)))
+                .filter(|(_, l)| matches!(l.status, RequestStatus::Ready | RequestStatus::Held))
+                .filter(|(_, l)| in_box.contains(&l.file_id))
+                .map(|(request, l)| (request, l.line_no))
+                .collect();
+            for &(request_id, line_no) in &waiting {
                 handovers::issue(conn, &NewHandover { request_id, line_no, leaves: None }, actor)?;
             }
-            Ok(())
+            if !waiting.is_empty() {
+                return Ok(Scan::Issued);
+            }
+            // Nothing to issue from it: a file of it in the reader's hands is being given back.
+            let lent = HandoverFilter { reader_id: Some(id), open: Some(true), ..HandoverFilter::default() };
+            let back = handovers::list(conn, &lent, None, 100)?.into_iter().find(|h| in_box.contains(&h.entry.file_id));
+            Ok(back.map_or(Scan::NothingFor(found.barcode), |h| Scan::GiveBack(h.entry.id)))
         })
         .await;
-    let outcome = outcome.map_err(|err| match err {
-        Error::NotFound(code) => Error::NotFound(i18n::text(frame.lang, "reader-no-such-box", &[("code", &code)])),
-        Error::Conflict(code) if !code.contains(' ') => {
-            Error::Conflict(i18n::text(frame.lang, "reader-nothing-in-box", &[("code", &code)]))
+    let lang = frame.lang;
+    let outcome = match scanned {
+        Ok(Scan::Issued) => Ok(()),
+        Ok(Scan::GiveBack(handover)) => return see_other(&format!("/readers/{id}?back={handover}")),
+        Ok(Scan::NoSuchBox(code)) => Err(Error::NotFound(i18n::text(lang, "reader-no-such-box", &[("code", &code)]))),
+        Ok(Scan::NothingFor(code)) => {
+            Err(Error::Conflict(i18n::text(lang, "reader-nothing-in-box", &[("code", &code)])))
         }
-        other => other,
-    });
+        Err(err) => Err(err),
+    };
     answer(&visitor, frame, id, String::new(), outcome, "issued").await
+}
+
+/// What a box scanned on a reader's page comes to.
+enum Scan {
+    /// Their files in it issued.
+    Issued,
+    /// Nothing of theirs waits in it, but they have one of its files: this hand-over is being
+    /// given back.
+    GiveBack(i64),
+    NoSuchBox(String),
+    NothingFor(String),
 }
 
 /// A file given back: its leaves counted, remarks when they differ, kept for the next day or not.
@@ -356,20 +399,20 @@ pub async fn give_back(Submitted { visitor, form }: Submitted<GivenBack>, id: we
     };
     let reader = entry.entry.reader_id;
     let Ok(leaves) = form.leaves.trim().parse::<i32>() else {
-        let problem = Some(frame.t("reader-count-leaves"));
-        return reader_page(&visitor, frame, reader, String::new(), None, problem, StatusCode::UNPROCESSABLE_ENTITY)
-            .await;
+        let told = Told { back: Some(handover), ..Told::problem(frame.t("reader-count-leaves")) };
+        return reader_page(&visitor, frame, reader, String::new(), told, StatusCode::UNPROCESSABLE_ENTITY).await;
     };
     let remarks = Some(crate::text::normalize(form.remarks.trim())).filter(|r| !r.is_empty());
     let back = HandoverReturn { leaves, remarks, keep: form.keep.is_some() };
-    let outcome = visitor.write(move |conn, actor| handovers::give_back(conn, handover, &back, actor)).await;
-    let outcome = outcome.map(|_| ()).map_err(|err| match err {
-        Error::Invalid(errors) if errors.iter().any(|e| e.field == "remarks") => {
-            Error::Conflict(frame.t("reader-remarks-needed"))
+    match visitor.write(move |conn, actor| handovers::give_back(conn, handover, &back, actor)).await {
+        // The count kept, the remark's field given the focus.
+        Err(Error::Invalid(errors)) if errors.iter().any(|e| e.field == "remarks") => {
+            let problem = Some(frame.t("reader-remarks-needed"));
+            let told = Told { problem, back: Some(handover), counted: Some(leaves), ..Told::default() };
+            reader_page(&visitor, frame, reader, String::new(), told, StatusCode::UNPROCESSABLE_ENTITY).await
         }
-        other => other,
-    });
-    answer(&visitor, frame, reader, String::new(), outcome, "returned").await
+        outcome => answer(&visitor, frame, reader, String::new(), outcome.map(|_| ()), "returned").await,
+    }
 }
 
 /// Checks the reader in to the reading room, or out when they are in.
@@ -407,5 +450,5 @@ async fn answer(
         Err(Error::Conflict(why) | Error::Forbidden(why)) => (StatusCode::CONFLICT, why),
         Err(stale @ Error::Stale { .. }) => (StatusCode::CONFLICT, stale.to_string()),
     };
-    reader_page(visitor, frame, id, query, None, Some(problem), status).await
+    reader_page(visitor, frame, id, query, Told::problem(problem), status).await
 }

@@ -666,12 +666,18 @@ fn a_reader_is_registered_asks_in_words_and_is_served_from_the_pull_list_by_scan
     assert_eq!(browser.texts("section[aria-labelledby=in-hand-heading] tbody tr").len(), 1);
     browser.assert_accessible("reader with a file");
     browser.screenshots("reader-in-hand");
-    browser.type_into("input[name=leaves]", "11\n");
-    browser.wait_until("a remark asked for", |b| !b.texts(".problem").is_empty());
+    // Given back by scanning the box again: its count has the focus.
+    browser.wait_until("the scan field", |b| focused(b) == "code");
+    browser.type_into("#code", "PD-1\n");
+    browser.wait_until("the count", |b| focused(b).starts_with("leaves-"));
+    assert_eq!(browser.texts(".done"), ["Đếm số tờ của hồ sơ rồi nhấn Enter để nhận lại."]);
+    browser.press(&format!("11{ENTER}"));
+    browser.wait_until("a remark asked for", |b| !b.texts(".problem").is_empty() && focused(b).starts_with("remarks-"));
     assert_eq!(browser.texts(".problem"), ["Số tờ đếm lại khác số tờ đã giao: hãy ghi chú tình trạng."]);
-    browser.type_into("input[name=leaves]", "12\n");
+    browser.press(&format!("Thiếu tờ 12{ENTER}"));
     browser.wait_until("taken back", |b| b.texts(".done") == ["Đã nhận lại hồ sơ và ghi sổ giao nhận."]);
     let book = app.get("/api/v1/handovers");
-    assert_eq!(book.body["items"][0]["leaves_returned"], 12);
+    assert_eq!(book.body["items"][0]["leaves_returned"], 11);
     assert_eq!(book.body["items"][0]["leaves_issued"], 12);
+    assert_eq!(book.body["items"][0]["remarks"], "Thiếu tờ 12");
 }

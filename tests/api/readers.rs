@@ -77,7 +77,7 @@ fn identity_numbers_are_shown_whole_only_to_those_who_serve_readers() {
     assert_eq!(as_key(&desk, &format!("/api/v1/readers/{id}")).body["identity_no"], "001234567890");
     assert_eq!(as_key(&desk, "/api/v1/readers/by-number/dg-000001").body["id"], id, "the card, scanned");
     // The feed and the trail, read by other services, carry it masked.
-    let feed = app.get("/api/v1/events");
+    let feed = app.settled_feed("");
     let event = feed.items().iter().find(|e| e["type"] == "reader.created").unwrap().clone();
     assert_eq!(event["data"]["identity_no"], "••••••••7890");
     assert!(!feed.text.contains("001234567890") && !app.get("/api/v1/audit-trail").text.contains("001234567890"));
@@ -209,7 +209,7 @@ fn readers_not_seen_for_the_rules_time_are_anonymised_and_their_counts_stay() {
     assert_eq!((gone["status"].clone(), gone["full_name"].clone()), (json!("anonymised"), json!("Độc giả đã ẩn danh")));
     assert!(gone["referral"].is_null() && gone["topic"].is_null() && gone["identity_no"] != "001234567890");
     // The feed keeps nothing of them either; their visit still counts.
-    let feed = app.get("/api/v1/events?types=reader&limit=50").text;
+    let feed = app.settled_feed("types=reader").text;
     assert!(!feed.contains("Trần Văn Cũ") && feed.contains("Nguyễn Thị Mới"), "{feed}");
     assert_eq!(app.get(&format!("/api/v1/visits?reader_id={old}")).items().len(), 1);
     let from = (chrono::Utc::now() - chrono::Duration::days(6 * 366)).date_naive();

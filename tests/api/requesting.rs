@@ -88,7 +88,7 @@ fn three_files_asked_one_refused_for_its_condition_two_pulled_in_one_walk() {
         .collect();
     assert_eq!(boxes, [("SNV-W", 1), ("SNV-X", 2)]);
     assert_eq!(pulls.body["lines"], 3);
-    let feed = app.get("/api/v1/events?types=reading_request");
+    let feed = app.settled_feed("types=reading_request");
     assert_eq!(feed.items().len(), 2);
 }
 

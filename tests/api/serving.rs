@@ -113,7 +113,7 @@ fn a_box_is_pulled_delivered_its_files_issued_and_given_back_and_it_goes_home() 
     assert_eq!(home(&app, x).status, 201);
     assert_eq!(request_now(&app, &asked), owned("closed", &["closed", "cancelled"]));
 
-    let feed = app.get("/api/v1/events?types=reading_request,handover&limit=100");
+    let feed = app.settled_feed("types=reading_request,handover");
     let types: Vec<&str> = feed.items().iter().map(|e| e["type"].as_str().unwrap()).collect();
     assert_eq!(
         types,
