@@ -482,8 +482,13 @@ pub fn pull_list(conn: &mut PgConnection) -> Result<PullList> {
             files::table
                 .inner_join(boxes::table.inner_join(locations::table.on(locations::id.eq(boxes::current_location_id)))),
         )
-        .filter(request_lines::status.eq_any(TO_FETCH))
-        .filter(request_lines::servable.eq(Servable::Original))
+        // Written out, not bound, so that the indexes of the lines to fetch and of the open
+        // requests (their predicates the same) serve every plan, generic ones too: a few hundred
+        // rows read, not every line and request ever made.
+        .filter(diesel::dsl::sql::<diesel::sql_types::Bool>(
+            "request_lines.status IN ('submitted', 'approved', 'in_retrieval') AND request_lines.servable = 'original' \
+             AND reading_requests.status NOT IN ('returned', 'closed', 'cancelled', 'refused', 'not_servable')",
+        ))
         .filter(locations::purpose.is_null())
         .order((locations::path_code, boxes::position, boxes::id, reading_requests::due_at, request_lines::line_no))
         .select((
