@@ -5,6 +5,10 @@
 //! its data directory, so it never collides with another server or exposes a port (but for the
 //! TLS tests' server, which also listens on 127.0.0.1). PostgreSQL refuses to run as root; when
 //! we are root, it runs as the `postgres` OS user.
+//!
+//! The service's own server is watched: when it dies (the OOM killer, a `kill -9`), it is
+//! started again at once — PostgreSQL replays its write-ahead log, so every committed write is
+//! there — and if it cannot be, after a few tries the service exits so that whatever runs it sees.
 
 use std::fs::{self, File, OpenOptions};
 use std::io::{Read, Seek, SeekFrom};
@@ -12,7 +16,8 @@ use std::os::unix::fs::PermissionsExt;
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use std::sync::mpsc;
+use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
+use std::sync::{Arc, Mutex, mpsc};
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -29,6 +34,27 @@ const KEY: &str = "server.key";
 const MAX_SOCKET_PATH: usize = 107;
 const START_TIMEOUT: Duration = Duration::from_secs(60);
 const STOP_TIMEOUT: Duration = Duration::from_secs(30);
+/// Starts in a row after the service's server died, before the service gives up: the first at
+/// once, the pause before each next one growing by this much (its backends take a moment to
+/// notice and leave).
+const RESTARTS: u32 = 6;
+const RESTART_PAUSE: Duration = Duration::from_millis(300);
+/// The service's exit status when its server is gone for good.
+pub const SERVER_LOST: i32 = 3;
+
+/// Why the service's own server is not serving, while it is being started again.
+static TROUBLE: Mutex<Option<String>> = Mutex::new(None);
+
+/// What is wrong with the service's own server now, if anything (for `/readyz`).
+pub fn trouble() -> Option<String> {
+    TROUBLE.lock().map(|t| t.clone()).unwrap_or_default()
+}
+
+fn report(trouble: Option<String>) {
+    if let Ok(mut now) = TROUBLE.lock() {
+        *now = trouble;
+    }
+}
 
 #[derive(Debug, thiserror::Error)]
 pub enum LocalError {
@@ -74,8 +100,19 @@ pub struct LocalPostgres {
     cluster_dir: PathBuf,
     durability: Durability,
     tls: Option<TlsListener>,
-    /// The server we started; `None` when another process of ours already runs it.
+    /// The server we started; `None` when another process of ours already runs it, or when
+    /// it is watched (the service's own).
     server: Option<RunningServer>,
+    watch: Option<Watch>,
+}
+
+/// The watcher of the service's server: it holds the running server and starts it again when
+/// it dies, until asked to stop.
+struct Watch {
+    stopping: Arc<AtomicBool>,
+    /// The server's process now.
+    pid: Arc<AtomicI32>,
+    stopped: mpsc::Receiver<()>,
 }
 
 struct RunningServer {
@@ -122,7 +159,7 @@ impl LocalPostgres {
         if socket.as_os_str().len() > MAX_SOCKET_PATH {
             return Err(LocalError::PathTooLong(data_dir));
         }
-        let mut local = Self { data_dir, cluster_dir, durability, tls, server: None };
+        let mut local = Self { data_dir, cluster_dir, durability, tls, server: None, watch: None };
         if let Some(user) = &run_as {
             // The server user must own its directories; we (root) can still read them.
             for dir in [&local.data_dir, &local.cluster_dir] {
@@ -139,8 +176,76 @@ impl LocalPostgres {
             log::info!("joining the PostgreSQL server already running in {}", local.cluster_dir.display());
             return Ok(local);
         }
-        local.server = Some(local.spawn_server(&binaries, run_as.as_ref())?);
+        let server = local.spawn_server(&binaries, run_as.as_ref())?;
+        match durability {
+            Durability::Durable => local.watch = Some(local.watch(server, binaries, run_as)?),
+            Durability::Scratch => local.server = Some(server),
+        }
         Ok(local)
+    }
+
+    /// Watches `server`: when it exits unasked, starts it again (`RESTARTS` tries), else exits
+    /// the process with `SERVER_LOST`.
+    fn watch(&self, server: RunningServer, binaries: PathBuf, run_as: Option<User>) -> Result<Watch, LocalError> {
+        let stopping = Arc::new(AtomicBool::new(false));
+        let pid = Arc::new(AtomicI32::new(server.pid.as_raw()));
+        let (stopped_tx, stopped) = mpsc::channel();
+        // The same server, to start again: not watched itself, and it removes nothing on drop.
+        let again = Self {
+            data_dir: self.data_dir.clone(),
+            cluster_dir: self.cluster_dir.clone(),
+            durability: self.durability,
+            tls: None,
+            server: None,
+            watch: None,
+        };
+        let (asked_to_stop, current) = (stopping.clone(), pid.clone());
+        thread::Builder::new()
+            .name("postgres-watch".into())
+            .spawn(move || {
+                let mut server = server;
+                loop {
+                    let _ = server.exited.recv();
+                    if asked_to_stop.load(Ordering::SeqCst) {
+                        let _ = stopped_tx.send(());
+                        return;
+                    }
+                    log::error!("PostgreSQL stopped unexpectedly; starting it again (it replays its log)");
+                    report(Some("PostgreSQL stopped unexpectedly and is being started again".into()));
+                    server = again.start_again(&binaries, run_as.as_ref());
+                    current.store(server.pid.as_raw(), Ordering::SeqCst);
+                    report(None);
+                    log::warn!("PostgreSQL is running again");
+                    // Asked to stop meanwhile: this one is stopped too.
+                    if asked_to_stop.load(Ordering::SeqCst) {
+                        let _ = kill(server.pid, Signal::SIGINT);
+                    }
+                }
+            })
+            .map_err(|e| io_error("cannot start a thread", e))?;
+        Ok(Watch { stopping, pid, stopped })
+    }
+
+    /// The server started again after it died; the process exits when it cannot be.
+    fn start_again(&self, binaries: &Path, run_as: Option<&User>) -> RunningServer {
+        let mut tries = 0;
+        loop {
+            // Its backends leave once they notice it gone; until then it cannot start.
+            thread::sleep(RESTART_PAUSE * tries);
+            tries += 1;
+            match self.spawn_server(binaries, run_as) {
+                Ok(server) => return server,
+                Err(err) if tries < RESTARTS => {
+                    log::error!("PostgreSQL did not start again (try {tries} of {RESTARTS}): {err}");
+                    report(Some(format!("PostgreSQL did not start again (try {tries} of {RESTARTS}): {err}")));
+                }
+                Err(err) => {
+                    log::error!("PostgreSQL did not start again after {RESTARTS} tries; stopping the service: {err}");
+                    eprintln!("paperkeep: its PostgreSQL did not start again after {RESTARTS} tries: {err}");
+                    std::process::exit(SERVER_LOST);
+                }
+            }
+        }
     }
 
     /// The directory holding the server's Unix socket (for `psql -h`, `pgbench -h`).
@@ -181,14 +286,12 @@ impl LocalPostgres {
     /// Stops the server if we started it (fast shutdown: open transactions roll back), and
     /// removes a scratch directory. Joined servers are left to their owner.
     pub fn stop(&mut self) {
+        if let Some(watch) = self.watch.take() {
+            watch.stopping.store(true, Ordering::SeqCst);
+            halt(|| Pid::from_raw(watch.pid.load(Ordering::SeqCst)), &watch.stopped);
+        }
         if let Some(server) = self.server.take() {
-            let _ = kill(server.pid, Signal::SIGINT);
-            if server.exited.recv_timeout(STOP_TIMEOUT).is_err() {
-                log::warn!("PostgreSQL did not stop within {STOP_TIMEOUT:?}; forcing it");
-                let _ = kill(server.pid, Signal::SIGQUIT);
-                let _ = server.exited.recv_timeout(STOP_TIMEOUT);
-            }
-            log::info!("PostgreSQL stopped");
+            halt(|| server.pid, &server.exited);
         }
         if self.durability == Durability::Scratch {
             let _ = fs::remove_dir_all(&self.data_dir);
@@ -339,7 +442,18 @@ impl Drop for LocalPostgres {
     }
 }
 
-/// Runs `command` as `user` (when we are root), with a home directory it can enter.
+/// Stops the server `pid` says (fast shutdown: open transactions roll back), forcing it if it
+/// has not stopped in time; `gone` says when it has.
+fn halt(pid: impl Fn() -> Pid, gone: &mpsc::Receiver<()>) {
+    let _ = kill(pid(), Signal::SIGINT);
+    if gone.recv_timeout(STOP_TIMEOUT).is_err() {
+        log::warn!("PostgreSQL did not stop within {STOP_TIMEOUT:?}; forcing it");
+        let _ = kill(pid(), Signal::SIGQUIT);
+        let _ = gone.recv_timeout(STOP_TIMEOUT);
+    }
+    log::info!("PostgreSQL stopped");
+}
+
 /// The server's port: its socket's name and, with TLS, its TCP port.
 fn port(tls: &Option<TlsListener>) -> u16 {
     tls.as_ref().map_or(SOCKET_PORT, |tls| tls.port)
@@ -350,6 +464,7 @@ fn scratch_dir() -> Result<PathBuf, LocalError> {
     nix::unistd::mkdtemp(&template).map_err(|e| io_error("cannot create a temporary directory", e))
 }
 
+/// Runs `command` as `user` (when we are root), with a home directory it can enter.
 fn as_user(command: &mut Command, user: Option<&User>) {
     if let Some(user) = user {
         command.uid(user.uid.as_raw()).gid(user.gid.as_raw()).current_dir("/").env("HOME", &user.dir);

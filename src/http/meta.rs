@@ -34,11 +34,15 @@ async fn healthz() -> web::Json<Health> {
     web::Json(Health { status: "ok" })
 }
 
-/// Readiness: the database answers too.
+/// Readiness: the database answers too. While the service's own PostgreSQL is being started again
+/// after it died, 503 saying so.
 #[utoipa::path(get, path = "/readyz", tag = "operations", security(()),
     responses((status = 200, description = "Ready to serve", body = Health),
               (status = 503, description = "The database is unreachable", body = Problem, content_type = "application/problem+json")))]
 async fn readyz(state: web::Data<AppState>) -> Result<web::Json<Health>, ApiError> {
+    if let Some(why) = crate::db::local::trouble() {
+        return Err(Error::Unavailable(why).into());
+    }
     web::block(move || -> Result<(), Error> {
         let mut pooled = state.pool.get()?;
         let conn: &mut diesel::PgConnection = &mut pooled;

@@ -42,6 +42,7 @@ mod security;
 mod serving;
 mod space;
 mod startup;
+mod supervision;
 mod surveying;
 mod tls;
 mod trail;
