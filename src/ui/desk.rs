@@ -13,7 +13,7 @@ use super::{Frame, Visitor, i18n, render, unavailable};
 use crate::error::Result;
 use crate::holdings::repo::files;
 use crate::people::model::Language;
-use crate::reading::model::{Handover, HandoverFilter, ReadingRequest, RequestStatus};
+use crate::reading::model::{Handover, HandoverFilter, Reader, ReadingRequest, RequestStatus};
 use crate::reading::repo::{handovers, readers, requests};
 
 /// The most requests, and files in hand, the desk lists.
@@ -125,8 +125,12 @@ fn desk(conn: &mut diesel::PgConnection, lang: Language) -> Result<(Vec<DeskRequ
     Ok((requests, in_hand))
 }
 
-/// Each reader as the screens name them: `Trần Văn Minh (DG-000012)`.
-pub fn reader_names(conn: &mut diesel::PgConnection, ids: &[i64]) -> Result<HashMap<i64, String>> {
-    let found = readers::get_many(conn, ids)?;
-    Ok(found.into_values().map(|r| (r.id, format!("{} ({})", r.full_name, r.reader_no))).collect())
+/// Each of the readers `ids` by its name on the screens.
+fn reader_names(conn: &mut diesel::PgConnection, ids: &[i64]) -> Result<HashMap<i64, String>> {
+    Ok(readers::get_many(conn, ids)?.into_values().map(|r| (r.id, reader_name(&r))).collect())
+}
+
+/// A reader as the screens name them: `Trần Văn Minh (DG-000012)`.
+pub fn reader_name(reader: &Reader) -> String {
+    format!("{} ({})", reader.full_name, reader.reader_no)
 }

@@ -259,6 +259,21 @@ impl Refused {
     }
 }
 
+/// What a refused write says on the page, with its status; none when the database could not be
+/// asked (the page is then 503).
+pub fn refusal(err: crate::error::Error) -> Option<(StatusCode, String)> {
+    use crate::error::Error;
+    Some(match err {
+        Error::Unavailable(_) | Error::Database(_) => return None,
+        Error::Invalid(errors) | Error::Conflicts(errors) => {
+            (StatusCode::UNPROCESSABLE_ENTITY, errors.into_iter().map(|e| e.message).collect::<Vec<_>>().join(" "))
+        }
+        Error::NotFound(why) => (StatusCode::NOT_FOUND, why),
+        Error::Conflict(why) | Error::Forbidden(why) => (StatusCode::CONFLICT, why),
+        stale @ Error::Stale { .. } => (StatusCode::CONFLICT, stale.to_string()),
+    })
+}
+
 /// A form without the session's token: refused.
 pub fn forged(visitor: &Visitor) -> HttpResponse {
     let frame = Frame::of(visitor, "");

@@ -9,7 +9,7 @@ use askama::Template;
 use serde::Deserialize;
 
 use super::labels::code_128;
-use super::{Frame, Submitted, Visitor, i18n, render, see_other, unavailable};
+use super::{Frame, Submitted, Visitor, i18n, refusal, render, see_other, unavailable};
 use crate::error::Error;
 use crate::keys::model::Permission;
 use crate::reading::model::{PullList, RequestStatus};
@@ -161,11 +161,10 @@ pub async fn deliver(Submitted { visitor, form }: Submitted<Scanned>) -> HttpRes
             let code: String = form_urlencoded::byte_serialize(code.as_bytes()).collect();
             return see_other(&format!("/pull-list?delivered={code}"));
         }
-        Err(Error::Unavailable(_) | Error::Database(_)) => return unavailable(frame),
-        Err(Error::Invalid(errors) | Error::Conflicts(errors)) => {
-            errors.into_iter().map(|e| e.message).collect::<Vec<_>>().join(" ")
-        }
-        Err(other) => other.to_string(),
+        Err(err) => match refusal(err) {
+            Some((_, why)) => why,
+            None => return unavailable(frame),
+        },
     };
     let problem = format!("{code}: {problem}");
     pull_page(&visitor, frame, None, Some(problem), StatusCode::CONFLICT).await

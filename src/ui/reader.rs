@@ -9,15 +9,16 @@ use askama::Template;
 use serde::Deserialize;
 
 use super::desk::InHand;
-use super::{Frame, Submitted, Visitor, i18n, not_found_page, render, see_other, unavailable};
+use super::{Frame, Submitted, Visitor, i18n, not_found_page, refusal, render, see_other, unavailable};
 use crate::error::{Error, Result};
 use crate::holdings::model::FileFilter;
 use crate::holdings::repo::files;
 use crate::keys::model::Permission;
 use crate::people::model::Language;
 use crate::reading::model::{
-    CheckOut, HandoverFilter, HandoverReturn, NewHandover, NewLine, NewRequest, NewVisit, Reader, ReadingRequest,
-    RequestFilter, RequestKind, RequestStatus, Servability, ServabilityCheck, Servable, Visit, VisitFilter,
+    CheckOut, HandoverFilter, HandoverReturn, LineReason, NewHandover, NewLine, NewRequest, NewVisit, Reader,
+    ReadingRequest, RequestFilter, RequestKind, RequestStatus, Servability, ServabilityCheck, Servable, Visit,
+    VisitFilter,
 };
 use crate::reading::repo::{handovers, readers, requests, visits};
 use crate::storage::repo::boxes;
@@ -217,7 +218,7 @@ fn read_reader(conn: &mut diesel::PgConnection, id: i64, query: &str, lang: Lang
                         id: line.file_id,
                         reference: reference(line.file_id),
                         servable: line.servable != Servable::NotServable,
-                        reasons: line.reasons.iter().map(|r| said(r.vi, r.en, lang)).collect(),
+                        reasons: line.reasons.iter().map(|r| said(r, lang)).collect(),
                     })
                     .collect(),
             )
@@ -228,7 +229,7 @@ fn read_reader(conn: &mut diesel::PgConnection, id: i64, query: &str, lang: Lang
         .flat_map(|r| &r.lines)
         .filter(|l| matches!(l.status, RequestStatus::Ready | RequestStatus::Held))
         .count();
-    let name = format!("{} ({})", reader.full_name, reader.reader_no);
+    let name = super::desk::reader_name(&reader);
     let in_hand = lent.iter().map(|h| InHand::of(h, reference(h.entry.file_id), name.clone(), lang)).collect();
     let requests = asked.iter().map(|r| request_shown(r, &reference, lang)).collect();
     Ok(Desk { reader, in_since, found, requests, waiting, in_hand })
@@ -240,10 +241,11 @@ fn visit_now(conn: &mut diesel::PgConnection, reader: i64) -> Result<Option<Visi
     Ok(visits::list(conn, &open, None, 1)?.into_iter().next())
 }
 
-fn said(vi: &str, en: &str, lang: Language) -> String {
+/// What a reader is told of a reason, in the page's language.
+fn said(reason: &LineReason, lang: Language) -> String {
     match lang {
-        Language::Vi => vi.to_string(),
-        Language::En => en.to_string(),
+        Language::Vi => reason.vi.to_string(),
+        Language::En => reason.en.to_string(),
     }
 }
 
@@ -264,7 +266,7 @@ fn request_shown(request: &ReadingRequest, reference: &dyn Fn(i64) -> String, la
                 file: reference(line.file_id),
                 status: status(line.status),
                 status_code: line.status.to_string(),
-                reasons: line.reasons.iter().map(|r| said(r.vi, r.en, lang)).collect(),
+                reasons: line.reasons.iter().map(|r| said(r, lang)).collect(),
             })
             .collect(),
     }
@@ -440,15 +442,11 @@ async fn answer(
     outcome: std::result::Result<(), Error>,
     done: &str,
 ) -> HttpResponse {
-    let (status, problem) = match outcome {
-        Ok(()) => return see_other(&format!("/readers/{id}?done={done}")),
-        Err(Error::Unavailable(_) | Error::Database(_)) => return unavailable(frame),
-        Err(Error::Invalid(errors) | Error::Conflicts(errors)) => {
-            (StatusCode::UNPROCESSABLE_ENTITY, errors.into_iter().map(|e| e.message).collect::<Vec<_>>().join(" "))
-        }
-        Err(Error::NotFound(why)) => (StatusCode::NOT_FOUND, why),
-        Err(Error::Conflict(why) | Error::Forbidden(why)) => (StatusCode::CONFLICT, why),
-        Err(stale @ Error::Stale { .. }) => (StatusCode::CONFLICT, stale.to_string()),
+    let Err(err) = outcome else {
+        return see_other(&format!("/readers/{id}?done={done}"));
+    };
+    let Some((status, problem)) = refusal(err) else {
+        return unavailable(frame);
     };
     reader_page(visitor, frame, id, query, Told::problem(problem), status).await
 }
