@@ -91,9 +91,14 @@ pub fn create_batch(conn: &mut PgConnection, entries: &[NewTreatment], actor: &A
 /// open treatments (stored, and earlier in the same batch), with one query of each kind.
 fn plan(conn: &mut PgConnection, entries: &[NewTreatment]) -> Result<Vec<std::result::Result<Planned, Refusal>>> {
     let file_ids: Vec<i64> = entries.iter().map(|e| e.file_id).collect();
+    // Treatments of one file are planned one transaction at a time (the files locked in id
+    // order): two overlapping inserts checking the exclusion constraint together would wait on
+    // each other and end in a deadlock, where the later one should simply see the earlier.
     let page_counts: HashMap<i64, i32> = files::table
         .filter(files::id.eq_any(&file_ids))
+        .order(files::id)
         .select((files::id, files::page_count))
+        .for_no_key_update()
         .load::<(i64, i32)>(conn)?
         .into_iter()
         .collect();
