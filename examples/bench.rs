@@ -19,6 +19,7 @@ use std::time::{Duration, Instant};
 use diesel::connection::SimpleConnection;
 use diesel::{Connection, PgConnection, RunQueryDsl};
 use paperkeep::config::{HttpConfig, PoolConfig};
+use paperkeep::db::backup::Backups;
 use paperkeep::db::{self, local::LocalPostgres};
 use reqwest::blocking::{Client, RequestBuilder};
 
@@ -82,7 +83,7 @@ struct Options {
 }
 
 /// The scenario groups `--only` picks from.
-const GROUPS: [&str; 6] = ["storage", "report", "holdings", "search", "reading", "scaling"];
+const GROUPS: [&str; 7] = ["storage", "report", "holdings", "search", "reading", "backups", "scaling"];
 
 impl Options {
     /// Whether the run includes the scenarios of `group`.
@@ -212,8 +213,11 @@ fn run() -> Result<(), String> {
 
     let work = std::env::temp_dir().join(format!("paperkeep-bench-{}", std::process::id()));
     fs::create_dir_all(&work).map_err(|e| e.to_string())?;
-    let server = LocalPostgres::start(&work.join("data")).map_err(|e| e.to_string())?;
-    let bench = Bench { server: &server, pgbench, work: work.clone(), options: &options };
+    let backups = Backups::at(work.join("backups"));
+    fs::create_dir_all(backups.dir()).map_err(|e| e.to_string())?;
+    paperkeep::db::local::Tools::find().map_err(|e| e.to_string())?.hand_over(backups.dir())?;
+    let server = archiving(&work.join("data"), &backups)?;
+    let bench = Bench { server: &server, backups: &backups, pgbench, work: work.clone(), options: &options };
     let result = if options.soak { bench.soak() } else { bench.all() };
     drop(server);
     if options.keep {
@@ -311,6 +315,8 @@ fn barcode_path() -> (&'static str, String) {
 
 struct Bench<'a> {
     server: &'a LocalPostgres,
+    /// Where the server archives its WAL, as the service's own does by default.
+    backups: &'a Backups,
     pgbench: PathBuf,
     work: PathBuf,
     options: &'a Options,
@@ -339,10 +345,76 @@ impl Bench<'_> {
         if o.runs("reading") {
             self.reading_scenarios(&mut tables)?;
         }
+        if o.runs("backups") {
+            self.backup_scenarios(&mut tables)?;
+        }
         if o.runs("scaling") {
             self.scaling(&mut tables)?;
         }
         tables.print(o);
+        Ok(())
+    }
+
+    /// What continuous backups cost: moves with every WAL segment archived (copied and flushed
+    /// to the backup directory) beside moves with archiving a no-op, runs alternating; and a
+    /// base backup of the cluster holding the holdings' files, taken while the look-up runs.
+    fn backup_scenarios(&self, tables: &mut Tables) -> Result<(), String> {
+        let o = self.options;
+        let storage = self.storage(o.boxes, 5)?;
+        let move_env = [
+            ("BENCH_BOXES", storage.boxes.to_string()),
+            ("BENCH_READING_ROOM", storage.reading_room.to_string()),
+            ("BENCH_THREADS", o.threads.to_string()),
+        ];
+        let mut admin = PgConnection::establish(&self.server.url("postgres")).map_err(|e| e.to_string())?;
+        let mut archive_with = |command: &str| -> Result<(), String> {
+            let set = format!("ALTER SYSTEM SET archive_command = '{}'", command.replace('\'', "''"));
+            admin
+                .batch_execute(&set)
+                .and_then(|()| admin.batch_execute("SELECT pg_reload_conf()"))
+                .map_err(|e| e.to_string())
+        };
+        let seconds = o.seconds.div_ceil(2);
+        let mut pairs = Vec::new();
+        for _ in 0..ALTERNATIONS {
+            archive_with(&self.backups.archive_command())?;
+            let archived = self.wrk(&storage.data, &move_env, seconds)?;
+            archive_with("true")?;
+            pairs.push((archived, self.wrk(&storage.data, &move_env, seconds)?));
+        }
+        archive_with(&self.backups.archive_command())?;
+        tables.integration.push((
+            format!("POST /boxes/{{id}}/moves, {} boxes, WAL archived: throughput kept", storage.boxes),
+            kept(&pairs, "req/s"),
+            String::new(),
+            "≥ 90 %",
+        ));
+
+        self.holdings(o.files, o.fonds)?;
+        let lookup = [barcode_path(), ("BENCH_MAX", storage.boxes.to_string())];
+        let before: Vec<Measurement> =
+            (0..ALTERNATIONS).map(|_| self.wrk(&storage.data, &lookup, 5)).collect::<Result<_, _>>()?;
+        let server = self.server.handle();
+        let started = Instant::now();
+        let taking = std::thread::spawn({
+            let backups = self.backups.clone();
+            move || backups.take(&server).map(|backup| (backup, started.elapsed()))
+        });
+        let mut during = Vec::new();
+        while !taking.is_finished() || during.is_empty() {
+            during.push(self.wrk(&storage.data, &lookup, 5)?);
+        }
+        let (backup, took) = taking.join().map_err(|_| "the base backup panicked")??;
+        let (before, during) = (median(&before), median(&during));
+        tables.integration.push((
+            format!("base backup of the cluster with {} files and {} boxes", o.files, storage.boxes),
+            format!("{:.1} s for {:.1} GB", took.as_secs_f64(), backup.bytes as f64 / 1e9),
+            format!(
+                "the look-up meanwhile: {:.0} req/s, p99 {:.2} ms (before: {:.0} req/s, p99 {:.2} ms)",
+                during.rate, during.p99, before.rate, before.p99
+            ),
+            "",
+        ));
         Ok(())
     }
 
@@ -1208,6 +1280,19 @@ impl Bench<'_> {
         eprintln!("bench: pgbench on {}: {:.0} tps, p99 {:.2} ms", dataset.name, measured.rate, measured.p99);
         Ok(measured)
     }
+}
+
+/// The bench's server, archiving its WAL into `backups` as the service's own does, with the
+/// command in its settings file rather than on its command line, so that the bench can change it.
+fn archiving(data: &std::path::Path, backups: &Backups) -> Result<LocalPostgres, String> {
+    let server = LocalPostgres::start(data).map_err(|e| e.to_string())?;
+    let mut admin = PgConnection::establish(&server.url("postgres")).map_err(|e| e.to_string())?;
+    for (setting, value) in [("archive_mode", "on".to_string()), ("archive_command", backups.archive_command())] {
+        let set = format!("ALTER SYSTEM SET {setting} = '{}'", value.replace('\'', "''"));
+        admin.batch_execute(&set).map_err(|e| e.to_string())?;
+    }
+    drop((admin, server));
+    LocalPostgres::start(data).map_err(|e| e.to_string())
 }
 
 /// Puts every box back on its home shelf (the counters are not kept: moves only need the

@@ -7,6 +7,8 @@ use std::time::Duration;
 pub const DEFAULT_BIND: &str = "127.0.0.1:8080";
 pub const DEFAULT_DATA_DIR: &str = "./data";
 
+pub const DEFAULT_BACKUP_EVERY_HOURS: u64 = 24;
+pub const DEFAULT_BACKUP_KEEP_DAYS: u64 = 14;
 pub const DEFAULT_DB_WAIT_MS: u64 = 1_000;
 pub const DEFAULT_STATEMENT_TIMEOUT_MS: u64 = 10_000;
 pub const DEFAULT_MAX_BODY_BYTES: usize = 8 * 1024 * 1024;
@@ -29,6 +31,40 @@ pub struct DatabaseConfig {
 
     #[command(flatten)]
     pub pool: PoolConfig,
+
+    #[command(flatten)]
+    pub backups: BackupConfig,
+}
+
+/// The private PostgreSQL's continuous backups (`db::backup`).
+#[derive(clap::Args, Debug, Clone)]
+pub struct BackupConfig {
+    /// Where the private PostgreSQL's WAL archive and base backups go; meant to be on another
+    /// disk, and then it must exist. Default: `<data dir>-backups`, created beside the data
+    /// directory.
+    #[arg(long, env = "PAPERKEEP_BACKUP_DIR")]
+    pub backup_dir: Option<PathBuf>,
+
+    /// Hours between base backups.
+    #[arg(long = "backup-every-hours", env = "PAPERKEEP_BACKUP_EVERY_HOURS", default_value_t = DEFAULT_BACKUP_EVERY_HOURS,
+          value_parser = clap::value_parser!(u64).range(1..=720))]
+    pub every_hours: u64,
+
+    /// Days back to which the data can be recovered: older base backups (but the newest) and the
+    /// WAL only they need are removed.
+    #[arg(long = "backup-keep-days", env = "PAPERKEEP_BACKUP_KEEP_DAYS", default_value_t = DEFAULT_BACKUP_KEEP_DAYS,
+          value_parser = clap::value_parser!(u64).range(1..=3650))]
+    pub keep_days: u64,
+}
+
+impl DatabaseConfig {
+    /// The backup directory, given or beside the data directory.
+    pub fn backup_dir(&self) -> PathBuf {
+        self.backups.backup_dir.clone().unwrap_or_else(|| {
+            let name = self.data_dir.file_name().map_or("data".into(), |n| n.to_string_lossy().into_owned());
+            self.data_dir.with_file_name(format!("{name}-backups"))
+        })
+    }
 }
 
 #[derive(clap::Args, Debug, Clone)]

@@ -58,6 +58,23 @@ enum Command {
         #[command(flatten)]
         database: DatabaseConfig,
     },
+    /// The private PostgreSQL's backups (WAL archive and base backups).
+    Backup {
+        #[command(subcommand)]
+        command: BackupCommand,
+    },
+    /// Recover the private PostgreSQL's data as it was at a moment, from its backups, into a new
+    /// data directory; then serve from it with PAPERKEEP_DATA_DIR.
+    Recover {
+        /// The moment, RFC 3339: 2026-12-05T14:30:00+07:00 (or with a space for the T).
+        #[arg(long, value_parser = parse_moment)]
+        to: chrono::DateTime<chrono::Utc>,
+        /// A new or empty directory.
+        #[arg(long)]
+        into: std::path::PathBuf,
+        #[command(flatten)]
+        database: DatabaseConfig,
+    },
     /// Load a small demo archive (three fonds, a building, boxes, files, a year of surveys and
     /// backing work, boxes out in the lab and reading room) into the configured database.
     Demo {
@@ -77,6 +94,20 @@ enum KeysCommand {
         name: String,
         #[arg(long)]
         role: Role,
+        #[command(flatten)]
+        database: DatabaseConfig,
+    },
+}
+
+#[derive(Subcommand)]
+enum BackupCommand {
+    /// Take a base backup now.
+    Now {
+        #[command(flatten)]
+        database: DatabaseConfig,
+    },
+    /// List the complete base backups and the moments the data can be recovered to.
+    List {
         #[command(flatten)]
         database: DatabaseConfig,
     },
@@ -223,11 +254,87 @@ fn run(command: Command) -> Result<(), String> {
             );
             Ok(())
         }
+        Command::Backup { command } => backup(command),
+        Command::Recover { to, into, database } => {
+            own_server(&database)?;
+            let live = paperkeep::db::local::LocalPostgres::running(&database.data_dir);
+            let backups = paperkeep::db::backup::Backups::of(&database);
+            let used = backups.recover(to, &into, live.as_deref())?;
+            println!(
+                "recovered the data as it was at {} into {} (from base backup {}).\nServe from it: \
+                 PAPERKEEP_DATA_DIR={} paperkeep serve",
+                to.to_rfc3339(),
+                into.display(),
+                used.name,
+                into.display()
+            );
+            Ok(())
+        }
         Command::Openapi => {
             print!("{}", paperkeep::http::openapi().to_yaml().map_err(|e| e.to_string())?);
             Ok(())
         }
     }
+}
+
+fn backup(command: BackupCommand) -> Result<(), String> {
+    match command {
+        BackupCommand::Now { database } => {
+            own_server(&database)?;
+            if !database.data_dir.join("postgres/PG_VERSION").exists() {
+                return Err(format!("there is no database in {} to back up", database.data_dir.display()));
+            }
+            let opened = Database::open(&database).map_err(|e| e.to_string())?;
+            let (backups, server) = opened.backups.as_ref().zip(opened.server()).expect("the private server");
+            let taken = backups.take(&server)?;
+            println!(
+                "base backup {} taken ({} MB) in {}",
+                taken.name,
+                taken.bytes / 1_000_000,
+                backups.dir().display()
+            );
+            Ok(())
+        }
+        BackupCommand::List { database } => {
+            own_server(&database)?;
+            let backups = paperkeep::db::backup::Backups::of(&database);
+            let list = backups.list();
+            if list.is_empty() {
+                println!("no complete base backup in {}", backups.dir().display());
+            }
+            for backup in &list {
+                println!(
+                    "{}  started {}  complete {}  {} MB",
+                    backup.name,
+                    backup.started.to_rfc3339(),
+                    backup.finished.to_rfc3339(),
+                    backup.bytes / 1_000_000
+                );
+            }
+            if let Some((first, last)) = backups.range() {
+                println!("recovery is possible from {} to {}", first.to_rfc3339(), last.to_rfc3339());
+            }
+            Ok(())
+        }
+    }
+}
+
+/// Backups and recovery are of the private PostgreSQL; with DATABASE_URL they are the
+/// operator's (docs/operations.md says what they must cover).
+fn own_server(database: &DatabaseConfig) -> Result<(), String> {
+    match database.database_url {
+        Some(_) => Err("DATABASE_URL is set: backups of your own PostgreSQL are made with its tools \
+                        (see docs/operations.md, \"Backups with your own PostgreSQL\")"
+            .into()),
+        None => Ok(()),
+    }
+}
+
+/// A moment given on the command line: RFC 3339, with `T` or a space between date and time.
+fn parse_moment(text: &str) -> Result<chrono::DateTime<chrono::Utc>, String> {
+    chrono::DateTime::parse_from_rfc3339(&text.trim().replacen(' ', "T", 1))
+        .map(|moment| moment.with_timezone(&chrono::Utc))
+        .map_err(|e| format!("{e}: give a moment such as 2026-12-05T14:30:00+07:00"))
 }
 
 /// On an empty database, creates the first admin key and says how to use it.
@@ -269,8 +376,11 @@ fn serve(database: &DatabaseConfig, http: &HttpConfig, bootstrap_key: Option<&st
     println!("paperkeep serving on http://{address} (API docs: http://{address}/docs/)");
     let server = paperkeep::app::serve(listener, database.pool.clone(), http).map_err(|e| e.to_string())?;
     let upkeep = paperkeep::upkeep::start(&database.pool);
+    let backing_up =
+        database.backups.clone().zip(database.server()).map(|(b, s)| paperkeep::db::backup::schedule(b, s));
     actix_web::rt::System::new().block_on(server).map_err(|e| e.to_string())?;
     drop(upkeep);
+    drop(backing_up);
     log::info!("stopped serving; closing the database");
     drop(database);
     Ok(())

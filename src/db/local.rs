@@ -93,6 +93,9 @@ enum Durability {
     Durable,
     /// fsync off and the directory removed at stop: for tests only.
     Scratch,
+    /// A cluster restored from a base backup, replaying archived WAL: durable, but never
+    /// created, watched or archiving.
+    Recovering,
 }
 
 pub struct LocalPostgres {
@@ -100,6 +103,9 @@ pub struct LocalPostgres {
     cluster_dir: PathBuf,
     durability: Durability,
     tls: Option<TlsListener>,
+    tools: Tools,
+    /// The shell command that copies each finished WAL segment to the backups, if any.
+    archive_command: Option<String>,
     /// The server we started; `None` when another process of ours already runs it, or when
     /// it is watched (the service's own).
     server: Option<RunningServer>,
@@ -120,6 +126,72 @@ struct RunningServer {
     exited: mpsc::Receiver<()>,
 }
 
+/// A running server, reached through its socket.
+#[derive(Clone)]
+pub struct Handle {
+    tools: Tools,
+    socket_dir: PathBuf,
+    port: u16,
+}
+
+impl Handle {
+    pub fn tools(&self) -> &Tools {
+        &self.tools
+    }
+
+    /// The directory holding the server's socket.
+    pub fn socket_dir(&self) -> &Path {
+        &self.socket_dir
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// A URL for `database` on this server (see [`LocalPostgres::url`]).
+    pub fn url(&self, database: &str) -> String {
+        socket_url(&self.socket_dir, self.port, database)
+    }
+}
+
+/// What it takes to run PostgreSQL's client tools (pg_basebackup, pg_archivecleanup…) on a
+/// server's files, as the user the server runs as.
+#[derive(Clone)]
+pub struct Tools {
+    binaries: PathBuf,
+    run_as: Option<User>,
+}
+
+impl Tools {
+    pub fn find() -> Result<Self, LocalError> {
+        let binaries = find_server_binaries().ok_or(LocalError::NoServerBinaries)?;
+        let run_as = if geteuid().is_root() {
+            Some(User::from_name("postgres").ok().flatten().ok_or(LocalError::NoPostgresUser)?)
+        } else {
+            None
+        };
+        Ok(Self { binaries, run_as })
+    }
+
+    /// `program` (a server binary, or any program on PATH), to be run as the server's user.
+    pub fn command(&self, program: &str) -> Command {
+        let installed = self.binaries.join(program);
+        let mut command = Command::new(if installed.is_file() { installed } else { PathBuf::from(program) });
+        as_user(&mut command, self.run_as.as_ref());
+        command.stdin(Stdio::null());
+        command
+    }
+
+    /// Gives `path` to the server's user (when we are root), so that the server can use it.
+    pub fn hand_over(&self, path: &Path) -> Result<(), String> {
+        match &self.run_as {
+            Some(user) => chown(path, Some(user.uid), Some(user.gid))
+                .map_err(|e| format!("cannot hand {} to the postgres user: {e}", path.display())),
+            None => Ok(()),
+        }
+    }
+}
+
 /// Where a scratch server also listens over TCP, on 127.0.0.1, and the certificate it presents
 /// there (PEM): for the tests of TLS connections.
 pub struct TlsListener {
@@ -129,29 +201,41 @@ pub struct TlsListener {
 }
 
 impl LocalPostgres {
-    /// Starts the server for `data_dir`, creating the cluster on first use. When a server
-    /// already runs on that directory (another `paperkeep` command), it is joined, not started.
+    /// Starts the server for `data_dir`, creating the cluster on first use, watched. When a
+    /// server already runs on that directory (another `paperkeep` command), it is joined, not
+    /// started.
     pub fn start(data_dir: &Path) -> Result<Self, LocalError> {
-        Self::launch(data_dir.to_path_buf(), Durability::Durable, None)
+        Self::launch(data_dir.to_path_buf(), Durability::Durable, None, None)
+    }
+
+    /// `start`, the server archiving each finished WAL segment with `archive_command`.
+    pub fn start_archiving(data_dir: &Path, archive_command: String) -> Result<Self, LocalError> {
+        Self::launch(data_dir.to_path_buf(), Durability::Durable, None, Some(archive_command))
+    }
+
+    /// Starts a server on a cluster restored from a backup, unwatched: it replays the archived
+    /// WAL its settings name, and if it cannot, it stops and its log says why.
+    pub fn start_recovering(data_dir: &Path) -> Result<Self, LocalError> {
+        Self::launch(data_dir.to_path_buf(), Durability::Recovering, None, None)
     }
 
     /// Starts a throw-away server in a fresh temporary directory; `stop` removes it.
     pub fn start_scratch() -> Result<Self, LocalError> {
-        Self::launch(scratch_dir()?, Durability::Scratch, None)
+        Self::launch(scratch_dir()?, Durability::Scratch, None, None)
     }
 
     /// Starts a throw-away server that also listens on 127.0.0.1 at `tls.port`, with TLS.
     pub fn start_scratch_with_tls(tls: TlsListener) -> Result<Self, LocalError> {
-        Self::launch(scratch_dir()?, Durability::Scratch, Some(tls))
+        Self::launch(scratch_dir()?, Durability::Scratch, Some(tls), None)
     }
 
-    fn launch(data_dir: PathBuf, durability: Durability, tls: Option<TlsListener>) -> Result<Self, LocalError> {
-        let binaries = find_server_binaries().ok_or(LocalError::NoServerBinaries)?;
-        let run_as = if geteuid().is_root() {
-            Some(User::from_name("postgres").ok().flatten().ok_or(LocalError::NoPostgresUser)?)
-        } else {
-            None
-        };
+    fn launch(
+        data_dir: PathBuf,
+        durability: Durability,
+        tls: Option<TlsListener>,
+        archive_command: Option<String>,
+    ) -> Result<Self, LocalError> {
+        let tools = Tools::find()?;
         fs::create_dir_all(&data_dir).map_err(|e| io_error("cannot create the data directory", e))?;
         let data_dir = data_dir.canonicalize().map_err(|e| io_error("cannot resolve the data directory", e))?;
         let cluster_dir = data_dir.join("postgres");
@@ -159,34 +243,32 @@ impl LocalPostgres {
         if socket.as_os_str().len() > MAX_SOCKET_PATH {
             return Err(LocalError::PathTooLong(data_dir));
         }
-        let mut local = Self { data_dir, cluster_dir, durability, tls, server: None, watch: None };
-        if let Some(user) = &run_as {
-            // The server user must own its directories; we (root) can still read them.
-            for dir in [&local.data_dir, &local.cluster_dir] {
-                fs::create_dir_all(dir).map_err(|e| io_error("cannot create the cluster directory", e))?;
-                chown(dir, Some(user.uid), Some(user.gid))
-                    .map_err(|e| io_error("cannot hand the directory to postgres", e))?;
-            }
+        let mut local =
+            Self { data_dir, cluster_dir, durability, tls, tools, archive_command, server: None, watch: None };
+        // The server user must own its directories; we (root) can still read them.
+        for dir in [&local.data_dir, &local.cluster_dir] {
+            fs::create_dir_all(dir).map_err(|e| io_error("cannot create the cluster directory", e))?;
+            local.tools.hand_over(dir).map_err(LocalError::Io)?;
         }
-        if !local.cluster_dir.join("PG_VERSION").exists() {
-            local.initdb(&binaries, run_as.as_ref())?;
+        if !local.cluster_dir.join("PG_VERSION").exists() && durability != Durability::Recovering {
+            local.initdb()?;
         }
-        local.write_certificate(run_as.as_ref())?;
+        local.write_certificate()?;
         if local.accepts_connections() {
             log::info!("joining the PostgreSQL server already running in {}", local.cluster_dir.display());
             return Ok(local);
         }
-        let server = local.spawn_server(&binaries, run_as.as_ref())?;
+        let server = local.spawn_server()?;
         match durability {
-            Durability::Durable => local.watch = Some(local.watch(server, binaries, run_as)?),
-            Durability::Scratch => local.server = Some(server),
+            Durability::Durable => local.watch = Some(local.watch(server)?),
+            Durability::Scratch | Durability::Recovering => local.server = Some(server),
         }
         Ok(local)
     }
 
     /// Watches `server`: when it exits unasked, starts it again (`RESTARTS` tries), else exits
     /// the process with `SERVER_LOST`.
-    fn watch(&self, server: RunningServer, binaries: PathBuf, run_as: Option<User>) -> Result<Watch, LocalError> {
+    fn watch(&self, server: RunningServer) -> Result<Watch, LocalError> {
         let stopping = Arc::new(AtomicBool::new(false));
         let pid = Arc::new(AtomicI32::new(server.pid.as_raw()));
         let (stopped_tx, stopped) = mpsc::channel();
@@ -196,6 +278,8 @@ impl LocalPostgres {
             cluster_dir: self.cluster_dir.clone(),
             durability: self.durability,
             tls: None,
+            tools: self.tools.clone(),
+            archive_command: self.archive_command.clone(),
             server: None,
             watch: None,
         };
@@ -212,7 +296,7 @@ impl LocalPostgres {
                     }
                     log::error!("PostgreSQL stopped unexpectedly; starting it again (it replays its log)");
                     report(Some("PostgreSQL stopped unexpectedly and is being started again".into()));
-                    server = again.start_again(&binaries, run_as.as_ref());
+                    server = again.start_again();
                     current.store(server.pid.as_raw(), Ordering::SeqCst);
                     report(None);
                     log::warn!("PostgreSQL is running again");
@@ -227,13 +311,13 @@ impl LocalPostgres {
     }
 
     /// The server started again after it died; the process exits when it cannot be.
-    fn start_again(&self, binaries: &Path, run_as: Option<&User>) -> RunningServer {
+    fn start_again(&self) -> RunningServer {
         let mut tries = 0;
         loop {
             // Its backends leave once they notice it gone; until then it cannot start.
             thread::sleep(RESTART_PAUSE * tries);
             tries += 1;
-            match self.spawn_server(binaries, run_as) {
+            match self.spawn_server() {
                 Ok(server) => return server,
                 Err(err) if tries < RESTARTS => {
                     log::error!("PostgreSQL did not start again (try {tries} of {RESTARTS}): {err}");
@@ -253,6 +337,41 @@ impl LocalPostgres {
         &self.cluster_dir
     }
 
+    /// What it takes to reach this server and run PostgreSQL's tools on it, from any thread.
+    pub fn handle(&self) -> Handle {
+        Handle { tools: self.tools.clone(), socket_dir: self.cluster_dir.clone(), port: port(&self.tls) }
+    }
+
+    /// The URL of the server running on `data_dir`, if one is.
+    pub fn running(data_dir: &Path) -> Option<String> {
+        let cluster_dir = data_dir.canonicalize().ok()?.join("postgres");
+        let url = socket_url(&cluster_dir, SOCKET_PORT, "postgres");
+        cluster_dir.join(format!(".s.PGSQL.{SOCKET_PORT}")).exists().then_some(url)
+    }
+
+    /// Waits until a recovering server has replayed its WAL up to its target and become a
+    /// primary; a connection to it then.
+    pub fn wait_promoted(&self) -> Result<PgConnection, String> {
+        #[derive(diesel::QueryableByName)]
+        struct Recovering {
+            #[diesel(sql_type = diesel::sql_types::Bool)]
+            recovering: bool,
+        }
+        loop {
+            if self.server.as_ref().is_some_and(|server| server.exited.try_recv().is_ok()) {
+                return Err("PostgreSQL stopped while replaying the archived WAL".into());
+            }
+            let mut conn = PgConnection::establish(&self.url("postgres")).map_err(|e| e.to_string())?;
+            let state: Recovering = diesel::sql_query("SELECT pg_is_in_recovery() AS recovering")
+                .get_result(&mut conn)
+                .map_err(|e| e.to_string())?;
+            if !state.recovering {
+                return Ok(conn);
+            }
+            thread::sleep(Duration::from_millis(100));
+        }
+    }
+
     /// The directory of the server binaries in use (initdb, postgres, pgbench…).
     pub fn binaries() -> Option<PathBuf> {
         find_server_binaries()
@@ -262,11 +381,7 @@ impl LocalPostgres {
     /// the path: tokio-postgres (the pipelined connections) would try it over TCP first, and
     /// reach whatever else listens on that port.
     pub fn url(&self, database: &str) -> String {
-        format!(
-            "postgresql://postgres@/{database}?host={}&port={}",
-            percent_encode(&self.cluster_dir.to_string_lossy()),
-            port(&self.tls)
-        )
+        socket_url(&self.cluster_dir, port(&self.tls), database)
     }
 
     /// Creates `database` unless it exists.
@@ -303,18 +418,18 @@ impl LocalPostgres {
         self.data_dir.join("postgres.log")
     }
 
-    fn initdb(&self, binaries: &Path, run_as: Option<&User>) -> Result<(), LocalError> {
+    fn initdb(&self) -> Result<(), LocalError> {
         log::info!("creating a PostgreSQL cluster in {}", self.cluster_dir.display());
-        let mut command = Command::new(binaries.join("initdb"));
-        command
-            .arg("--pgdata")
-            .arg(&self.cluster_dir)
-            .args(["--username=postgres", "--auth=trust", "--encoding=UTF8", "--locale=C.UTF-8"])
-            .stdin(Stdio::null());
+        let mut command = self.tools.command("initdb");
+        command.arg("--pgdata").arg(&self.cluster_dir).args([
+            "--username=postgres",
+            "--auth=trust",
+            "--encoding=UTF8",
+            "--locale=C.UTF-8",
+        ]);
         if self.durability == Durability::Scratch {
             command.arg("--no-sync");
         }
-        as_user(&mut command, run_as);
         let output = command.output().map_err(|e| LocalError::Initdb(e.to_string()))?;
         if !output.status.success() {
             return Err(LocalError::Initdb(String::from_utf8_lossy(&output.stderr).trim().to_string()));
@@ -324,21 +439,19 @@ impl LocalPostgres {
 
     /// The TLS listener's certificate and key, in the cluster directory and the server user's
     /// (PostgreSQL refuses a key others can read).
-    fn write_certificate(&self, run_as: Option<&User>) -> Result<(), LocalError> {
+    fn write_certificate(&self) -> Result<(), LocalError> {
         let Some(tls) = &self.tls else { return Ok(()) };
         for (name, pem) in [(CERTIFICATE, &tls.certificate_pem), (KEY, &tls.key_pem)] {
             let path = self.cluster_dir.join(name);
             let unwritten = |e: &dyn std::fmt::Display| io_error("cannot write the TLS certificate", e);
             fs::write(&path, pem).map_err(|e| unwritten(&e))?;
             fs::set_permissions(&path, fs::Permissions::from_mode(0o600)).map_err(|e| unwritten(&e))?;
-            if let Some(user) = run_as {
-                chown(&path, Some(user.uid), Some(user.gid)).map_err(|e| unwritten(&e))?;
-            }
+            self.tools.hand_over(&path).map_err(|e| unwritten(&e))?;
         }
         Ok(())
     }
 
-    fn spawn_server(&self, binaries: &Path, run_as: Option<&User>) -> Result<RunningServer, LocalError> {
+    fn spawn_server(&self) -> Result<RunningServer, LocalError> {
         let log_path = self.log_path();
         let log = OpenOptions::new()
             .create(true)
@@ -346,7 +459,7 @@ impl LocalPostgres {
             .open(&log_path)
             .map_err(|e| io_error("cannot open the PostgreSQL log", e))?;
         let log_start = log.metadata().map(|m| m.len()).unwrap_or(0);
-        let mut command = Command::new(binaries.join("postgres"));
+        let mut command = self.tools.command("postgres");
         command
             .arg("-D")
             .arg(&self.cluster_dir)
@@ -355,7 +468,6 @@ impl LocalPostgres {
             .args(["-p", &port(&self.tls).to_string()])
             .args(["-c", "listen_addresses=", "-c", "unix_socket_permissions=0700"])
             .args(["-c", "max_connections=200", "-c", "shared_buffers=128MB"])
-            .stdin(Stdio::null())
             .stdout(log.try_clone().map_err(|e| io_error("cannot open the PostgreSQL log", e))?)
             .stderr(log)
             // Its own process group: a Ctrl-C in the terminal reaches us, and we stop it in order.
@@ -367,7 +479,11 @@ impl LocalPostgres {
         if self.durability == Durability::Scratch {
             command.args(["-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off"]);
         }
-        as_user(&mut command, run_as);
+        if let Some(archive_command) = &self.archive_command {
+            // A segment is archived when full, or after a minute with any write in it.
+            command.args(["-c", "archive_mode=on", "-c", "archive_timeout=60"]);
+            command.args(["-c", &format!("archive_command={archive_command}")]);
+        }
         // SAFETY: prctl is async-signal-safe and touches no memory of the parent.
         unsafe {
             command.pre_exec(|| {
@@ -457,6 +573,10 @@ fn halt(pid: impl Fn() -> Pid, gone: &mpsc::Receiver<()>) {
 /// The server's port: its socket's name and, with TLS, its TCP port.
 fn port(tls: &Option<TlsListener>) -> u16 {
     tls.as_ref().map_or(SOCKET_PORT, |tls| tls.port)
+}
+
+fn socket_url(socket_dir: &Path, port: u16, database: &str) -> String {
+    format!("postgresql://postgres@/{database}?host={}&port={port}", percent_encode(&socket_dir.to_string_lossy()))
 }
 
 fn scratch_dir() -> Result<PathBuf, LocalError> {

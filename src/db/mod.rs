@@ -1,6 +1,7 @@
 //! The database: connection pool, migrations, and the private PostgreSQL used when no
 //! `DATABASE_URL` is given.
 
+pub mod backup;
 mod enums;
 pub mod idempotency;
 pub mod local;
@@ -170,18 +171,25 @@ pub enum StartError {
 pub struct Database {
     pub pool: Pool,
     pub url: String,
+    /// Where the private server's backups go (none with `DATABASE_URL`).
+    pub backups: Option<backup::Backups>,
     // Declared last: dropped after the pool has closed its connections.
-    _server: Option<LocalPostgres>,
+    server: Option<LocalPostgres>,
 }
 
 impl Database {
     pub fn open(config: &DatabaseConfig) -> Result<Self, StartError> {
-        let (url, server) = match &config.database_url {
-            Some(url) => (url.clone(), None),
+        let (url, server, backups) = match &config.database_url {
+            Some(url) => (url.clone(), None, None),
             None => {
-                let server = LocalPostgres::start(&config.data_dir)?;
+                let backups = backup::Backups::of(config);
+                if let Err(err) = backups.prepare(&local::Tools::find()?) {
+                    // The service serves regardless; /readyz and the log say backups fail.
+                    log::error!("backups cannot be made: {err}");
+                }
+                let server = LocalPostgres::start_archiving(&config.data_dir, backups.archive_command())?;
                 server.ensure_database(LOCAL_DATABASE)?;
-                (server.url(LOCAL_DATABASE), Some(server))
+                (server.url(LOCAL_DATABASE), Some(server), Some(backups))
             }
         };
         let applied = migrate(&mut PgConnection::establish(&url)?)?;
@@ -189,7 +197,12 @@ impl Database {
             log::info!("applied migration {name}");
         }
         let pool = pool(&url, &config.pool)?;
-        Ok(Self { pool, url, _server: server })
+        Ok(Self { pool, url, backups, server })
+    }
+
+    /// The private server, if the service runs its own.
+    pub fn server(&self) -> Option<local::Handle> {
+        self.server.as_ref().map(LocalPostgres::handle)
     }
 }
 

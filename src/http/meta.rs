@@ -25,17 +25,22 @@ pub fn register(router: &mut Router) {
 pub struct Health {
     #[schema(example = "ok")]
     status: &'static str,
+    /// Why the private PostgreSQL's backups are failing, while they are (the service serves
+    /// regardless).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(example = "the backup directory /mnt/backups does not exist")]
+    backups_failing: Option<String>,
 }
 
 /// Liveness: the process answers.
 #[utoipa::path(get, path = "/healthz", tag = "operations", security(()),
     responses((status = 200, description = "The process is up", body = Health)))]
 async fn healthz() -> web::Json<Health> {
-    web::Json(Health { status: "ok" })
+    web::Json(Health { status: "ok", backups_failing: None })
 }
 
 /// Readiness: the database answers too. While the service's own PostgreSQL is being started again
-/// after it died, 503 saying so.
+/// after it died, 503 saying so. Backups failing are said, but the service is ready.
 #[utoipa::path(get, path = "/readyz", tag = "operations", security(()),
     responses((status = 200, description = "Ready to serve", body = Health),
               (status = 503, description = "The database is unreachable", body = Problem, content_type = "application/problem+json")))]
@@ -50,7 +55,8 @@ async fn readyz(state: web::Data<AppState>) -> Result<web::Json<Health>, ApiErro
         Ok(())
     })
     .await??;
-    Ok(web::Json(Health { status: "ready" }))
+    let backups_failing = crate::db::backup::health().and_then(|health| health.failing);
+    Ok(web::Json(Health { status: "ready", backups_failing }))
 }
 
 /// This document.
@@ -67,13 +73,19 @@ async fn docs() -> HttpResponse {
     HttpResponse::PermanentRedirect().insert_header((header::LOCATION, "/docs/")).finish()
 }
 
-/// Request counts and durations per route, in the Prometheus text format.
+/// Request counts and durations per route, and the private PostgreSQL's backups (age of the
+/// newest base backup, WAL archived until, failing), in the Prometheus text format.
 #[utoipa::path(get, path = "/metrics", tag = "operations", security(()),
     responses((status = 200, description = "Prometheus metrics", content_type = "text/plain", body = String)))]
 async fn metrics(registry: web::Data<prometheus::Registry>) -> HttpResponse {
     let mut text = Vec::new();
     match TextEncoder::new().encode(&registry.gather(), &mut text) {
-        Ok(()) => HttpResponse::Ok().content_type("text/plain; version=0.0.4").body(text),
+        Ok(()) => {
+            if let Some(health) = crate::db::backup::health() {
+                text.extend(crate::db::backup::metrics(&health).into_bytes());
+            }
+            HttpResponse::Ok().content_type("text/plain; version=0.0.4").body(text)
+        }
         Err(err) => HttpResponse::InternalServerError().body(err.to_string()),
     }
 }

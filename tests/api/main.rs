@@ -9,6 +9,7 @@ mod api_keys;
 mod app;
 mod auditing;
 mod audits;
+mod backups;
 mod boxes;
 mod concurrency;
 mod conservation;

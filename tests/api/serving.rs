@@ -356,10 +356,14 @@ fn the_reports_reading_room_figures_reconcile_with_the_records() {
         id(&app.post("/api/v1/readers", body).body)
     };
     let (minh, hoa) = (register("READER01"), register("READER02"));
-    // Visits over three days; Hoa comes twice on one day (one user day).
+    // Visits over three days; Hoa comes twice on one day (one user day). The hours are the
+    // archive's, whatever the time of day the test runs.
     let today = chrono::Utc::now();
-    for (reader, hours_ago, stayed) in [(minh, 50, 2), (minh, 26, 3), (hoa, 27, 1), (hoa, 24, 1)] {
-        let at = today - chrono::Duration::hours(hours_ago);
+    let offset = paperkeep::reading::model::local_offset();
+    let midnight = today.with_timezone(&offset).date_naive().and_hms_opt(0, 0, 0).unwrap();
+    let midnight = midnight.and_local_timezone(offset).unwrap().with_timezone(&chrono::Utc);
+    for (reader, days_ago, hour, stayed) in [(minh, 2, 9, 2), (minh, 1, 9, 3), (hoa, 1, 8, 1), (hoa, 1, 14, 1)] {
+        let at = midnight - chrono::Duration::days(days_ago) + chrono::Duration::hours(hour);
         let came = app.post("/api/v1/visits", json!({"reader_id": reader, "at": at}));
         assert_eq!(came.status, 201, "{}", came.text);
         let left = json!({"at": at + chrono::Duration::hours(stayed)});

@@ -3,7 +3,7 @@
 //! says why on /readyz and exits, so that whatever runs it sees.
 
 use std::os::unix::fs::PermissionsExt;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -12,13 +12,7 @@ use nix::sys::signal::{Signal, kill};
 use nix::unistd::Pid;
 use serde_json::json;
 
-use crate::support::service::{Service, serve};
-
-fn data_dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("paperkeep-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    dir
-}
+use crate::support::service::{DataDir, serve};
 
 /// The postmaster's process id, from its pid file (there once it has started).
 fn postmaster(data: &Path) -> Option<i32> {
@@ -26,19 +20,12 @@ fn postmaster(data: &Path) -> Option<i32> {
     text.lines().next()?.trim().parse().ok()
 }
 
-/// `/readyz`'s status and body; none once the service is gone.
-fn ready(service: &Service) -> Option<(u16, String)> {
-    let answer =
-        reqwest::blocking::Client::new().get(format!("{}/readyz", service.url)).timeout(Duration::from_secs(5)).send();
-    let answer = answer.ok()?;
-    Some((answer.status().as_u16(), answer.text().ok()?))
-}
-
 #[test]
 fn the_private_postgres_killed_twenty_times_is_started_again_and_keeps_every_acknowledged_write() {
-    let data = data_dir("supervised");
-    let mut service = serve(&[("PAPERKEEP_DATA_DIR", data.to_str().unwrap())]);
-    let key = service.printed.iter().map(|l| l.trim()).find(|l| l.starts_with("pk_")).unwrap().to_string();
+    let dir = DataDir::new("supervised");
+    let data = dir.path();
+    let mut service = serve(&[("PAPERKEEP_DATA_DIR", dir.as_str())]);
+    let key = service.printed_key();
     // Two writers, each recording the codes answered 201.
     let (running, acknowledged) = (Arc::new(AtomicBool::new(true)), Arc::new(Mutex::new(Vec::new())));
     let writers: Vec<_> = (0..2)
@@ -69,11 +56,11 @@ fn the_private_postgres_killed_twenty_times_is_started_again_and_keeps_every_ack
     let mut slowest = Duration::ZERO;
     for round in 1..=20 {
         std::thread::sleep(Duration::from_millis(300));
-        let killed = postmaster(&data).expect("the postmaster's pid");
+        let killed = postmaster(data).expect("the postmaster's pid");
         kill(Pid::from_raw(killed), Signal::SIGKILL).unwrap();
         let started = Instant::now();
         loop {
-            let up = postmaster(&data).is_some_and(|pid| pid != killed) && ready(&service).is_some_and(|r| r.0 == 200);
+            let up = postmaster(data).is_some_and(|pid| pid != killed) && service.ready().is_some_and(|r| r.0 == 200);
             if up {
                 break;
             }
@@ -106,25 +93,25 @@ fn the_private_postgres_killed_twenty_times_is_started_again_and_keeps_every_ack
     assert!(lost.is_empty(), "writes answered 201 but not stored: {lost:?}");
     eprintln!("twenty kills: {} writes acknowledged, none lost; serving again within {slowest:?}", acknowledged.len());
     assert!(service.terminate().success());
-    let _ = std::fs::remove_dir_all(&data);
 }
 
 #[test]
 fn a_postgres_that_cannot_start_again_is_said_on_readyz_and_the_service_exits() {
-    let data = data_dir("unrecoverable");
-    let mut service = serve(&[("PAPERKEEP_DATA_DIR", data.to_str().unwrap())]);
-    assert_eq!(ready(&service).map(|r| r.0), Some(200));
+    let dir = DataDir::new("unrecoverable");
+    let data = dir.path();
+    let mut service = serve(&[("PAPERKEEP_DATA_DIR", dir.as_str())]);
+    assert_eq!(service.ready().map(|r| r.0), Some(200));
     // Its cluster directory made unreadable, then the server killed: it cannot come back.
     let cluster = data.join("postgres");
     std::fs::set_permissions(&cluster, std::fs::Permissions::from_mode(0o000)).unwrap();
-    kill(Pid::from_raw(postmaster(&data).unwrap()), Signal::SIGKILL).unwrap();
+    kill(Pid::from_raw(postmaster(data).unwrap()), Signal::SIGKILL).unwrap();
     let started = Instant::now();
     let mut said = None;
     let status = loop {
         if let Some(status) = service.child.try_wait().unwrap() {
             break status;
         }
-        if let Some((503, why)) = ready(&service).filter(|(_, why)| why.contains("PostgreSQL")) {
+        if let Some((503, why)) = service.ready().filter(|(_, why)| why.contains("PostgreSQL")) {
             said = Some(why);
         }
         assert!(started.elapsed() < Duration::from_secs(60), "the service never gave up");
@@ -133,5 +120,4 @@ fn a_postgres_that_cannot_start_again_is_said_on_readyz_and_the_service_exits() 
     assert_eq!(status.code(), Some(3), "the service exits with its own status when its database is lost");
     assert!(said.is_some_and(|why| why.contains("did not start again") || why.contains("stopped unexpectedly")));
     std::fs::set_permissions(&cluster, std::fs::Permissions::from_mode(0o700)).unwrap();
-    let _ = std::fs::remove_dir_all(&data);
 }

@@ -1,6 +1,7 @@
 //! The `paperkeep` binary run as a process of its own (to stop it, or kill it with -9).
 
 use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::time::Duration;
@@ -80,5 +81,56 @@ impl Drop for Service {
             let _ = self.child.kill();
             let _ = self.child.wait();
         }
+    }
+}
+
+/// A data directory of its own for a private PostgreSQL, removed (with the backups beside it)
+/// when dropped.
+pub struct DataDir(pub PathBuf);
+
+impl DataDir {
+    pub fn new(name: &str) -> Self {
+        let dir = DataDir(std::env::temp_dir().join(format!("paperkeep-{name}-{}", std::process::id())));
+        dir.remove();
+        dir
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.0
+    }
+
+    pub fn as_str(&self) -> &str {
+        self.0.to_str().unwrap()
+    }
+
+    /// Where its backups go by default.
+    pub fn backups(&self) -> PathBuf {
+        self.0.with_file_name(format!("{}-backups", self.0.file_name().unwrap().to_string_lossy()))
+    }
+
+    fn remove(&self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+        let _ = std::fs::remove_dir_all(self.backups());
+    }
+}
+
+impl Drop for DataDir {
+    fn drop(&mut self) {
+        self.remove();
+    }
+}
+
+impl Service {
+    /// `/readyz`'s status and body; none once the service is gone.
+    pub fn ready(&self) -> Option<(u16, String)> {
+        let answer =
+            reqwest::blocking::Client::new().get(format!("{}/readyz", self.url)).timeout(Duration::from_secs(5)).send();
+        let answer = answer.ok()?;
+        Some((answer.status().as_u16(), answer.text().ok()?))
+    }
+
+    /// The admin key it printed at its first start.
+    pub fn printed_key(&self) -> String {
+        self.printed.iter().map(|l| l.trim()).find(|l| l.starts_with("pk_")).expect("a first admin key").to_string()
     }
 }
