@@ -99,6 +99,9 @@ impl From<diesel::result::Error> for Error {
 impl From<r2d2::Error> for Error {
     fn from(err: r2d2::Error) -> Self {
         log::warn!("no database connection: {err}");
-        Error::Unavailable("the database is unavailable; retry shortly".into())
+        match crate::db::pool_error() {
+            Some(why) => Error::Unavailable(format!("the database is unavailable ({why}); retry shortly")),
+            None => Error::Unavailable("the database is unavailable; retry shortly".into()),
+        }
     }
 }

@@ -273,12 +273,7 @@ impl Backups {
         let cluster = into.join("postgres");
         run(tools.command("cp").arg("-a").arg(self.base_dir().join(&backup.name)).arg(&cluster))?;
         fs::remove_file(cluster.join(DESCRIPTION)).map_err(|e| e.to_string())?;
-        // The server's socket lives in its cluster: the backup copied its lock file too.
-        for entry in fs::read_dir(&cluster).into_iter().flatten().filter_map(|e| e.ok()) {
-            if entry.file_name().to_string_lossy().starts_with(".s.PGSQL.") {
-                fs::remove_file(entry.path()).map_err(|e| e.to_string())?;
-            }
-        }
+        super::local::forget_socket(&cluster)?;
         // PostgreSQL runs only on a cluster no one else may read.
         fs::set_permissions(&cluster, fs::Permissions::from_mode(0o700)).map_err(|e| e.to_string())?;
         let settings = format!(

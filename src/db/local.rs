@@ -224,6 +224,37 @@ impl LocalPostgres {
         Self::launch(scratch_dir()?, Durability::Scratch, None, None)
     }
 
+    /// Starts a throw-away streaming standby of `primary` (a base backup of it, following its
+    /// WAL; `pg_promote()` makes it a primary), named `name` in the primary's
+    /// `synchronous_standby_names`.
+    pub fn start_scratch_standby(primary: &LocalPostgres, name: &str) -> Result<Self, LocalError> {
+        let dir = scratch_dir()?;
+        let cluster = dir.join("postgres");
+        primary.tools.hand_over(&dir).map_err(LocalError::Io)?;
+        let copied = primary
+            .tools
+            .command("pg_basebackup")
+            .arg("--pgdata")
+            .arg(&cluster)
+            .arg("--host")
+            .arg(&primary.cluster_dir)
+            .args(["--port", &port(&primary.tls).to_string(), "--username=postgres", "--no-password"])
+            .args(["--wal-method=stream", "--checkpoint=fast", "--write-recovery-conf"])
+            .output()
+            .map_err(|e| io_error("cannot run pg_basebackup", e))?;
+        if !copied.status.success() {
+            return Err(LocalError::Io(String::from_utf8_lossy(&copied.stderr).trim().to_string()));
+        }
+        forget_socket(&cluster).map_err(LocalError::Io)?;
+        let mut conf = OpenOptions::new()
+            .append(true)
+            .open(cluster.join("postgresql.auto.conf"))
+            .map_err(|e| io_error("cannot name the standby", e))?;
+        std::io::Write::write_all(&mut conf, format!("cluster_name = '{name}'\n").as_bytes())
+            .map_err(|e| io_error("cannot name the standby", e))?;
+        Self::launch(dir, Durability::Scratch, None, None)
+    }
+
     /// Starts a throw-away server that also listens on 127.0.0.1 at `tls.port`, with TLS.
     pub fn start_scratch_with_tls(tls: TlsListener) -> Result<Self, LocalError> {
         Self::launch(scratch_dir()?, Durability::Scratch, Some(tls), None)
@@ -573,6 +604,18 @@ fn halt(pid: impl Fn() -> Pid, gone: &mpsc::Receiver<()>) {
 /// The server's port: its socket's name and, with TLS, its TCP port.
 fn port(tls: &Option<TlsListener>) -> u16 {
     tls.as_ref().map_or(SOCKET_PORT, |tls| tls.port)
+}
+
+/// Removes the socket's lock file from a copy of a cluster: a server keeps its socket in its
+/// cluster, so a copy of it holds the lock file too, and a server started on the copy would
+/// take it for a server running there.
+pub fn forget_socket(cluster: &Path) -> Result<(), String> {
+    for entry in fs::read_dir(cluster).into_iter().flatten().filter_map(|e| e.ok()) {
+        if entry.file_name().to_string_lossy().starts_with(".s.PGSQL.") {
+            fs::remove_file(entry.path()).map_err(|e| format!("cannot remove {}: {e}", entry.path().display()))?;
+        }
+    }
+    Ok(())
 }
 
 fn socket_url(socket_dir: &Path, port: u16, database: &str) -> String {

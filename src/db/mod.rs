@@ -22,7 +22,7 @@ use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 use crate::config::DatabaseConfig;
 pub(crate) use enums::text_enum;
 use local::LocalPostgres;
-pub use pool::{Pool, PooledConn, pool};
+pub use pool::{Pool, PooledConn, last_error as pool_error, pool};
 
 diesel::define_sql_function! {
     /// PostgreSQL's `lower()`, so that case-insensitive comparisons use the same folding (and

@@ -64,8 +64,36 @@ pub fn pool(url: &str, config: &PoolConfig) -> Result<Pool, r2d2::Error> {
         .min_idle(Some(config.size.min(4)))
         .connection_timeout(config.wait())
         .connection_customizer(Box::new(settings.clone()))
+        .error_handler(Box::new(RememberError))
         .build(Manager(ConnectionManager::new(url)))?;
     Ok(Pool { connections, pipelined_target: Target::of(url), settings })
+}
+
+/// Why the pool last failed to connect, and when: said in the 503 of a request that found no
+/// connection (a server down, every host a read-only standby…).
+static LAST_ERROR: std::sync::Mutex<Option<(Instant, String)>> = std::sync::Mutex::new(None);
+/// How long a connection error explains the 503s after it.
+const ERROR_EXPLAINS: Duration = Duration::from_secs(10);
+
+#[derive(Debug)]
+struct RememberError;
+
+impl r2d2::HandleError<diesel::r2d2::Error> for RememberError {
+    fn handle_error(&self, error: diesel::r2d2::Error) {
+        log::error!("{error}");
+        // libpq says each host's failure on its own line: the last says the most.
+        let text = error.to_string();
+        let reason = text.lines().filter_map(|line| line.split_once("failed: ")).map(|(_, why)| why.trim()).next_back();
+        if let Ok(mut last) = LAST_ERROR.lock() {
+            *last = Some((Instant::now(), reason.unwrap_or(text.trim()).to_string()));
+        }
+    }
+}
+
+/// The pool's latest connection error, if recent.
+pub fn last_error() -> Option<String> {
+    let last = LAST_ERROR.lock().ok()?;
+    last.as_ref().filter(|(when, _)| when.elapsed() < ERROR_EXPLAINS).map(|(_, why)| why.clone())
 }
 
 /// A PostgreSQL connection that knows when it was last returned to the pool, and whether it

@@ -37,6 +37,16 @@ impl Target {
     pub fn of(url: &str) -> Result<Target, String> {
         let (rest, sslmode, sslrootcert) = take_tls_options(url);
         let mut config: tokio_postgres::Config = rest.parse().map_err(|err| describe(&err))?;
+        // libpq splits `?host=a,b`; tokio-postgres takes it for one host named "a,b".
+        if config
+            .get_hosts()
+            .iter()
+            .any(|host| matches!(host, Host::Unix(path) if path.to_string_lossy().contains(',')))
+        {
+            return Err("several hosts go before the path (postgresql://user@%2Frun%2Fa,%2Frun%2Fb/db or \
+                        postgresql://user@db1:5432,db2:5432/db), not in ?host="
+                .into());
+        }
         // Given, or read by tokio-postgres from a `key=value` string (where `prefer` is its default).
         let given = match sslmode {
             Some(mode) => Some(Mode::parse(&mode)?),

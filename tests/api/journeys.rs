@@ -634,6 +634,7 @@ fn a_reader_is_registered_asks_in_words_and_is_served_from_the_pull_list_by_scan
 
     // The storage manager takes the pull list, prints it and scans the two boxes as they arrive.
     browser.click("form[action='/sign-out'] button");
+    browser.wait_until("signed out", |b| b.url().contains("/sign-in"));
     sign_in_at(&browser, &format!("{}/pull-list", app.url), "kho");
     browser.wait_until("the pull list", |b| b.url().contains("/pull-list") && focused(b) == "code");
     assert_eq!(browser.texts("table.pulls .code"), ["PD-1", "PD-2"], "in shelf order");
@@ -654,6 +655,7 @@ fn a_reader_is_registered_asks_in_words_and_is_served_from_the_pull_list_by_scan
     // At the desk: the card scanned opens the reader; a box scanned issues their file in it,
     // taken back with its leaves counted (a wrong count needs a remark).
     browser.click("form[action='/sign-out'] button");
+    browser.wait_until("signed out", |b| b.url().contains("/sign-in"));
     sign_in_at(&browser, &format!("{}/reading", app.url), "doc");
     browser.wait_until("the desk", |b| b.url().contains("/reading") && focused(b) == "q");
     assert_eq!(browser.texts("section[aria-labelledby=open-requests] tbody tr").len(), 1);

@@ -16,6 +16,7 @@ mod conservation;
 mod contract;
 mod errors;
 mod events;
+mod failover;
 mod faults;
 mod found;
 mod holdings;

@@ -4,15 +4,12 @@
 
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use nix::sys::signal::{Signal, kill};
 use nix::unistd::Pid;
-use serde_json::json;
 
-use crate::support::service::{DataDir, serve};
+use crate::support::service::{DataDir, Writers, serve};
 
 /// The postmaster's process id, from its pid file (there once it has started).
 fn postmaster(data: &Path) -> Option<i32> {
@@ -26,32 +23,7 @@ fn the_private_postgres_killed_twenty_times_is_started_again_and_keeps_every_ack
     let data = dir.path();
     let mut service = serve(&[("PAPERKEEP_DATA_DIR", dir.as_str())]);
     let key = service.printed_key();
-    // Two writers, each recording the codes answered 201.
-    let (running, acknowledged) = (Arc::new(AtomicBool::new(true)), Arc::new(Mutex::new(Vec::new())));
-    let writers: Vec<_> = (0..2)
-        .map(|writer| {
-            let (running, acknowledged, url, key) =
-                (running.clone(), acknowledged.clone(), service.url.clone(), key.clone());
-            std::thread::spawn(move || {
-                let client = reqwest::blocking::Client::builder().timeout(Duration::from_secs(10)).build().unwrap();
-                let mut n = 0;
-                while running.load(Ordering::SeqCst) {
-                    n += 1;
-                    let code = format!("W{writer}-{n}");
-                    let sent = client
-                        .post(format!("{url}/api/v1/fonds"))
-                        .bearer_auth(&key)
-                        .json(&json!({"code": code, "name": "Phông ghi thử"}))
-                        .send();
-                    match sent.map(|answer| answer.status().as_u16()) {
-                        Ok(201) => acknowledged.lock().unwrap().push(code),
-                        Ok(503) | Err(_) => std::thread::sleep(Duration::from_millis(20)),
-                        Ok(other) => panic!("{code}: {other}"),
-                    }
-                }
-            })
-        })
-        .collect();
+    let writers = Writers::start(&service, &key, "W");
 
     let mut slowest = Duration::ZERO;
     for round in 1..=20 {
@@ -71,11 +43,7 @@ fn the_private_postgres_killed_twenty_times_is_started_again_and_keeps_every_ack
         eprintln!("round {round}: serving again after {:?}", started.elapsed());
     }
     std::thread::sleep(Duration::from_millis(300));
-    running.store(false, Ordering::SeqCst);
-    for writer in writers {
-        writer.join().unwrap();
-    }
-    let acknowledged = acknowledged.lock().unwrap().clone();
+    let acknowledged = writers.stop();
     assert!(acknowledged.len() > 100, "writes went on between the kills: {}", acknowledged.len());
     let client = reqwest::blocking::Client::new();
     let mut stored = Vec::new();

@@ -134,3 +134,59 @@ impl Service {
         self.printed.iter().map(|l| l.trim()).find(|l| l.starts_with("pk_")).expect("a first admin key").to_string()
     }
 }
+
+/// Two writers creating fonds through a service as fast as it answers, each write's code kept
+/// with the moment it was answered 201; 503s and cut-off requests are tried again, any other
+/// answer fails the test.
+pub struct Writers {
+    running: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    acknowledged: std::sync::Arc<std::sync::Mutex<Vec<(String, std::time::Instant)>>>,
+    threads: Vec<std::thread::JoinHandle<()>>,
+}
+
+impl Writers {
+    pub fn start(service: &Service, key: &str, prefix: &str) -> Self {
+        use std::sync::atomic::Ordering;
+        let running = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(true));
+        let acknowledged = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let threads = (0..2)
+            .map(|writer| {
+                let (running, acknowledged) = (running.clone(), acknowledged.clone());
+                let (url, key, prefix) = (service.url.clone(), key.to_string(), prefix.to_string());
+                std::thread::spawn(move || {
+                    let client = reqwest::blocking::Client::builder().timeout(Duration::from_secs(10)).build().unwrap();
+                    let mut n = 0;
+                    while running.load(Ordering::SeqCst) {
+                        n += 1;
+                        let code = format!("{prefix}{writer}-{n}");
+                        let sent = client
+                            .post(format!("{url}/api/v1/fonds"))
+                            .bearer_auth(&key)
+                            .json(&serde_json::json!({"code": code, "name": "Phông ghi thử"}))
+                            .send();
+                        match sent.map(|answer| answer.status().as_u16()) {
+                            Ok(201) => acknowledged.lock().unwrap().push((code, std::time::Instant::now())),
+                            Ok(503) | Err(_) => std::thread::sleep(Duration::from_millis(20)),
+                            Ok(other) => panic!("{code}: {other}"),
+                        }
+                    }
+                })
+            })
+            .collect();
+        Writers { running, acknowledged, threads }
+    }
+
+    /// When the first write after `moment` was answered 201, if one was.
+    pub fn first_after(&self, moment: std::time::Instant) -> Option<std::time::Instant> {
+        self.acknowledged.lock().unwrap().iter().map(|(_, at)| *at).find(|at| *at > moment)
+    }
+
+    /// Stops them; the codes answered 201.
+    pub fn stop(self) -> Vec<String> {
+        self.running.store(false, std::sync::atomic::Ordering::SeqCst);
+        for thread in self.threads {
+            thread.join().expect("a writer saw only 201, 503 or a cut-off request");
+        }
+        self.acknowledged.lock().unwrap().iter().map(|(code, _)| code.clone()).collect()
+    }
+}
