@@ -1,20 +1,14 @@
 //! The `paperkeep` binary as a newcomer runs it: a private PostgreSQL when no DATABASE_URL is
 //! set, a first admin key printed once, data kept between starts, a clean stop on SIGTERM.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
-use crate::support::service::{BINARY, serve};
+use crate::support::service::{BINARY, DataDir, serve};
 use crate::support::{database_url, fresh_database};
 
 fn printed_key(printed: &[String]) -> Option<String> {
     printed.iter().map(|l| l.trim()).find(|l| l.starts_with("pk_")).map(str::to_string)
-}
-
-fn scratch_dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("paperkeep-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    dir
 }
 
 fn postgres_runs(data_dir: &Path) -> bool {
@@ -23,12 +17,12 @@ fn postgres_runs(data_dir: &Path) -> bool {
 
 #[test]
 fn without_database_url_it_runs_its_own_postgres_and_keeps_the_data() {
-    let data_dir = scratch_dir("data");
-    let data = data_dir.to_str().unwrap();
+    let dir = DataDir::new("data");
+    let (data_dir, data) = (dir.path(), dir.as_str());
     let mut first = serve(&[("PAPERKEEP_DATA_DIR", data)]);
     let key = printed_key(&first.printed).expect("the first start prints an admin key");
     assert_eq!(first.get("/api/v1/locations", &key), 200);
-    assert!(postgres_runs(&data_dir));
+    assert!(postgres_runs(data_dir));
 
     // `keys create` reaches the same database while the service runs.
     let created = Command::new(BINARY)
@@ -63,7 +57,7 @@ fn without_database_url_it_runs_its_own_postgres_and_keeps_the_data() {
     assert!(String::from_utf8_lossy(&refused.stderr).contains("username: must be 2 to 40"), "{refused:?}");
 
     assert!(first.terminate().success());
-    assert!(!postgres_runs(&data_dir), "the database server stops with the service");
+    assert!(!postgres_runs(data_dir), "the database server stops with the service");
 
     // A second start reuses the data: no new key, and the old keys still work.
     let mut second = serve(&[("PAPERKEEP_DATA_DIR", data)]);
@@ -73,8 +67,7 @@ fn without_database_url_it_runs_its_own_postgres_and_keeps_the_data() {
     assert_eq!(second.get("/api/v1/locations", &key), 200);
     assert_eq!(second.get("/api/v1/locations", &conservator), 200);
     assert!(second.terminate().success());
-    assert!(!postgres_runs(&data_dir));
-    let _ = std::fs::remove_dir_all(&data_dir);
+    assert!(!postgres_runs(data_dir));
 }
 
 #[test]
