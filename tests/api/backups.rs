@@ -195,9 +195,17 @@ fn backups_that_cannot_be_written_are_said_while_the_service_keeps_serving() {
     let unwritable = parent.path().join("read-only");
     std::fs::create_dir_all(&unwritable).unwrap();
     std::fs::set_permissions(&unwritable, std::fs::Permissions::from_mode(0o555)).unwrap();
-    for (backup_dir, why) in
-        [(parent.path().join("not-mounted"), "does not exist"), (unwritable.clone(), "the last base backup failed")]
-    {
+    let mut cases = vec![
+        (parent.path().join("not-mounted"), "does not exist"),
+        (unwritable.clone(), "the last base backup failed"),
+    ];
+    // A disk that is full: a 1 MB tmpfs, where the machine lets us mount one (as root).
+    let full = Mounted::tmpfs(&parent.path().join("full"));
+    match &full {
+        Some(full) => cases.push((full.0.clone(), "No space left on device")),
+        None => eprintln!("backups to a full disk not tried: mounting a tmpfs is not allowed here"),
+    }
+    for (backup_dir, why) in cases {
         let data = DataDir::new(&format!("backups-{}", backup_dir.file_name().unwrap().to_string_lossy()));
         let service =
             serve(&[("PAPERKEEP_DATA_DIR", data.as_str()), ("PAPERKEEP_BACKUP_DIR", backup_dir.to_str().unwrap())]);
@@ -212,7 +220,29 @@ fn backups_that_cannot_be_written_are_said_while_the_service_keeps_serving() {
         // Writes go on, and are kept.
         new_fonds(&service, &key, "E1");
         assert!(all(&service, &key, "/api/v1/fonds").iter().any(|f| f["code"] == "E1"));
-        assert!(!backup_dir.join("base").exists());
+        let kept = std::fs::read_dir(backup_dir.join("base")).map_or(0, |entries| entries.count());
+        assert!(kept <= 1, "nothing but the lock file is left in {}", backup_dir.display());
     }
     std::fs::set_permissions(&unwritable, std::fs::Permissions::from_mode(0o755)).unwrap();
+}
+
+/// A tmpfs mounted for a test, unmounted when dropped.
+struct Mounted(std::path::PathBuf);
+
+impl Mounted {
+    fn tmpfs(at: &Path) -> Option<Mounted> {
+        std::fs::create_dir_all(at).unwrap();
+        let mounted = Command::new("mount")
+            .args(["-t", "tmpfs", "-o", "size=1m,mode=0777", "tmpfs"])
+            .arg(at)
+            .output()
+            .is_ok_and(|output| output.status.success());
+        mounted.then(|| Mounted(at.to_path_buf()))
+    }
+}
+
+impl Drop for Mounted {
+    fn drop(&mut self) {
+        let _ = Command::new("umount").arg(&self.0).output();
+    }
 }
