@@ -192,16 +192,8 @@ impl Backups {
         let started = Utc::now();
         let name = started.format("%Y%m%dT%H%M%S%.3fZ").to_string();
         let partial = base.join(format!("{name}{PARTIAL}"));
-        let taken = run(tools.command("mkdir").args(["-m", "0700"]).arg(&partial)).and_then(|()| {
-            run(tools
-                .command("pg_basebackup")
-                .arg("--pgdata")
-                .arg(&partial)
-                .arg("--host")
-                .arg(server.socket_dir())
-                .args(["--port", &server.port().to_string(), "--username=postgres", "--no-password"])
-                .args(["--wal-method=stream", "--checkpoint=fast", "--label", &format!("paperkeep {name}")]))
-        });
+        let taken = run(tools.command("mkdir").args(["-m", "0700"]).arg(&partial))
+            .and_then(|()| run(server.base_backup(&partial).args(["--label", &format!("paperkeep {name}")])));
         let described = taken.and_then(|()| {
             let backup = BaseBackup {
                 name: name.clone(),

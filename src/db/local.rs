@@ -139,13 +139,13 @@ impl Handle {
         &self.tools
     }
 
-    /// The directory holding the server's socket.
-    pub fn socket_dir(&self) -> &Path {
-        &self.socket_dir
-    }
-
-    pub fn port(&self) -> u16 {
-        self.port
+    /// `pg_basebackup` of this server into `into` (plain, with the WAL it needs, at once).
+    pub fn base_backup(&self, into: &Path) -> Command {
+        let mut command = self.tools.command("pg_basebackup");
+        command.arg("--pgdata").arg(into).arg("--host").arg(&self.socket_dir);
+        command.args(["--port", &self.port.to_string(), "--username=postgres", "--no-password"]);
+        command.args(["--wal-method=stream", "--checkpoint=fast"]);
+        command
     }
 
     /// A URL for `database` on this server (see [`LocalPostgres::url`]).
@@ -232,14 +232,9 @@ impl LocalPostgres {
         let cluster = dir.join("postgres");
         primary.tools.hand_over(&dir).map_err(LocalError::Io)?;
         let copied = primary
-            .tools
-            .command("pg_basebackup")
-            .arg("--pgdata")
-            .arg(&cluster)
-            .arg("--host")
-            .arg(&primary.cluster_dir)
-            .args(["--port", &port(&primary.tls).to_string(), "--username=postgres", "--no-password"])
-            .args(["--wal-method=stream", "--checkpoint=fast", "--write-recovery-conf"])
+            .handle()
+            .base_backup(&cluster)
+            .arg("--write-recovery-conf")
             .output()
             .map_err(|e| io_error("cannot run pg_basebackup", e))?;
         if !copied.status.success() {

@@ -183,11 +183,11 @@ impl Database {
             Some(url) => (url.clone(), None, None),
             None => {
                 let backups = backup::Backups::of(config);
-                if let Err(err) = backups.prepare(&local::Tools::find()?) {
+                let server = LocalPostgres::start_archiving(&config.data_dir, backups.archive_command())?;
+                if let Err(err) = backups.prepare(server.handle().tools()) {
                     // The service serves regardless; /readyz and the log say backups fail.
                     log::error!("backups cannot be made: {err}");
                 }
-                let server = LocalPostgres::start_archiving(&config.data_dir, backups.archive_command())?;
                 server.ensure_database(LOCAL_DATABASE)?;
                 (server.url(LOCAL_DATABASE), Some(server), Some(backups))
             }
